@@ -1,0 +1,88 @@
+//! Byte offset → 1-based line and column (columns count characters, as editors and SARIF do).
+
+/// Start offsets of every line of a text.
+#[derive(Debug, Clone)]
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub(crate) fn new(text: &str) -> Self {
+        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
+        starts.push(0);
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        LineIndex { starts }
+    }
+
+    /// 1-based (line, column) of a byte offset; the column counts characters from the line
+    /// start. Offsets past the end clamp to the end; offsets inside a character count it.
+    pub(crate) fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = offset.min(text.len());
+        let line = match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let start = self.starts.get(line).copied().unwrap_or(0);
+        let prefix = text.get(start..offset).map_or_else(
+            || {
+                // Not on a character boundary: count the characters that start before it.
+                text.as_bytes()
+                    .get(start..offset)
+                    .map_or(0, |b| b.iter().filter(|&&c| (c & 0xC0) != 0x80).count())
+            },
+            |s| s.chars().count(),
+        );
+        // A BOM at the very start is not a visible column.
+        let bom = usize::from(line == 0 && text.starts_with('\u{feff}') && offset > 0);
+        (line + 1, prefix + 1 - bom)
+    }
+
+    /// Byte range of the 1-based line `line` without its line break.
+    #[allow(dead_code, reason = "used by the human renderer's tests and later by fix diffs")]
+    pub(crate) fn line_range(&self, text: &str, line: usize) -> Option<std::ops::Range<usize>> {
+        let start = *self.starts.get(line.checked_sub(1)?)?;
+        let end = self.starts.get(line).map_or(text.len(), |&next| next.saturating_sub(1));
+        let end = if end > start && text.as_bytes().get(end - 1) == Some(&b'\r') { end - 1 } else { end };
+        Some(start..end.max(start))
+    }
+
+    /// Start offset of the line holding `offset`.
+    pub(crate) fn line_start(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => self.starts.get(i).copied().unwrap_or(0),
+            Err(i) => self.starts.get(i.saturating_sub(1)).copied().unwrap_or(0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineIndex;
+
+    #[test]
+    fn lines_and_columns_are_one_based_and_count_characters() {
+        let text = "a: 1\nbé: ü\r\nc: 3";
+        let idx = LineIndex::new(text);
+        let cases = [(0, (1, 1)), (3, (1, 4)), (5, (2, 1)), (9, (2, 4)), (14, (3, 1)), (99, (3, 5))];
+        for (offset, want) in cases {
+            assert_eq!(idx.line_col(text, offset), want, "offset {offset}");
+        }
+    }
+
+    #[test]
+    fn bom_is_not_a_column() {
+        let text = "\u{feff}a: 1\n";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_col(text, 3), (1, 1));
+    }
+
+    #[test]
+    fn line_range_drops_crlf() {
+        let text = "a\r\nbb\nc";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_range(text, 1), Some(0..1));
+        assert_eq!(idx.line_range(text, 2), Some(3..5));
+        assert_eq!(idx.line_range(text, 3), Some(6..7));
+        assert_eq!(idx.line_range(text, 4), None);
+    }
+}

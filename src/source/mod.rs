@@ -1,0 +1,181 @@
+//! Reading input: files, recursive directories and stdin; UTF-8 and binary checks; splitting a
+//! stream into documents by byte ranges; byte offset to line/column. Only this module reads
+//! input. It may use `diag` and nothing else of ours.
+
+mod line_index;
+mod split;
+mod walk;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+pub(crate) use line_index::LineIndex;
+pub(crate) use split::split_documents;
+pub(crate) use walk::{InputKind, WalkOptions, discover};
+
+/// Index of a file in the run's `Sources`.
+pub type FileId = usize;
+
+/// What a file holds, as far as the linter is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FileRole {
+    /// Kubernetes manifests (any YAML/JSON stream).
+    Manifests,
+    /// A Helm values file (checked by LL003 only).
+    HelmValues,
+}
+
+/// One input file held in memory for the whole run.
+#[derive(Debug)]
+pub(crate) struct SourceFile {
+    /// Name shown in reports: the path as given (relative paths stay relative), or `<stdin>`.
+    pub(crate) name: String,
+    /// The path on disk; `None` for stdin.
+    pub(crate) path: Option<PathBuf>,
+    pub(crate) role: FileRole,
+    /// The file's text. Bytes that are not valid UTF-8 are replaced one for one by `?`, so byte
+    /// offsets are those of the original file; the documents that held them are not linted.
+    pub(crate) text: String,
+    /// Byte ranges of the original file that were not valid UTF-8.
+    pub(crate) invalid_utf8: Vec<std::ops::Range<usize>>,
+    pub(crate) lines: LineIndex,
+}
+
+impl SourceFile {
+    pub(crate) fn new(name: String, path: Option<PathBuf>, role: FileRole, bytes: Vec<u8>) -> Self {
+        let (text, invalid_utf8) = into_text(bytes);
+        let lines = LineIndex::new(&text);
+        SourceFile { name, path, role, text, invalid_utf8, lines }
+    }
+
+    /// Whether any byte in `range` was invalid UTF-8 in the original file.
+    pub(crate) fn has_invalid_utf8_in(&self, range: &std::ops::Range<usize>) -> Option<usize> {
+        self.invalid_utf8
+            .iter()
+            .find(|bad| bad.start < range.end && range.start < bad.end)
+            .map(|bad| bad.start)
+    }
+}
+
+/// Converts bytes to a `String`, replacing every byte of an invalid UTF-8 sequence by `?` so that
+/// byte offsets are preserved. Returns the byte ranges that were replaced.
+fn into_text(bytes: Vec<u8>) -> (String, Vec<std::ops::Range<usize>>) {
+    match String::from_utf8(bytes) {
+        Ok(text) => (text, Vec::new()),
+        Err(err) => {
+            let mut bytes = err.into_bytes();
+            let mut invalid = Vec::new();
+            let mut pos = 0;
+            while pos < bytes.len() {
+                let rest = bytes.get(pos..).unwrap_or_default();
+                match std::str::from_utf8(rest) {
+                    Ok(_) => break,
+                    Err(e) => {
+                        let start = pos + e.valid_up_to();
+                        let len = e.error_len().unwrap_or(rest.len() - e.valid_up_to());
+                        let end = start + len.max(1);
+                        for b in bytes.get_mut(start..end).into_iter().flatten() {
+                            *b = b'?';
+                        }
+                        invalid.push(start..end);
+                        pos = end;
+                    }
+                }
+            }
+            // Every invalid byte was replaced by ASCII, so this cannot fail; fall back to a
+            // lossy conversion rather than panic if it ever did.
+            let text = String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            (text, invalid)
+        }
+    }
+}
+
+/// A failure to read input. Reported in `Report.errors` with file, line and column.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SourceError {
+    #[error("cannot read {path}: {message}")]
+    Read { path: String, message: String },
+    #[error("{path}: binary file (it holds NUL bytes), not YAML or JSON; skipped")]
+    Binary { path: String },
+    #[error("{path}: the file is empty: there is no YAML document in it")]
+    Empty { path: String },
+    #[error("{path}: {message}")]
+    Walk { path: String, message: String },
+}
+
+impl SourceError {
+    pub(crate) fn file_name(&self) -> &str {
+        match self {
+            SourceError::Read { path, .. }
+            | SourceError::Binary { path }
+            | SourceError::Empty { path }
+            | SourceError::Walk { path, .. } => path,
+        }
+    }
+
+    /// The message without the file name (the report carries the file separately).
+    pub(crate) fn message(&self) -> String {
+        match self {
+            SourceError::Read { message, .. } => format!("cannot read the file: {message}"),
+            SourceError::Binary { .. } => {
+                "binary file (it holds NUL bytes), not YAML or JSON; skipped".to_string()
+            }
+            SourceError::Empty { .. } => {
+                "the file is empty: there is no YAML document in it".to_string()
+            }
+            SourceError::Walk { message, .. } => message.clone(),
+        }
+    }
+}
+
+/// How many leading bytes are checked for NUL to call a file binary (as git does).
+const BINARY_SNIFF_BYTES: usize = 8000;
+
+/// Loads one file (or stdin when `path` is `None`) and checks it is text with some content.
+pub(crate) fn load(
+    name: String,
+    path: Option<&Path>,
+    role: FileRole,
+) -> Result<SourceFile, SourceError> {
+    let bytes = match path {
+        Some(p) => std::fs::read(p)
+            .map_err(|e| SourceError::Read { path: name.clone(), message: describe_io(&e) })?,
+        None => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut buf)
+                .map_err(|e| SourceError::Read { path: name.clone(), message: describe_io(&e) })?;
+            buf
+        }
+    };
+    from_bytes(name, path.map(Path::to_path_buf), role, bytes)
+}
+
+/// Checks and wraps bytes already read.
+pub(crate) fn from_bytes(
+    name: String,
+    path: Option<PathBuf>,
+    role: FileRole,
+    bytes: Vec<u8>,
+) -> Result<SourceFile, SourceError> {
+    let sniff = bytes.get(..BINARY_SNIFF_BYTES.min(bytes.len())).unwrap_or_default();
+    if memchr::memchr(0, sniff).is_some() {
+        return Err(SourceError::Binary { path: name });
+    }
+    let content = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    if content.iter().all(u8::is_ascii_whitespace) {
+        return Err(SourceError::Empty { path: name });
+    }
+    Ok(SourceFile::new(name, path, role, bytes))
+}
+
+fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::IsADirectory => "is a directory".to_string(),
+        _ => e.to_string(),
+    }
+}

@@ -1,0 +1,81 @@
+//! The only module that knows the YAML parser. It turns a chunk of a stream into spanned
+//! document trees (`Doc`), resolves scalars the way Kubernetes does, names nodes by `NodePath`
+//! and turns a path into the span to label. It may use `diag` and nothing else of ours.
+
+mod parse;
+mod path;
+mod scalar;
+mod tree;
+
+pub(crate) use parse::{Limits, ParseError, parse_chunk};
+pub(crate) use path::{NodePath, Seg};
+#[allow(unused_imports, reason = "re-exported for rules that read raw scalar types")]
+pub(crate) use scalar::Resolved;
+pub(crate) use tree::{Doc, NodeId, NodeRef, Style};
+
+use std::ops::Range;
+
+/// The result of looking a path up from a node: the deepest node that exists on the way, the
+/// path to it, and the span to label for it.
+#[derive(Clone, Debug)]
+pub(crate) struct Located {
+    pub(crate) path: NodePath,
+    pub(crate) span: Range<usize>,
+    /// Whether the whole path exists.
+    #[allow(dead_code, reason = "used by data rules in the policy-as-code capability")]
+    pub(crate) complete: bool,
+}
+
+/// Follows `path` from `root`. When part of it is missing, the result names the deepest node
+/// that exists (for a missing key: the mapping it belongs in).
+pub(crate) fn locate(text: &str, root: NodeRef<'_, '_>, path: &NodePath) -> Located {
+    let mut node = root;
+    let mut key_span: Option<Range<usize>> = None;
+    let mut depth = 0;
+    for seg in path.segments() {
+        let next = match seg {
+            Seg::Key(k) => node.entry(k).map(|(k, v)| (v, Some(k.span()))),
+            Seg::Index(i) => node.item(*i).map(|v| (v, None)),
+        };
+        match next {
+            Some((v, ks)) => {
+                node = v;
+                key_span = ks;
+                depth += 1;
+            }
+            None => break,
+        }
+    }
+    Located { path: path.prefix(depth), span: label_span(text, node, key_span), complete: depth == path.len() }
+}
+
+/// The span to underline for a node: scalars and flow collections as written; a block
+/// collection by its key when it has one, otherwise its first line.
+pub(crate) fn label_span(text: &str, node: NodeRef<'_, '_>, key_span: Option<Range<usize>>) -> Range<usize> {
+    let span = node.span();
+    if node.is_block_collection() || matches!(node.style(), Style::Literal | Style::Folded) && !node.is_alias() {
+        if let Some(k) = key_span.filter(|_| node.is_block_collection()) {
+            return k;
+        }
+        return first_line(text, span);
+    }
+    span
+}
+
+/// `span` cut at the end of its first line (without the line break).
+fn first_line(text: &str, span: Range<usize>) -> Range<usize> {
+    let body = text.get(span.clone()).unwrap_or_default();
+    match memchr::memchr(b'\n', body.as_bytes()) {
+        Some(nl) => {
+            let mut end = span.start + nl;
+            if end > span.start && text.as_bytes().get(end - 1) == Some(&b'\r') {
+                end -= 1;
+            }
+            span.start..end
+        }
+        None => span,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,103 @@
+//! `NodePath`: the path of a node inside its object, e.g.
+//! `spec.template.spec.containers[0].resources.limits.cpu`.
+
+use std::fmt;
+
+/// One step of a path.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Seg {
+    Key(Box<str>),
+    Index(usize),
+}
+
+/// A path from an object's root to one of its nodes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct NodePath(Vec<Seg>);
+
+impl NodePath {
+    pub(crate) fn root() -> Self {
+        NodePath(Vec::new())
+    }
+
+    /// A path of keys, e.g. `NodePath::keys(&["spec", "template", "spec"])`.
+    pub(crate) fn keys(keys: &[&str]) -> Self {
+        NodePath(keys.iter().map(|k| Seg::Key((*k).into())).collect())
+    }
+
+    /// This path with one more key.
+    #[must_use]
+    pub(crate) fn key(&self, key: &str) -> Self {
+        let mut p = self.clone();
+        p.0.push(Seg::Key(key.into()));
+        p
+    }
+
+    /// This path with one more sequence index.
+    #[must_use]
+    pub(crate) fn index(&self, index: usize) -> Self {
+        let mut p = self.clone();
+        p.0.push(Seg::Index(index));
+        p
+    }
+
+    /// This path followed by `other`.
+    #[must_use]
+    pub(crate) fn join(&self, other: &NodePath) -> Self {
+        let mut p = self.clone();
+        p.0.extend(other.0.iter().cloned());
+        p
+    }
+
+    pub(crate) fn segments(&self) -> &[Seg] {
+        &self.0
+    }
+
+    /// The first `n` segments.
+    #[must_use]
+    pub(crate) fn prefix(&self, n: usize) -> Self {
+        NodePath(self.0.iter().take(n).cloned().collect())
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// Keys made only of these characters print bare; others print as `["key"]`.
+fn is_bare_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'$' | b'@'))
+}
+
+impl fmt::Display for NodePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, seg) in self.0.iter().enumerate() {
+            match seg {
+                Seg::Key(k) if is_bare_key(k) => {
+                    if i > 0 {
+                        f.write_str(".")?;
+                    }
+                    f.write_str(k)?;
+                }
+                Seg::Key(k) => write!(f, "[{}]", serde_json::Value::from(k.as_ref()))?,
+                Seg::Index(n) => write!(f, "[{n}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NodePath;
+
+    #[test]
+    fn displays_like_kubectl_paths() {
+        let p = NodePath::keys(&["spec", "template", "spec"]).key("containers").index(0).key("resources");
+        assert_eq!(p.to_string(), "spec.template.spec.containers[0].resources");
+        let a = NodePath::keys(&["metadata", "annotations"]).key("leaselint.io/ignore");
+        assert_eq!(a.to_string(), "metadata.annotations[\"leaselint.io/ignore\"]");
+        assert_eq!(NodePath::root().index(2).key("kind").to_string(), "[2].kind");
+        assert_eq!(NodePath::root().to_string(), "");
+    }
+}
