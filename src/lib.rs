@@ -2,6 +2,14 @@
 //!
 //! The binary is a thin wrapper around [`run`]; everything else is crate-private.
 
+mod cli;
+mod config;
 mod diag;
+mod k8s;
+mod lint;
+mod output;
+mod rules;
 mod source;
 mod yaml;
+
+pub use cli::run;

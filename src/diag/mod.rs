@@ -1,11 +1,13 @@
 //! Diagnostics: findings, severities, fixes and their applicability. A leaf module: it uses
-//! nothing of ours except `source::FileId`, and must never import rules, output or the CLI.
+//! nothing of ours except `source::FileId` and `yaml::NodePath`, and must never import rules,
+//! output or the CLI.
 
 use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
 use crate::source::FileId;
+use crate::yaml::NodePath;
 
 /// A byte range into a whole file (never line/column; those are computed in `output`).
 pub(crate) type Span = Range<usize>;
@@ -119,9 +121,9 @@ pub(crate) struct ObjectInfo {
 pub(crate) struct Loc {
     pub(crate) file: FileId,
     pub(crate) span: Span,
-    /// Display form of the node's path inside its object, e.g.
+    /// The node's path inside its object; displays as
     /// `spec.template.spec.containers[0].resources.limits.cpu`.
-    pub(crate) path: String,
+    pub(crate) path: NodePath,
     pub(crate) object: Option<Arc<ObjectInfo>>,
 }
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 pub(crate) use line_index::LineIndex;
 pub(crate) use split::split_documents;
-pub(crate) use walk::{InputKind, WalkOptions, discover};
+pub(crate) use walk::{WalkOptions, discover};
 
 /// Index of a file in the run's `Sources`.
 pub type FileId = usize;
@@ -96,8 +96,8 @@ fn into_text(bytes: Vec<u8>) -> (String, Vec<std::ops::Range<usize>>) {
 pub(crate) enum SourceError {
     #[error("cannot read {path}: {message}")]
     Read { path: String, message: String },
-    #[error("{path}: binary file (it holds NUL bytes), not YAML or JSON; skipped")]
-    Binary { path: String },
+    #[error("{path}:{line}:{column}: binary file (it holds a NUL byte), not YAML or JSON; skipped")]
+    Binary { path: String, line: usize, column: usize },
     #[error("{path}: the file is empty: there is no YAML document in it")]
     Empty { path: String },
     #[error("{path}: {message}")]
@@ -108,9 +108,17 @@ impl SourceError {
     pub(crate) fn file_name(&self) -> &str {
         match self {
             SourceError::Read { path, .. }
-            | SourceError::Binary { path }
+            | SourceError::Binary { path, .. }
             | SourceError::Empty { path }
             | SourceError::Walk { path, .. } => path,
+        }
+    }
+
+    /// 1-based line and column of the problem (1:1 when it concerns the whole file).
+    pub(crate) fn position(&self) -> (usize, usize) {
+        match self {
+            SourceError::Binary { line, column, .. } => (*line, *column),
+            _ => (1, 1),
         }
     }
 
@@ -119,7 +127,7 @@ impl SourceError {
         match self {
             SourceError::Read { message, .. } => format!("cannot read the file: {message}"),
             SourceError::Binary { .. } => {
-                "binary file (it holds NUL bytes), not YAML or JSON; skipped".to_string()
+                "binary file (it holds a NUL byte), not YAML or JSON; skipped".to_string()
             }
             SourceError::Empty { .. } => {
                 "the file is empty: there is no YAML document in it".to_string()
@@ -161,8 +169,12 @@ pub(crate) fn from_bytes(
     bytes: Vec<u8>,
 ) -> Result<SourceFile, SourceError> {
     let sniff = bytes.get(..BINARY_SNIFF_BYTES.min(bytes.len())).unwrap_or_default();
-    if memchr::memchr(0, sniff).is_some() {
-        return Err(SourceError::Binary { path: name });
+    if let Some(nul) = memchr::memchr(0, sniff) {
+        let before = bytes.get(..nul).unwrap_or_default();
+        let line = memchr::memchr_iter(b'\n', before).count() + 1;
+        let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+        let column = nul - line_start + 1;
+        return Err(SourceError::Binary { path: name, line, column });
     }
     let content = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     if content.iter().all(u8::is_ascii_whitespace) {

@@ -22,7 +22,6 @@ pub(crate) struct Located {
     pub(crate) path: NodePath,
     pub(crate) span: Range<usize>,
     /// Whether the whole path exists.
-    #[allow(dead_code, reason = "used by data rules in the policy-as-code capability")]
     pub(crate) complete: bool,
 }
 
@@ -47,6 +46,26 @@ pub(crate) fn locate(text: &str, root: NodeRef<'_, '_>, path: &NodePath) -> Loca
         }
     }
     Located { path: path.prefix(depth), span: label_span(text, node, key_span), complete: depth == path.len() }
+}
+
+/// Like [`locate`], but when the whole path exists and ends in a key, the span is that key
+/// (for findings about the key itself, such as a duplicate).
+pub(crate) fn locate_key(text: &str, root: NodeRef<'_, '_>, path: &NodePath) -> Located {
+    let mut found = locate(text, root, path);
+    if let (true, Some(Seg::Key(k))) = (found.complete, path.segments().last()) {
+        let parent = path.prefix(path.len() - 1);
+        let mut node = Some(root);
+        for seg in parent.segments() {
+            node = node.and_then(|n| match seg {
+                Seg::Key(k) => n.get(k),
+                Seg::Index(i) => n.item(*i),
+            });
+        }
+        if let Some((key, _)) = node.and_then(|n| n.entry(k)) {
+            found.span = key.span();
+        }
+    }
+    found
 }
 
 /// The span to underline for a node: scalars and flow collections as written; a block
@@ -79,3 +98,40 @@ fn first_line(text: &str, span: Range<usize>) -> Range<usize> {
 
 #[cfg(test)]
 mod tests;
+
+/// The path from `root` to node `target` of the same document (for a mapping key: the path of
+/// its entry). `None` when `target` is not under `root`.
+pub(crate) fn path_to(root: NodeRef<'_, '_>, target: NodeId) -> Option<NodePath> {
+    let mut path = NodePath::root();
+    let mut node = root;
+    'descend: loop {
+        if node.id == target {
+            return Some(path);
+        }
+        if node.is_alias() || !node.subtree().contains(&target) {
+            return None;
+        }
+        if node.is_mapping() {
+            for (k, v) in node.entries() {
+                let key = k.scalar().unwrap_or_default();
+                if k.subtree().contains(&target) {
+                    return Some(path.key(key.to_string()));
+                }
+                if v.subtree().contains(&target) {
+                    path = path.key(key.to_string());
+                    node = v;
+                    continue 'descend;
+                }
+            }
+        } else {
+            for (i, item) in node.items().enumerate() {
+                if item.subtree().contains(&target) {
+                    path = path.index(i);
+                    node = item;
+                    continue 'descend;
+                }
+            }
+        }
+        return None;
+    }
+}

@@ -145,7 +145,9 @@ impl<'a> Builder<'a> {
             Event::DocumentStart(..) => {
                 let comments = std::mem::take(&mut self.pending_comments);
                 let start = comments.first().map_or(range.start, |c| c.start.min(range.start));
-                self.cur = Some(Doc { nodes: Vec::new(), span: start..range.end, comments, duplicates: Vec::new(), chunk: self.chunk.clone() });
+                // About one node per 16 bytes of YAML: sized once instead of grown.
+                let nodes = Vec::with_capacity((self.chunk.end.saturating_sub(range.start) / 16).clamp(8, 1 << 16));
+                self.cur = Some(Doc { nodes, span: start..range.end, comments, duplicates: Vec::new(), chunk: self.chunk.clone() });
                 self.anchors.clear();
             }
             Event::DocumentEnd => {

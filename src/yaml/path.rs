@@ -1,12 +1,13 @@
 //! `NodePath`: the path of a node inside its object, e.g.
 //! `spec.template.spec.containers[0].resources.limits.cpu`.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// One step of a path.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Seg {
-    Key(Box<str>),
+    Key(Cow<'static, str>),
     Index(usize),
 }
 
@@ -20,14 +21,15 @@ impl NodePath {
     }
 
     /// A path of keys, e.g. `NodePath::keys(&["spec", "template", "spec"])`.
-    pub(crate) fn keys(keys: &[&str]) -> Self {
-        NodePath(keys.iter().map(|k| Seg::Key((*k).into())).collect())
+    pub(crate) fn keys(keys: &[&'static str]) -> Self {
+        NodePath(keys.iter().map(|k| Seg::Key(Cow::Borrowed(*k))).collect())
     }
 
-    /// This path with one more key.
+    /// This path with one more key (`&'static str` keys are not copied).
     #[must_use]
-    pub(crate) fn key(&self, key: &str) -> Self {
-        let mut p = self.clone();
+    pub(crate) fn key(&self, key: impl Into<Cow<'static, str>>) -> Self {
+        let mut p = NodePath(Vec::with_capacity(self.0.len() + 1));
+        p.0.extend(self.0.iter().cloned());
         p.0.push(Seg::Key(key.into()));
         p
     }
@@ -35,7 +37,8 @@ impl NodePath {
     /// This path with one more sequence index.
     #[must_use]
     pub(crate) fn index(&self, index: usize) -> Self {
-        let mut p = self.clone();
+        let mut p = NodePath(Vec::with_capacity(self.0.len() + 1));
+        p.0.extend(self.0.iter().cloned());
         p.0.push(Seg::Index(index));
         p
     }
@@ -60,6 +63,10 @@ impl NodePath {
 
     pub(crate) fn len(&self) -> usize {
         self.0.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -95,7 +102,7 @@ mod tests {
     fn displays_like_kubectl_paths() {
         let p = NodePath::keys(&["spec", "template", "spec"]).key("containers").index(0).key("resources");
         assert_eq!(p.to_string(), "spec.template.spec.containers[0].resources");
-        let a = NodePath::keys(&["metadata", "annotations"]).key("leaselint.io/ignore");
+        let a = NodePath::keys(&["metadata", "annotations"]).key("leaselint.io/ignore".to_string());
         assert_eq!(a.to_string(), "metadata.annotations[\"leaselint.io/ignore\"]");
         assert_eq!(NodePath::root().index(2).key("kind").to_string(), "[2].kind");
         assert_eq!(NodePath::root().to_string(), "");

@@ -1,0 +1,84 @@
+//! Command-line arguments (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::diag::Severity;
+
+/// Lint Kubernetes manifests for per-pod leases, CPU limits, ndots, PDBs and API fan-out.
+#[derive(Parser, Debug)]
+#[command(name = "leaselint", version, about, args_conflicts_with_subcommands = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Option<Command>,
+    #[command(flatten)]
+    pub(crate) check: CheckArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum Command {}
+
+#[derive(Args, Debug)]
+pub(crate) struct CheckArgs {
+    /// Files or directories to lint (directories are walked for *.yaml, *.yml, *.json); `-` reads
+    /// stdin. With no path, stdin is read when it is not a terminal, else the current directory.
+    pub(crate) paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+    /// Exit with 1 when a finding has this severity or a higher one.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    pub(crate) fail_on: FailOn,
+    /// A Helm values file to check with LL003 (repeatable; for pipes).
+    #[arg(long = "values", value_name = "FILE")]
+    pub(crate) values: Vec<PathBuf>,
+    /// Skip files and directories matching this glob while walking directories (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub(crate) exclude: Vec<String>,
+    /// Nodes assumed for DaemonSets (LL001 lease counts, LL009 fan-out).
+    #[arg(long, value_name = "N")]
+    pub(crate) nodes: Option<i64>,
+    /// Replicas from which a workload's list/watch counts as fan-out (LL009).
+    #[arg(long, value_name = "N")]
+    pub(crate) fanout_replicas: Option<i64>,
+    /// Worker threads for parsing (default: one per CPU).
+    #[arg(long, value_name = "N", global = true)]
+    pub(crate) threads: Option<usize>,
+    /// Benchmark helper: read, split and parse the inputs as a lint run does, without rules.
+    #[arg(long, hide = true)]
+    pub(crate) parse_only: bool,
+    /// Colour in human output.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub(crate) color: Color,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    Human,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+impl From<FailOn> for Severity {
+    fn from(f: FailOn) -> Severity {
+        match f {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+        }
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Color {
+    Auto,
+    Always,
+    Never,
+}

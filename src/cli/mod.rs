@@ -1,0 +1,188 @@
+//! The command line: arguments, reading inputs, running the linter, printing, exit codes. The
+//! only module that reads the environment, prints, or picks exit codes.
+#![allow(clippy::print_stderr, reason = "the CLI reports notices and errors on stderr")]
+
+mod args;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::config::LintConfig;
+use crate::diag::Severity;
+use crate::lint::{self, Registry};
+use crate::output::{self, ErrorEntry, HumanOptions, Report, Summary};
+use crate::source::{self, SourceFile, WalkOptions};
+
+use args::{Cli, Command, Format};
+
+/// Exit code: findings at or above `--fail-on`.
+const EXIT_FINDINGS: u8 = 1;
+/// Exit code: usage, config, I/O or parse errors.
+const EXIT_ERROR: u8 = 2;
+
+/// Runs leaselint with the process's arguments.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    if let Some(threads) = cli.check.threads {
+        // Fails only when the pool was already built, which cannot happen this early.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build_global();
+    }
+    match cli.command {
+        Some(never) => match never {},
+        None if cli.check.parse_only => parse_only(&input_paths(&cli.check)),
+        None => check(&cli.check),
+    }
+}
+
+fn config_from(args: &args::CheckArgs) -> LintConfig {
+    let mut config = LintConfig::default();
+    if let Some(n) = args.nodes {
+        config.thresholds.nodes = n;
+    }
+    if let Some(n) = args.fanout_replicas {
+        config.thresholds.fanout_replicas = n;
+    }
+    config
+}
+
+/// Inputs to read: the paths, or stdin when there are none and stdin is not a terminal, or the
+/// current directory.
+fn input_paths(args: &args::CheckArgs) -> Vec<std::path::PathBuf> {
+    if !args.paths.is_empty() {
+        return args.paths.clone();
+    }
+    if std::io::stdin().is_terminal() { vec![".".into()] } else { vec!["-".into()] }
+}
+
+struct Loaded {
+    files: Vec<SourceFile>,
+    errors: Vec<ErrorEntry>,
+    notices: Vec<String>,
+}
+
+fn load(args: &args::CheckArgs) -> Result<Loaded, String> {
+    let exclude = if args.exclude.is_empty() {
+        None
+    } else {
+        let mut b = globset::GlobSetBuilder::new();
+        for g in &args.exclude {
+            b.add(globset::Glob::new(g).map_err(|e| format!("--exclude {g}: {e}"))?);
+        }
+        Some(b.build().map_err(|e| format!("--exclude: {e}"))?)
+    };
+    let opts = WalkOptions { exclude, values: args.values.clone() };
+    let found = source::discover(&input_paths(args), &opts);
+    let mut errors: Vec<ErrorEntry> = found.errors.iter().map(source_error).collect();
+    let mut files = Vec::new();
+    let mut stdin_read = false;
+    for input in found.inputs {
+        if input.path.is_none() {
+            if stdin_read {
+                continue;
+            }
+            stdin_read = true;
+        }
+        match source::load(input.name, input.path.as_deref(), input.role) {
+            Ok(f) => files.push(f),
+            Err(e) => errors.push(source_error(&e)),
+        }
+    }
+    Ok(Loaded { files, errors, notices: found.notices })
+}
+
+fn source_error(e: &source::SourceError) -> ErrorEntry {
+    let (line, column) = e.position();
+    ErrorEntry { file: e.file_name().to_string(), file_id: None, offset: 0, line, column, message: e.message() }
+}
+
+fn check(args: &args::CheckArgs) -> ExitCode {
+    let config = config_from(args);
+    let registry = match Registry::new(crate::rules::builtin(), &config) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("leaselint: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let loaded = match load(args) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("leaselint: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    for n in &loaded.notices {
+        eprintln!("leaselint: note: {n}");
+    }
+    let result = lint::lint(&loaded.files, &registry, &config);
+    let mut errors = loaded.errors;
+    errors.extend(result.errors.iter().map(|e| {
+        let (line, column) = e
+            .file_id
+            .and_then(|id| loaded.files.get(id))
+            .map_or((1, 1), |f| f.lines.line_col(&f.text, e.offset));
+        ErrorEntry { file: e.file.clone(), file_id: e.file_id, offset: e.offset, line, column, message: e.message.clone() }
+    }));
+    let summary = Summary::count(&result.diagnostics, loaded.files.len(), result.documents, result.objects);
+    let report = Report { files: &loaded.files, diagnostics: &result.diagnostics, errors: &errors, summary };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let written = match args.format {
+        Format::Json => output::render_json(&report, &mut out),
+        Format::Human => {
+            let color = match args.color {
+                args::Color::Always => true,
+                args::Color::Never => false,
+                args::Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            };
+            let width = terminal_width();
+            output::render_human(&report, HumanOptions { color, width }, &mut out)
+        }
+    };
+    if let Err(e) = written.and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("leaselint: cannot write the report: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    }
+    if !errors.is_empty() {
+        return ExitCode::from(EXIT_ERROR);
+    }
+    let threshold: Severity = args.fail_on.into();
+    if result.diagnostics.iter().any(|d| d.severity >= threshold) {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|w| *w >= 40).unwrap_or(100)
+}
+
+/// The benchmark's parse-only pass: read, split and parse in parallel, as `check` does.
+fn parse_only(paths: &[std::path::PathBuf]) -> ExitCode {
+    let found = source::discover(paths, &WalkOptions::default());
+    let mut files = Vec::new();
+    for input in found.inputs {
+        match source::load(input.name, input.path.as_deref(), source::FileRole::Manifests) {
+            Ok(f) => files.push(f),
+            Err(e) => {
+                eprintln!("leaselint: {e}");
+                return ExitCode::from(EXIT_ERROR);
+            }
+        }
+    }
+    let (documents, nodes, errors) = lint::parse_only(&files);
+    eprintln!("parse-only: {} files, {documents} documents, {nodes} nodes, {errors} errors", files.len());
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,82 @@
+//! Configuration values: the lease policy, carrier lists, thresholds and rule settings, with the
+//! defaults of SPEC §3, §4 and §6. Flags override these; `.leaselint.yaml` loading builds on it.
+
+use std::collections::BTreeMap;
+
+use crate::diag::Severity;
+use crate::k8s::{CarrierNames, CustomKind, PodSelector};
+
+/// The namespace-scoped lease policy (SPEC §3).
+#[derive(Clone, Debug)]
+pub(crate) struct Policy {
+    /// `ns-lease-{namespace}`.
+    pub(crate) namespace_lease: String,
+    /// `{name}-lease`, for Deployments that roll more often than the threshold.
+    pub(crate) deployment_lease: String,
+    /// Renewal interval of the policy lease, in seconds.
+    pub(crate) renewal_interval: f64,
+    pub(crate) high_churn_threshold_per_hour: f64,
+    /// The largest `ndots` allowed (LL006).
+    pub(crate) ndots: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            namespace_lease: "ns-lease-{namespace}".to_string(),
+            deployment_lease: "{name}-lease".to_string(),
+            renewal_interval: 10.0,
+            high_churn_threshold_per_hour: 1.0,
+            ndots: 2,
+        }
+    }
+}
+
+/// Numeric thresholds of the rules.
+#[derive(Clone, Debug)]
+pub(crate) struct Thresholds {
+    /// LL009: replicas from which a workload's watches count as fan-out.
+    pub(crate) fanout_replicas: i64,
+    /// Nodes assumed for DaemonSets (LL001, LL009).
+    pub(crate) nodes: i64,
+    /// LL007: replicas from which a workload needs a PDB.
+    pub(crate) pdb_min_replicas: i64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds { fanout_replicas: 20, nodes: 100, pdb_min_replicas: 2 }
+    }
+}
+
+/// How LL004 decides that a pod is latency-sensitive besides its own label or annotation.
+#[derive(Clone, Debug)]
+pub(crate) struct LatencySensitive {
+    pub(crate) infer_from_services: bool,
+    pub(crate) selectors: Vec<PodSelector>,
+}
+
+impl Default for LatencySensitive {
+    fn default() -> Self {
+        LatencySensitive { infer_from_services: true, selectors: Vec::new() }
+    }
+}
+
+/// A rule's configured state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RuleSetting {
+    Off,
+    Severity(Severity),
+}
+
+/// Everything the rules read.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LintConfig {
+    pub(crate) policy: Policy,
+    pub(crate) carriers: CarrierNames,
+    pub(crate) latency: LatencySensitive,
+    pub(crate) thresholds: Thresholds,
+    pub(crate) pod_template_kinds: Vec<CustomKind>,
+    /// By rule code.
+    pub(crate) rules: BTreeMap<String, RuleSetting>,
+}

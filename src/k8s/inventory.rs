@@ -1,0 +1,533 @@
+//! The run-wide inventory: small facts extracted once from every object (workloads, PDBs, HPAs,
+//! Services, Leases, RBAC) so that cross-object rules run after every document's tree is gone.
+//! Facts hold resolved `Loc`s for the nodes rules report at.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use crate::diag::{Loc, ObjectInfo};
+use crate::yaml::NodePath;
+
+use super::carriers::{self, Carrier, CarrierNames};
+use super::{Kind, Object, PodSelector, quantity};
+
+/// A pod-carrying object.
+#[derive(Clone, Debug)]
+pub(crate) struct Workload {
+    pub(crate) info: Arc<ObjectInfo>,
+    pub(crate) kind: Kind,
+    /// `metadata.name` (or the object, when it has none).
+    pub(crate) name_loc: Loc,
+    /// `spec.replicas` (default 1), Job `parallelism`; `None` for DaemonSets (one per node).
+    pub(crate) replicas: Option<i64>,
+    /// Where the replica count is (or would be) written.
+    pub(crate) replicas_loc: Loc,
+    pub(crate) pod_labels: BTreeMap<String, String>,
+    pub(crate) service_account: String,
+    /// `leaselint.io/latency-sensitive` on the object or its pod template, as a label or an
+    /// annotation: `Some(false)` when any of them says `"false"`.
+    pub(crate) latency_sensitive: Option<bool>,
+    /// `leaselint.io/rollouts-per-hour`.
+    pub(crate) rollouts_per_hour: Option<f64>,
+    pub(crate) containers: Vec<ContainerFacts>,
+    pub(crate) qos: Qos,
+    pub(crate) carriers: Vec<Carrier>,
+    /// A leader-election retry period set by flag, in seconds.
+    pub(crate) retry_period: Option<f64>,
+}
+
+/// Resources of one container.
+#[derive(Clone, Debug)]
+pub(crate) struct ContainerFacts {
+    pub(crate) name: String,
+    pub(crate) init: bool,
+    pub(crate) restartable: bool,
+    /// `resources.limits.cpu` as written, and where.
+    pub(crate) cpu_limit: Option<(String, Loc)>,
+    pub(crate) cpu_request: Option<String>,
+}
+
+/// A pod's QoS class, computed the way the kubelet does from every container's requests and
+/// limits (a missing request defaults to the limit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Qos {
+    Guaranteed,
+    Burstable,
+    BestEffort,
+}
+
+/// A `minAvailable` or `maxUnavailable` value.
+#[derive(Clone, Debug)]
+pub(crate) struct PdbBudget {
+    pub(crate) text: String,
+    /// The integer, or the percentage when `percent`.
+    pub(crate) value: Option<i64>,
+    pub(crate) percent: bool,
+    pub(crate) loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Pdb {
+    pub(crate) info: Arc<ObjectInfo>,
+    pub(crate) selector: PodSelector,
+    pub(crate) min_available: Option<PdbBudget>,
+    pub(crate) max_unavailable: Option<PdbBudget>,
+    pub(crate) spec_loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Hpa {
+    pub(crate) namespace: Option<String>,
+    pub(crate) target_group: String,
+    pub(crate) target_kind: String,
+    pub(crate) target_name: String,
+    pub(crate) min_replicas: i64,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Service {
+    pub(crate) info: Arc<ObjectInfo>,
+    pub(crate) selector: PodSelector,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Lease {
+    pub(crate) info: Arc<ObjectInfo>,
+    pub(crate) name_loc: Loc,
+    pub(crate) labels: BTreeMap<String, String>,
+}
+
+/// One rule of a Role or ClusterRole.
+#[derive(Clone, Debug)]
+pub(crate) struct RoleRule {
+    pub(crate) api_groups: Vec<String>,
+    pub(crate) resources: Vec<String>,
+    pub(crate) verbs: Vec<String>,
+    pub(crate) resource_names: Vec<(String, Loc)>,
+    /// The `resourceNames` node (or the rule when it has none).
+    pub(crate) resource_names_loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Role {
+    pub(crate) info: Arc<ObjectInfo>,
+    pub(crate) cluster: bool,
+    pub(crate) rules: Vec<RoleRule>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Subject {
+    pub(crate) kind: String,
+    pub(crate) name: String,
+    pub(crate) namespace: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Binding {
+    pub(crate) info: Arc<ObjectInfo>,
+    pub(crate) cluster: bool,
+    pub(crate) role_kind: String,
+    pub(crate) role_name: String,
+    pub(crate) subjects: Vec<Subject>,
+}
+
+/// The facts of one object.
+#[derive(Clone, Debug)]
+pub(crate) enum Facts {
+    Workload(Box<Workload>),
+    Pdb(Pdb),
+    Hpa(Hpa),
+    Service(Service),
+    Lease(Lease),
+    Role(Role),
+    Binding(Binding),
+}
+
+/// Every fact of the run, in input order, with the indexes cross-object rules query so that a
+/// run stays linear in the number of objects.
+#[derive(Debug, Default)]
+pub(crate) struct Inventory {
+    pub(crate) workloads: Vec<Workload>,
+    pub(crate) pdbs: Vec<Pdb>,
+    pub(crate) hpas: Vec<Hpa>,
+    pub(crate) services: Vec<Service>,
+    pub(crate) leases: Vec<Lease>,
+    pub(crate) roles: Vec<Role>,
+    pub(crate) bindings: Vec<Binding>,
+    index: Index,
+}
+
+type Namespace = Option<String>;
+
+/// Selectors indexed by one `key=value` they require, per namespace.
+#[derive(Debug, Default)]
+struct SelectorIndex {
+    anchored: HashMap<(Namespace, String, String), Vec<usize>>,
+    /// Selectors without a required `key=value` (checked against every pod of the namespace).
+    open: HashMap<Namespace, Vec<usize>>,
+}
+
+impl SelectorIndex {
+    fn build<'a>(selectors: impl Iterator<Item = (&'a Namespace, &'a PodSelector)>) -> Self {
+        let mut index = SelectorIndex::default();
+        for (i, (ns, sel)) in selectors.enumerate() {
+            match (sel, sel.anchor()) {
+                (PodSelector::Nothing, _) => {}
+                (_, Some((k, v))) => index.anchored.entry((ns.clone(), k.to_string(), v.to_string())).or_default().push(i),
+                (_, None) => index.open.entry(ns.clone()).or_default().push(i),
+            }
+        }
+        index
+    }
+
+    /// Candidates (a superset of the selectors that match `labels` in `ns`), sorted.
+    fn candidates(&self, ns: &Namespace, labels: &BTreeMap<String, String>) -> Vec<usize> {
+        let mut out: Vec<usize> = self.open.get(ns).cloned().unwrap_or_default();
+        for (k, v) in labels {
+            if let Some(hits) = self.anchored.get(&(ns.clone(), k.clone(), v.clone())) {
+                out.extend(hits);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+#[derive(Debug, Default)]
+struct Index {
+    services: SelectorIndex,
+    pdbs: SelectorIndex,
+    /// (namespace, group, kind, name) → largest `minReplicas`.
+    hpa_min: HashMap<(Namespace, String, String, String), i64>,
+    /// Workloads by namespace and by one of their pod labels.
+    workloads_by_label: HashMap<(Namespace, String, String), Vec<usize>>,
+    workloads_by_namespace: HashMap<Namespace, Vec<usize>>,
+}
+
+impl Inventory {
+    pub(crate) fn add(&mut self, facts: Facts) {
+        match facts {
+            Facts::Workload(w) => self.workloads.push(*w),
+            Facts::Pdb(p) => self.pdbs.push(p),
+            Facts::Hpa(h) => self.hpas.push(h),
+            Facts::Service(s) => self.services.push(s),
+            Facts::Lease(l) => self.leases.push(l),
+            Facts::Role(r) => self.roles.push(r),
+            Facts::Binding(b) => self.bindings.push(b),
+        }
+    }
+
+    /// Builds the indexes; call once after the last `add`.
+    pub(crate) fn finish(&mut self) {
+        let mut index = Index {
+            services: SelectorIndex::build(self.services.iter().map(|s| (&s.info.object.namespace, &s.selector))),
+            pdbs: SelectorIndex::build(self.pdbs.iter().map(|p| (&p.info.object.namespace, &p.selector))),
+            ..Index::default()
+        };
+        for h in &self.hpas {
+            let key = (h.namespace.clone(), h.target_group.clone(), h.target_kind.clone(), h.target_name.clone());
+            let min = index.hpa_min.entry(key).or_insert(h.min_replicas);
+            *min = (*min).max(h.min_replicas);
+        }
+        // Workloads are looked up by the labels PDB selectors require: index only those.
+        let wanted: std::collections::HashSet<(&Namespace, &str, &str)> = self
+            .pdbs
+            .iter()
+            .filter_map(|p| p.selector.anchor().map(|(k, v)| (&p.info.object.namespace, k, v)))
+            .collect();
+        let any_open = !index.pdbs.open.is_empty();
+        for (i, w) in self.workloads.iter().enumerate() {
+            let ns = &w.info.object.namespace;
+            if any_open {
+                index.workloads_by_namespace.entry(ns.clone()).or_default().push(i);
+            }
+            for (k, v) in &w.pod_labels {
+                if wanted.contains(&(ns, k.as_str(), v.as_str())) {
+                    index.workloads_by_label.entry((ns.clone(), k.clone(), v.clone())).or_default().push(i);
+                }
+            }
+        }
+        self.index = index;
+    }
+
+    /// The Services in the workload's namespace that select its pods, in input order.
+    pub(crate) fn services_selecting<'s>(&'s self, w: &'s Workload) -> impl Iterator<Item = &'s Service> + 's {
+        let ns = &w.info.object.namespace;
+        self.index
+            .services
+            .candidates(ns, &w.pod_labels)
+            .into_iter()
+            .filter_map(|i| self.services.get(i))
+            .filter(move |s| s.selector.matches(&w.pod_labels))
+    }
+
+    /// The PDBs in the workload's namespace that select its pods, in input order.
+    pub(crate) fn pdbs_selecting<'s>(&'s self, w: &'s Workload) -> impl Iterator<Item = &'s Pdb> + 's {
+        let ns = &w.info.object.namespace;
+        self.index
+            .pdbs
+            .candidates(ns, &w.pod_labels)
+            .into_iter()
+            .filter_map(|i| self.pdbs.get(i))
+            .filter(move |p| p.selector.matches(&w.pod_labels))
+    }
+
+    /// The workloads in the PDB's namespace whose pods it selects, in input order.
+    pub(crate) fn selected_by<'s>(&'s self, pdb: &'s Pdb) -> impl Iterator<Item = &'s Workload> + 's {
+        let ns = &pdb.info.object.namespace;
+        let candidates = match pdb.selector.anchor() {
+            Some((k, v)) => self.index.workloads_by_label.get(&(ns.clone(), k.to_string(), v.to_string())),
+            None => self.index.workloads_by_namespace.get(ns),
+        };
+        candidates
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.workloads.get(i))
+            .filter(move |w| pdb.selector.matches(&w.pod_labels))
+    }
+
+    /// The HPA `minReplicas` for a workload, when an HPA in its namespace targets it.
+    pub(crate) fn hpa_min_replicas(&self, w: &Workload) -> Option<i64> {
+        let group = super::kinds::group_of(&w.info.object.api_version).to_string();
+        let key = (w.info.object.namespace.clone(), group, w.info.object.kind.clone(), w.info.object.name.clone());
+        self.index.hpa_min.get(&key).copied()
+    }
+
+    /// The replica count rules use: the larger of `spec.replicas` (default 1) and the
+    /// `minReplicas` of an HPA that targets the workload. `None` for DaemonSets.
+    pub(crate) fn replicas(&self, w: &Workload) -> Option<i64> {
+        let own = w.replicas?;
+        Some(self.hpa_min_replicas(w).map_or(own, |min| own.max(min)))
+    }
+}
+
+/// Extracts the facts of one object (none for kinds no cross-object rule needs).
+pub(crate) fn extract_facts(obj: &Object<'_>, names: &CarrierNames) -> Option<Facts> {
+    Some(match &obj.kind {
+        k if k.has_pod() => Facts::Workload(Box::new(workload(obj, names)?)),
+        Kind::PodDisruptionBudget => Facts::Pdb(pdb(obj)),
+        Kind::HorizontalPodAutoscaler => Facts::Hpa(hpa(obj)?),
+        Kind::Service => Facts::Service(Service {
+            info: Arc::clone(&obj.info),
+            selector: if obj.root.get_path(&["spec", "type"]).and_then(|t| t.as_str()) == Some("ExternalName") {
+                PodSelector::Nothing
+            } else {
+                PodSelector::from_map(obj.root.get_path(&["spec", "selector"]))
+            },
+        }),
+        Kind::Lease => Facts::Lease(Lease {
+            info: Arc::clone(&obj.info),
+            name_loc: obj.at(&NodePath::keys(&["metadata", "name"])),
+            labels: obj.labels(),
+        }),
+        Kind::Role | Kind::ClusterRole => Facts::Role(role(obj)),
+        Kind::RoleBinding | Kind::ClusterRoleBinding => Facts::Binding(binding(obj)?),
+        _ => return None,
+    })
+}
+
+const LATENCY_KEY: &str = "leaselint.io/latency-sensitive";
+const ROLLOUTS_KEY: &str = "leaselint.io/rollouts-per-hour";
+
+fn workload(obj: &Object<'_>, names: &CarrierNames) -> Option<Workload> {
+    let pod = obj.pod()?;
+    let containers = pod.containers();
+    let replicas_path = match obj.kind {
+        Kind::Job => Some(NodePath::keys(&["spec", "parallelism"])),
+        Kind::CronJob => Some(NodePath::keys(&["spec", "jobTemplate", "spec", "parallelism"])),
+        Kind::DaemonSet => None,
+        Kind::Pod => None,
+        _ => Some(NodePath::keys(&["spec", "replicas"])),
+    };
+    let replicas = match (&obj.kind, &replicas_path) {
+        (Kind::DaemonSet, _) => None,
+        (Kind::Pod, _) => Some(1),
+        (_, Some(p)) => Some(obj.get(p).and_then(|n| n.as_i64()).unwrap_or(1)),
+        (_, None) => Some(1),
+    };
+    let name_loc = obj.at(&NodePath::keys(&["metadata", "name"]));
+    let replicas_loc = match &replicas_path {
+        Some(p) if obj.get(p).is_some() => obj.at(p),
+        _ => name_loc.clone(),
+    };
+    let mut flags = Vec::new();
+    for section in ["labels", "annotations"] {
+        flags.push(obj.root.get_path(&["metadata", section]).and_then(|m| m.get(LATENCY_KEY)).and_then(|v| v.as_text()));
+        flags.push(pod.meta_value(section, LATENCY_KEY));
+    }
+    let latency_sensitive = if flags.contains(&Some("false")) {
+        Some(false)
+    } else if flags.contains(&Some("true")) {
+        Some(true)
+    } else {
+        None
+    };
+    let rollouts_per_hour = obj
+        .annotation(ROLLOUTS_KEY)
+        .or_else(|| pod.meta_value("annotations", ROLLOUTS_KEY))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|v| v.is_finite());
+    let facts: Vec<ContainerFacts> = containers
+        .iter()
+        .map(|c| ContainerFacts {
+            name: c.name.to_string(),
+            init: c.init,
+            restartable: c.restartable,
+            cpu_limit: c.resource("limits", "cpu").map(|v| {
+                (v.to_string(), obj.at(&c.path.key("resources").key("limits").key("cpu")))
+            }),
+            cpu_request: c.resource("requests", "cpu").map(str::to_string),
+        })
+        .collect();
+    let qos = qos_class(&containers);
+    let retry_period = containers.iter().find_map(|c| {
+        ["command", "args"].iter().find_map(|list| {
+            c.node.get(list)?.items().find_map(|item| {
+                let text = item.as_text()?;
+                let (flag, value) = text.split_once('=')?;
+                let bare = flag.trim_start_matches('-');
+                matches!(bare, "leader-elect-retry-period" | "leader-election-retry-period")
+                    .then(|| super::duration::parse_seconds(value))
+                    .flatten()
+            })
+        })
+    });
+    Some(Workload {
+        info: Arc::clone(&obj.info),
+        kind: obj.kind.clone(),
+        name_loc,
+        replicas,
+        replicas_loc,
+        pod_labels: pod.labels(),
+        service_account: pod.service_account().to_string(),
+        latency_sensitive,
+        rollouts_per_hour,
+        carriers: carriers::find(obj, &containers, names),
+        containers: facts,
+        qos,
+        retry_period,
+    })
+}
+
+/// The QoS class: Guaranteed when every container (init containers included) has cpu and
+/// memory limits and its requests, where set, equal them; BestEffort when no container has
+/// any cpu or memory request or limit; Burstable otherwise.
+fn qos_class(containers: &[super::Container<'_>]) -> Qos {
+    let mut any = false;
+    let mut guaranteed = !containers.is_empty();
+    for c in containers {
+        for res in ["cpu", "memory"] {
+            let limit = c.resource("limits", res);
+            let request = c.resource("requests", res);
+            any |= limit.is_some() || request.is_some();
+            match (limit, request) {
+                (Some(l), Some(r)) if quantity::equal(l, r) => {}
+                (Some(_), None) => {}
+                _ => guaranteed = false,
+            }
+        }
+    }
+    if !any {
+        Qos::BestEffort
+    } else if guaranteed {
+        Qos::Guaranteed
+    } else {
+        Qos::Burstable
+    }
+}
+
+fn budget(obj: &Object<'_>, key: &'static str) -> Option<PdbBudget> {
+    let path = NodePath::keys(&["spec", key]);
+    let node = obj.get(&path).filter(|n| !n.is_null())?;
+    let text = node.as_text()?.to_string();
+    let (value, percent) = if let Some(i) = node.as_i64() {
+        (Some(i), false)
+    } else if let Some(p) = text.strip_suffix('%') {
+        (p.trim().parse::<i64>().ok(), true)
+    } else {
+        (None, false)
+    };
+    Some(PdbBudget { text, value, percent, loc: obj.at(&path) })
+}
+
+fn pdb(obj: &Object<'_>) -> Pdb {
+    // policy/v1beta1 read an empty selector as "no pods"; policy/v1 as "every pod".
+    let v1beta1 = obj.info.object.api_version.ends_with("/v1beta1");
+    Pdb {
+        info: Arc::clone(&obj.info),
+        selector: PodSelector::from_label_selector(obj.root.get_path(&["spec", "selector"]), !v1beta1),
+        min_available: budget(obj, "minAvailable"),
+        max_unavailable: budget(obj, "maxUnavailable"),
+        spec_loc: obj.at(&NodePath::keys(&["spec"])),
+    }
+}
+
+fn hpa(obj: &Object<'_>) -> Option<Hpa> {
+    let target = obj.root.get_path(&["spec", "scaleTargetRef"])?;
+    let api = target.get("apiVersion").and_then(|v| v.as_text()).unwrap_or("apps/v1");
+    Some(Hpa {
+        namespace: obj.info.object.namespace.clone(),
+        target_group: super::kinds::group_of(api).to_string(),
+        target_kind: target.get("kind")?.as_text()?.to_string(),
+        target_name: target.get("name")?.as_text()?.to_string(),
+        min_replicas: obj.root.get_path(&["spec", "minReplicas"]).and_then(|v| v.as_i64()).unwrap_or(1),
+    })
+}
+
+fn strings(node: Option<crate::yaml::NodeRef<'_, '_>>) -> Vec<String> {
+    node.map(|n| n.items().filter_map(|i| i.as_text().map(str::to_string)).collect()).unwrap_or_default()
+}
+
+fn role(obj: &Object<'_>) -> Role {
+    let mut rules = Vec::new();
+    if let Some(seq) = obj.root.get("rules") {
+        for (i, rule) in seq.items().enumerate() {
+            let path = NodePath::keys(&["rules"]).index(i);
+            let names_path = path.key("resourceNames");
+            let resource_names = rule
+                .get("resourceNames")
+                .map(|n| {
+                    n.items()
+                        .enumerate()
+                        .filter_map(|(j, item)| Some((item.as_text()?.to_string(), obj.at(&names_path.index(j)))))
+                        .collect()
+                })
+                .unwrap_or_default();
+            rules.push(RoleRule {
+                api_groups: strings(rule.get("apiGroups")),
+                resources: strings(rule.get("resources")),
+                verbs: strings(rule.get("verbs")),
+                resource_names,
+                resource_names_loc: obj.at(&names_path),
+            });
+        }
+    }
+    Role { info: Arc::clone(&obj.info), cluster: obj.kind == Kind::ClusterRole, rules }
+}
+
+fn binding(obj: &Object<'_>) -> Option<Binding> {
+    let role_ref = obj.root.get("roleRef")?;
+    let subjects = obj
+        .root
+        .get("subjects")
+        .map(|s| {
+            s.items()
+                .filter_map(|sub| {
+                    Some(Subject {
+                        kind: sub.get("kind")?.as_text()?.to_string(),
+                        name: sub.get("name")?.as_text()?.to_string(),
+                        namespace: sub.get("namespace").and_then(|n| n.as_text()).filter(|n| !n.is_empty()).map(str::to_string),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Binding {
+        info: Arc::clone(&obj.info),
+        cluster: obj.kind == Kind::ClusterRoleBinding,
+        role_kind: role_ref.get("kind")?.as_text()?.to_string(),
+        role_name: role_ref.get("name")?.as_text()?.to_string(),
+        subjects,
+    })
+}

@@ -1,0 +1,181 @@
+//! The Kubernetes object model: objects found in documents (with `List` items), kinds by API
+//! group, pod templates and containers, label selectors, quantities, lease carriers, and the
+//! run-wide `Inventory` of facts that cross-object rules read. Uses `yaml`, `source`, `diag`.
+
+pub(crate) mod carriers;
+pub(crate) mod duration;
+mod inventory;
+mod kinds;
+mod pod;
+pub(crate) mod quantity;
+mod selector;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub(crate) use carriers::{Carrier, CarrierNames, CarrierRole};
+pub(crate) use inventory::{
+    Binding, ContainerFacts, Facts, Hpa, Inventory, Lease, Pdb, PdbBudget, Qos, Role, RoleRule, Service, Subject, Workload,
+    extract_facts,
+};
+pub(crate) use kinds::{CustomKind, Kind, recognise};
+pub(crate) use pod::{Container, Pod};
+pub(crate) use selector::PodSelector;
+
+use crate::diag::{Loc, ObjectInfo, ObjectRef};
+use crate::source::FileId;
+use crate::yaml::{self, Doc, NodePath, NodeRef};
+
+/// One Kubernetes object: a document's root mapping, or one item of a `List`.
+#[derive(Clone)]
+pub(crate) struct Object<'d> {
+    pub(crate) root: NodeRef<'d, 'd>,
+    pub(crate) kind: Kind,
+    pub(crate) info: Arc<ObjectInfo>,
+    /// The whole file's text (spans are file offsets).
+    pub(crate) text: &'d str,
+}
+
+impl<'d> Object<'d> {
+    pub(crate) fn file(&self) -> FileId {
+        self.info.file
+    }
+
+    pub(crate) fn namespace(&self) -> Option<&str> {
+        self.info.object.namespace.as_deref()
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.info.object.name
+    }
+
+    /// The node at `path`, if it exists.
+    pub(crate) fn get(&self, path: &NodePath) -> Option<NodeRef<'d, 'd>> {
+        let mut node = self.root;
+        for seg in path.segments() {
+            node = match seg {
+                yaml::Seg::Key(k) => node.get(k)?,
+                yaml::Seg::Index(i) => node.item(*i)?,
+            };
+        }
+        Some(node)
+    }
+
+    /// The location to report for `path`: the node itself, or for a missing node the deepest
+    /// node that exists on the way (a missing key is reported at the mapping it belongs in).
+    pub(crate) fn at(&self, path: &NodePath) -> Loc {
+        let found = yaml::locate(self.text, self.root, path);
+        Loc {
+            file: self.info.file,
+            span: found.span,
+            path: found.path,
+            object: Some(Arc::clone(&self.info)),
+        }
+    }
+
+    /// Like [`Object::at`], but a path that ends in an existing key labels the key itself.
+    pub(crate) fn key_at(&self, path: &NodePath) -> Loc {
+        let found = yaml::locate_key(self.text, self.root, path);
+        Loc {
+            file: self.info.file,
+            span: found.span,
+            path: found.path,
+            object: Some(Arc::clone(&self.info)),
+        }
+    }
+
+    /// `metadata.labels` as strings.
+    pub(crate) fn labels(&self) -> BTreeMap<String, String> {
+        string_map(self.root.get_path(&["metadata", "labels"]))
+    }
+
+    /// An annotation's value.
+    pub(crate) fn annotation(&self, key: &str) -> Option<&'d str> {
+        self.root.get_path(&["metadata", "annotations"])?.get(key)?.as_text()
+    }
+
+    /// The pod template and spec, for kinds that carry one and have it.
+    pub(crate) fn pod(&self) -> Option<Pod<'d>> {
+        Pod::of(self)
+    }
+}
+
+/// A mapping of strings (labels, annotations, selectors); entries that are not scalars are
+/// skipped, numbers are kept as written.
+pub(crate) fn string_map(node: Option<NodeRef<'_, '_>>) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    if let Some(node) = node {
+        for (k, v) in node.entries() {
+            if let (Some(k), Some(v)) = (k.scalar(), v.as_text()) {
+                out.insert(k.to_string(), v.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The objects of one document: its root when it has `apiVersion` and `kind`, and for
+/// `kind: List`/`*List` each item too. Documents that are not objects give none.
+pub(crate) fn objects_in<'d>(
+    doc: &'d Doc<'d>,
+    text: &'d str,
+    file: FileId,
+    custom: &[CustomKind],
+) -> Vec<Object<'d>> {
+    let mut out = Vec::new();
+    let Some(root) = doc.root() else { return out };
+    let source = helm_source(doc, text);
+    let Some(obj) = object_at(root, text, file, source.clone(), custom) else { return out };
+    let is_list = obj.info.object.kind.ends_with("List")
+        && root.get("items").is_some_and(|items| items.is_sequence());
+    if is_list {
+        let items = root.get("items").into_iter().flat_map(|s| s.items());
+        let children: Vec<_> =
+            items.filter_map(|item| object_at(item, text, file, source.clone(), custom)).collect();
+        out.push(Object { kind: Kind::List, ..obj });
+        out.extend(children);
+    } else {
+        out.push(obj);
+    }
+    out
+}
+
+fn object_at<'d>(
+    node: NodeRef<'d, 'd>,
+    text: &'d str,
+    file: FileId,
+    source: Option<String>,
+    custom: &[CustomKind],
+) -> Option<Object<'d>> {
+    let api_version = node.get("apiVersion")?.as_text()?;
+    let kind_name = node.get_str("kind")?;
+    let meta = node.get("metadata");
+    let namespace = meta.and_then(|m| m.get("namespace")).and_then(|n| n.as_text()).filter(|n| !n.is_empty());
+    let name = meta
+        .and_then(|m| m.get("name").or_else(|| m.get("generateName")))
+        .and_then(|n| n.as_text())
+        .unwrap_or_default();
+    let kind = recognise(api_version, kind_name, custom);
+    let object = ObjectRef {
+        api_version: api_version.to_string(),
+        kind: kind_name.to_string(),
+        namespace: namespace.map(str::to_string),
+        name: name.to_string(),
+    };
+    Some(Object { root: node, kind, info: Arc::new(ObjectInfo { file, object, source }), text })
+}
+
+/// The `# Source: <path>` comment `helm template` prints before each document.
+pub(crate) fn helm_source(doc: &Doc<'_>, text: &str) -> Option<String> {
+    let content_start = doc.root().map_or(doc.span.end, |r| r.span().start);
+    doc.comments
+        .iter()
+        .take_while(|c| c.start < content_start)
+        .filter_map(|c| text.get(c.clone()))
+        .filter_map(|c| c.strip_prefix("# Source: "))
+        .last()
+        .map(|s| s.trim().to_string())
+}
+
+#[cfg(test)]
+mod tests;

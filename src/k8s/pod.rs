@@ -1,0 +1,110 @@
+//! Pod templates and containers of every workload kind.
+
+use std::collections::BTreeMap;
+
+use super::{Object, string_map};
+use crate::yaml::{NodePath, NodeRef};
+
+/// The pod of a workload: its template's metadata and its spec, with their paths.
+#[derive(Clone)]
+pub(crate) struct Pod<'d> {
+    /// Path of the pod template (`spec.template`; empty for a Pod).
+    pub(crate) template_path: NodePath,
+    /// Path of the pod spec (`spec.template.spec`).
+    pub(crate) spec_path: NodePath,
+    pub(crate) spec: NodeRef<'d, 'd>,
+    /// The template's `metadata` (the object's own for a Pod).
+    pub(crate) meta: Option<NodeRef<'d, 'd>>,
+}
+
+/// One container of a pod spec.
+#[derive(Clone)]
+pub(crate) struct Container<'d> {
+    pub(crate) node: NodeRef<'d, 'd>,
+    /// `spec.template.spec.containers[0]`.
+    pub(crate) path: NodePath,
+    pub(crate) index: usize,
+    pub(crate) name: &'d str,
+    /// An init container (`initContainers`).
+    pub(crate) init: bool,
+    /// An init container with `restartPolicy: Always` (a sidecar that keeps running).
+    pub(crate) restartable: bool,
+}
+
+impl<'d> Pod<'d> {
+    pub(crate) fn of(obj: &Object<'d>) -> Option<Pod<'d>> {
+        let template_path = obj.kind.template_path()?;
+        let template = obj.get(&template_path)?;
+        let spec = template.get("spec").filter(|s| s.is_mapping())?;
+        Some(Pod {
+            spec_path: template_path.key("spec"),
+            meta: template.get("metadata"),
+            template_path,
+            spec,
+        })
+    }
+
+    /// The pod's labels (template `metadata.labels`).
+    pub(crate) fn labels(&self) -> BTreeMap<String, String> {
+        string_map(self.meta.and_then(|m| m.get("labels")))
+    }
+
+    /// A label or annotation of the pod template.
+    pub(crate) fn meta_value(&self, section: &str, key: &str) -> Option<&'d str> {
+        self.meta?.get(section)?.get(key)?.as_text()
+    }
+
+    /// Containers first, then init containers, each with its index in its own list.
+    pub(crate) fn containers(&self) -> Vec<Container<'d>> {
+        let mut out = Vec::new();
+        for (list, init) in [("containers", false), ("initContainers", true)] {
+            let Some(seq) = self.spec.get(list) else { continue };
+            for (index, node) in seq.items().enumerate() {
+                if !node.is_mapping() {
+                    continue;
+                }
+                let restartable = init && node.get_str("restartPolicy") == Some("Always");
+                out.push(Container {
+                    node,
+                    path: self.spec_path.key(list).index(index),
+                    index,
+                    name: node.get("name").and_then(|n| n.as_text()).unwrap_or_default(),
+                    init,
+                    restartable,
+                });
+            }
+        }
+        out
+    }
+
+    /// `spec.hostNetwork: true`.
+    pub(crate) fn host_network(&self) -> bool {
+        self.spec.get("hostNetwork").and_then(|v| v.as_bool()) == Some(true)
+    }
+
+    /// The service account the pod runs as (`default` when unset).
+    pub(crate) fn service_account(&self) -> &'d str {
+        self.spec
+            .get("serviceAccountName")
+            .or_else(|| self.spec.get("serviceAccount"))
+            .and_then(|v| v.as_text())
+            .filter(|s| !s.is_empty())
+            .unwrap_or("default")
+    }
+}
+
+impl<'d> Container<'d> {
+    /// `resources.<section>.<resource>` as text, e.g. `resource("limits", "cpu")`.
+    pub(crate) fn resource(&self, section: &str, resource: &str) -> Option<&'d str> {
+        self.node.get("resources")?.get(section)?.get(resource)?.as_text()
+    }
+
+    /// The container's env entries as (index, name, entry node).
+    pub(crate) fn env(&self) -> Vec<(usize, &'d str, NodeRef<'d, 'd>)> {
+        let Some(env) = self.node.get("env") else { return Vec::new() };
+        env.items()
+            .enumerate()
+            .filter_map(|(i, e)| Some((i, e.get("name")?.as_text()?, e)))
+            .collect()
+    }
+}

@@ -1,0 +1,159 @@
+//! The Rule trait, rule metadata and registry, the reporting context, and the runner that
+//! parses documents in parallel, runs per-object rules, builds the inventory and runs the
+//! cross-object rules. Uses `k8s`, `yaml`, `source`, `diag` and config values.
+
+pub(crate) mod meta;
+mod runner;
+
+pub(crate) use meta::{FixKind, RuleMeta};
+pub(crate) use runner::{InputError, LintOutput, lint, parse_only};
+
+use crate::config::{LintConfig, RuleSetting};
+use crate::diag::{Diagnostic, Fix, Loc, Severity};
+use crate::k8s::{Inventory, Object};
+use crate::source::FileId;
+use crate::yaml::{self, NodePath, NodeRef};
+
+/// A built-in or user rule. Implement the one `check_*` method the rule needs.
+pub(crate) trait Rule: Send + Sync {
+    /// The stable code, e.g. `LL004`.
+    fn code(&self) -> &'static str;
+    /// The kebab-case name, e.g. `cpu-limit-on-latency-sensitive`.
+    fn name(&self) -> &'static str;
+    /// Called for every Kubernetes object (every item of a `List` too, and the `List` itself).
+    fn check_object(&self, _obj: &Object<'_>, _cx: &mut Ctx<'_>) {}
+    /// Called once per run with the facts of every object.
+    fn check_inventory(&self, _inv: &Inventory, _cx: &mut Ctx<'_>) {}
+    /// Called for every document of a Helm values file.
+    fn check_values(&self, _values: &ValuesDoc<'_>, _cx: &mut Ctx<'_>) {}
+}
+
+/// A registered rule with its metadata and its configured state.
+pub(crate) struct Registered {
+    pub(crate) rule: Box<dyn Rule>,
+    pub(crate) meta: RuleMeta,
+    /// The severity findings get (the configured one, or the rule's default).
+    pub(crate) severity: Severity,
+    /// Configured explicitly (then per-finding severities give way to it).
+    pub(crate) configured: bool,
+    pub(crate) enabled: bool,
+}
+
+/// The rules of a run, ordered by code.
+pub(crate) struct Registry {
+    pub(crate) rules: Vec<Registered>,
+}
+
+impl Registry {
+    /// Pairs each rule with its embedded metadata (by code) and applies config settings.
+    pub(crate) fn new(rules: Vec<Box<dyn Rule>>, config: &LintConfig) -> Result<Registry, String> {
+        let metas = meta::RULE_FILES
+            .iter()
+            .map(|(file, text)| meta::parse(file, text))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::new();
+        for rule in rules {
+            let meta = metas
+                .iter()
+                .find(|m| m.code == rule.code())
+                .cloned()
+                .ok_or_else(|| format!("internal error: no rules/{}-{}.yaml", rule.code(), rule.name()))?;
+            let setting = config.rules.get(rule.code()).copied();
+            let (severity, configured, enabled) = match setting {
+                None => (meta.severity, false, true),
+                Some(RuleSetting::Off) => (meta.severity, true, false),
+                Some(RuleSetting::Severity(s)) => (s, true, true),
+            };
+            out.push(Registered { rule, meta, severity, configured, enabled });
+        }
+        out.sort_by(|a, b| a.meta.code.cmp(&b.meta.code));
+        Ok(Registry { rules: out })
+    }
+
+    pub(crate) fn enabled(&self) -> impl Iterator<Item = &Registered> {
+        self.rules.iter().filter(|r| r.enabled)
+    }
+}
+
+/// What rules report through.
+pub(crate) struct Ctx<'r> {
+    rule: &'r Registered,
+    pub(crate) config: &'r LintConfig,
+    diagnostics: &'r mut Vec<Diagnostic>,
+}
+
+impl<'r> Ctx<'r> {
+    pub(crate) fn new(rule: &'r Registered, config: &'r LintConfig, diagnostics: &'r mut Vec<Diagnostic>) -> Self {
+        Ctx { rule, config, diagnostics }
+    }
+
+    /// Starts a finding at `loc` (from `Object::at` or `ValuesDoc::at`).
+    #[must_use = "call .emit() to record the finding"]
+    pub(crate) fn report(&mut self, loc: Loc, message: impl Into<String>) -> DiagnosticBuilder<'_, 'r> {
+        let diag = Diagnostic {
+            code: self.rule.rule.code(),
+            name: self.rule.rule.name(),
+            severity: self.rule.severity,
+            loc,
+            message: message.into(),
+            fix: None,
+        };
+        DiagnosticBuilder { cx: self, diag }
+    }
+}
+
+/// A finding being built.
+pub(crate) struct DiagnosticBuilder<'c, 'r> {
+    cx: &'c mut Ctx<'r>,
+    diag: Diagnostic,
+}
+
+impl DiagnosticBuilder<'_, '_> {
+    /// Attaches a fix.
+    #[must_use]
+    pub(crate) fn fix(mut self, fix: Fix) -> Self {
+        self.diag.fix = Some(fix);
+        self
+    }
+
+    /// Attaches a fix when there is one.
+    #[must_use]
+    pub(crate) fn fix_opt(mut self, fix: Option<Fix>) -> Self {
+        self.diag.fix = fix;
+        self
+    }
+
+    /// A severity for this finding only (a severity set in config wins over it).
+    #[must_use]
+    pub(crate) fn severity(mut self, severity: Severity) -> Self {
+        if !self.cx.rule.configured {
+            self.diag.severity = severity;
+        }
+        self
+    }
+
+    pub(crate) fn emit(self) {
+        self.cx.diagnostics.push(self.diag);
+    }
+}
+
+/// One document of a Helm values file (`root` is `None` for a file with no content, such as a
+/// `values.yaml` that is all comments).
+pub(crate) struct ValuesDoc<'d> {
+    pub(crate) root: Option<NodeRef<'d, 'd>>,
+    pub(crate) file: FileId,
+    pub(crate) text: &'d str,
+}
+
+impl<'d> ValuesDoc<'d> {
+    /// The location to report for `path` (the deepest existing node on the way).
+    pub(crate) fn at(&self, path: &NodePath) -> Loc {
+        match self.root {
+            Some(root) => {
+                let found = yaml::locate(self.text, root, path);
+                Loc { file: self.file, span: found.span, path: found.path, object: None }
+            }
+            None => Loc { file: self.file, span: 0..0, path: NodePath::root(), object: None },
+        }
+    }
+}

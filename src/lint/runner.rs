@@ -1,0 +1,186 @@
+//! The lint run: split every file into document chunks, parse them in parallel, run per-object
+//! rules and extract inventory facts while each tree is alive, then run cross-object rules on
+//! the inventory. Trees are dropped as soon as their chunk is done, so memory stays near the
+//! size of the input.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use crate::config::LintConfig;
+use crate::diag::Diagnostic;
+use crate::k8s::{self, Facts, Inventory};
+use crate::source::{FileId, FileRole, SourceFile, split_documents};
+use crate::yaml::{self, Limits};
+
+use super::{Ctx, Registry, ValuesDoc};
+
+/// Input that could not be read or parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct InputError {
+    /// The file as named in reports.
+    pub(crate) file: String,
+    /// The file's index when it was loaded (for source snippets).
+    pub(crate) file_id: Option<FileId>,
+    /// Byte offset of the problem in the file.
+    pub(crate) offset: usize,
+    pub(crate) message: String,
+}
+
+/// What a lint run produced (before sorting and rendering).
+#[derive(Debug, Default)]
+pub(crate) struct LintOutput {
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) errors: Vec<InputError>,
+    /// YAML documents with content.
+    pub(crate) documents: usize,
+    /// Kubernetes objects (`List` items counted one by one).
+    pub(crate) objects: usize,
+}
+
+#[derive(Default)]
+struct ChunkOutput {
+    diagnostics: Vec<Diagnostic>,
+    facts: Vec<Facts>,
+    errors: Vec<InputError>,
+    documents: usize,
+    objects: usize,
+}
+
+/// Chunks of every manifest file, in file order.
+fn manifest_chunks(files: &[SourceFile]) -> Vec<(FileId, Range<usize>)> {
+    files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.role == FileRole::Manifests)
+        .flat_map(|(id, f)| split_documents(&f.text).into_iter().map(move |c| (id, c)))
+        .collect()
+}
+
+/// Parses a chunk, reporting invalid UTF-8 and parse errors as input errors.
+fn parse<'a>(file: &'a SourceFile, id: FileId, chunk: Range<usize>, limits: Limits, errors: &mut Vec<InputError>) -> Vec<yaml::Doc<'a>> {
+    if let Some(bad) = file.has_invalid_utf8_in(&chunk) {
+        errors.push(InputError {
+            file: file.name.clone(),
+            file_id: Some(id),
+            offset: bad,
+            message: "invalid UTF-8: this document holds bytes that are not UTF-8 text; it is not linted".to_string(),
+        });
+        return Vec::new();
+    }
+    let (docs, parse_errors) = yaml::parse_chunk(&file.text, chunk, limits);
+    errors.extend(parse_errors.into_iter().map(|e| InputError {
+        file: file.name.clone(),
+        file_id: Some(id),
+        offset: e.offset,
+        message: format!("YAML parse error: {}; this document is not linted", e.message),
+    }));
+    docs
+}
+
+/// Lints every file.
+pub(crate) fn lint(files: &[SourceFile], registry: &Registry, config: &LintConfig) -> LintOutput {
+    let limits = Limits::default();
+    let chunks = manifest_chunks(files);
+    let per_object: Vec<_> = registry.enabled().collect();
+    let outputs: Vec<ChunkOutput> = chunks
+        .par_iter()
+        .with_min_len(4)
+        .map(|(id, chunk)| {
+            let mut out = ChunkOutput::default();
+            let Some(file) = files.get(*id) else { return out };
+            let docs = parse(file, *id, chunk.clone(), limits, &mut out.errors);
+            for doc in &docs {
+                if doc.has_content() {
+                    out.documents += 1;
+                }
+                for obj in k8s::objects_in(doc, &file.text, *id, &config.pod_template_kinds) {
+                    if obj.kind != k8s::Kind::List {
+                        out.objects += 1;
+                    }
+                    for r in &per_object {
+                        let mut cx = Ctx::new(r, config, &mut out.diagnostics);
+                        r.rule.check_object(&obj, &mut cx);
+                    }
+                    if let Some(f) = k8s::extract_facts(&obj, &config.carriers) {
+                        out.facts.push(f);
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+
+    let mut result = LintOutput::default();
+    let mut inventory = Inventory::default();
+    for out in outputs {
+        result.diagnostics.extend(out.diagnostics);
+        result.errors.extend(out.errors);
+        result.documents += out.documents;
+        result.objects += out.objects;
+        for f in out.facts {
+            inventory.add(f);
+        }
+    }
+    inventory.finish();
+    for (id, file) in files.iter().enumerate().filter(|(_, f)| f.role == FileRole::HelmValues) {
+        lint_values(file, id, registry, config, limits, &mut result);
+    }
+    let enabled: Vec<_> = registry.enabled().collect();
+    let cross: Vec<Vec<Diagnostic>> = enabled
+        .par_iter()
+        .map(|r| {
+            let mut found = Vec::new();
+            let mut cx = Ctx::new(r, config, &mut found);
+            r.rule.check_inventory(&inventory, &mut cx);
+            found
+        })
+        .collect();
+    result.diagnostics.extend(cross.into_iter().flatten());
+    result.diagnostics.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    result.errors.sort_by(|a, b| (a.file_id, a.offset).cmp(&(b.file_id, b.offset)));
+    result
+}
+
+fn lint_values(file: &SourceFile, id: FileId, registry: &Registry, config: &LintConfig, limits: Limits, result: &mut LintOutput) {
+    let errors_before = result.errors.len();
+    let mut seen_content = false;
+    for chunk in split_documents(&file.text) {
+        let docs = parse(file, id, chunk, limits, &mut result.errors);
+        for doc in &docs {
+            let Some(root) = doc.root().filter(|_| doc.has_content()) else { continue };
+            seen_content = true;
+            result.documents += 1;
+            check_values(&ValuesDoc { root: Some(root), file: id, text: &file.text }, registry, config, result);
+        }
+    }
+    if !seen_content && result.errors.len() == errors_before {
+        // A values file with no content at all still lacks every setting.
+        check_values(&ValuesDoc { root: None, file: id, text: &file.text }, registry, config, result);
+    }
+}
+
+fn check_values(values: &ValuesDoc<'_>, registry: &Registry, config: &LintConfig, result: &mut LintOutput) {
+    for r in registry.enabled() {
+        let mut cx = Ctx::new(r, config, &mut result.diagnostics);
+        r.rule.check_values(values, &mut cx);
+    }
+}
+
+/// The parse-only pass of the benchmark: the same splitting and parallel parsing as `lint`,
+/// without rules. Returns (documents, nodes, errors).
+pub(crate) fn parse_only(files: &[SourceFile]) -> (usize, usize, usize) {
+    let limits = Limits::default();
+    let chunks = manifest_chunks(files);
+    chunks
+        .par_iter()
+        .with_min_len(4)
+        .map(|(id, chunk)| {
+            let Some(file) = files.get(*id) else { return (0, 0, 0) };
+            let mut errors = Vec::new();
+            let docs = parse(file, *id, chunk.clone(), limits, &mut errors);
+            let nodes = docs.iter().map(|d| d.nodes.len()).sum::<usize>();
+            (docs.iter().filter(|d| d.has_content()).count(), nodes, errors.len())
+        })
+        .reduce(|| (0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2))
+}

@@ -1,0 +1,195 @@
+//! The human report: one miette diagnostic per finding, with the source snippet and a label
+//! under the node, then a summary line.
+
+use std::fmt;
+use std::io::Write;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
+
+use super::Report;
+use crate::diag::{self, Severity};
+use crate::source::SourceFile;
+
+/// Rendering choices (colour off and a fixed width in tests).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HumanOptions {
+    pub(crate) color: bool,
+    pub(crate) width: usize,
+}
+
+/// A file as miette source code that reads only the lines around a span (miette's own
+/// implementation scans from the start of the file for every snippet).
+struct FileSource<'a> {
+    file: &'a SourceFile,
+}
+
+impl SourceCode for FileSource<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let text = &self.file.text;
+        let start = span.offset().min(text.len());
+        let end = (span.offset() + span.len()).min(text.len());
+        let (first_line, _) = self.file.lines.line_col(text, start);
+        let (last_line, _) = self.file.lines.line_col(text, end.saturating_sub(usize::from(end > start)));
+        let from_line = first_line.saturating_sub(before).max(1);
+        let to_line = last_line + after;
+        let window_start = self.file.lines.line_range(text, from_line).map_or(0, |r| r.start);
+        let window_end = (from_line..=to_line)
+            .rev()
+            .find_map(|l| self.file.lines.line_range(text, l))
+            .map_or(text.len(), |r| r.end);
+        let data = text.get(window_start..window_end).ok_or(MietteError::OutOfBounds)?;
+        let line_count = data.lines().count().max(1);
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.file.name.clone(),
+            data.as_bytes(),
+            SourceSpan::new(window_start.into(), window_end - window_start),
+            from_line - 1,
+            0,
+            line_count,
+        )))
+    }
+}
+
+/// One finding or input error as a miette diagnostic.
+struct Human<'a> {
+    code: String,
+    message: String,
+    severity: miette::Severity,
+    source: Option<FileSource<'a>>,
+    label: Option<LabeledSpan>,
+    help: Option<String>,
+}
+
+impl fmt::Debug for Human<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Human<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Human<'_> {}
+
+impl Diagnostic for Human<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.label.clone().map(|l| Box::new(std::iter::once(l)) as Box<dyn Iterator<Item = LabeledSpan>>)
+    }
+}
+
+fn miette_severity(s: Severity) -> miette::Severity {
+    match s {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Info => miette::Severity::Advice,
+    }
+}
+
+fn finding<'a>(report: &Report<'a>, d: &'a diag::Diagnostic) -> Option<Human<'a>> {
+    let file = report.files.get(d.loc.file)?;
+    let label_text = if d.loc.path.is_empty() { None } else { Some(d.loc.path.to_string()) };
+    let mut help = Vec::new();
+    if let Some(info) = d.loc.object.as_deref() {
+        let o = &info.object;
+        let ns = o.namespace.as_deref().map_or_else(String::new, |n| format!(" in namespace {n}"));
+        help.push(format!("object: {} {}{ns}", o.kind, o.name));
+        if let Some(src) = &info.source {
+            help.push(format!("rendered from: {src}"));
+        }
+    }
+    if let Some(fix) = &d.fix {
+        if let Some(kind) = fix.applicability.as_json() {
+            let flag = if kind == "safe" { "--fix" } else { "--fix --unsafe-fixes" };
+            help.push(format!("{kind} fix ({flag}): {}", fix.title));
+        }
+    }
+    Some(Human {
+        code: format!("{} {}", d.code, d.name),
+        message: d.message.clone(),
+        severity: miette_severity(d.severity),
+        source: Some(FileSource { file }),
+        label: Some(LabeledSpan::new(label_text, d.loc.span.start, d.loc.span.len())),
+        help: if help.is_empty() { None } else { Some(help.join("\n")) },
+    })
+}
+
+pub(crate) fn render(report: &Report<'_>, opts: HumanOptions, out: &mut impl Write) -> std::io::Result<()> {
+    let theme = if opts.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(opts.width).with_context_lines(1);
+    let mut buf = String::new();
+    for e in report.errors {
+        let source = e.file_id.and_then(|id| report.files.get(id)).map(|file| FileSource { file });
+        let has_source = source.is_some();
+        let d = Human {
+            code: "error".to_string(),
+            message: format!("{}:{}:{}: {}", e.file, e.line, e.column, e.message),
+            severity: miette::Severity::Error,
+            source,
+            label: has_source.then(|| LabeledSpan::new(None, e.offset, 0)),
+            help: None,
+        };
+        buf.clear();
+        handler.render_report(&mut buf, &d).map_err(std::io::Error::other)?;
+        out.write_all(buf.as_bytes())?;
+    }
+    for d in report.diagnostics {
+        let Some(h) = finding(report, d) else { continue };
+        buf.clear();
+        handler.render_report(&mut buf, &h).map_err(std::io::Error::other)?;
+        out.write_all(buf.as_bytes())?;
+    }
+    let s = &report.summary;
+    let findings = s.errors + s.warnings + s.infos;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut line = if findings == 0 {
+        "No findings".to_string()
+    } else {
+        format!(
+            "Found {} ({}, {}, {})",
+            plural(findings, "finding"),
+            plural(s.errors, "error"),
+            plural(s.warnings, "warning"),
+            plural(s.infos, "info")
+        )
+    };
+    line.push_str(&format!(
+        " in {}, {}, {}",
+        plural(s.files, "file"),
+        plural(s.documents, "document"),
+        plural(s.objects, "object")
+    ));
+    if s.fixable > 0 {
+        line.push_str(&format!("; {} fixable with --fix (and --unsafe-fixes)", s.fixable));
+    }
+    if !report.errors.is_empty() {
+        line.push_str(&format!("; {} could not be read or parsed", plural(report.errors.len(), "input error")));
+    }
+    writeln!(out, "{line}")
+}

@@ -1,0 +1,69 @@
+//! Rendering a report: `human` (miette), `json` (the SPEC §2 contract). Each renderer is
+//! `render(&Report, &mut impl Write)`. Uses `diag`, `source` and rule metadata only.
+
+mod human;
+mod json;
+
+use std::ops::Range;
+
+use crate::diag::{Diagnostic, Severity};
+use crate::source::{FileId, SourceFile};
+
+pub(crate) use human::{HumanOptions, render as render_human};
+pub(crate) use json::render as render_json;
+
+/// Input that could not be read or parsed, with its position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ErrorEntry {
+    pub(crate) file: String,
+    /// The loaded file, for a source snippet.
+    pub(crate) file_id: Option<FileId>,
+    pub(crate) offset: usize,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    pub(crate) message: String,
+}
+
+/// Counts for the summary line and the JSON `summary` object.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Summary {
+    pub(crate) files: usize,
+    pub(crate) documents: usize,
+    pub(crate) objects: usize,
+    pub(crate) errors: usize,
+    pub(crate) warnings: usize,
+    pub(crate) infos: usize,
+    pub(crate) fixable: usize,
+}
+
+/// Everything a renderer needs.
+pub(crate) struct Report<'a> {
+    pub(crate) files: &'a [SourceFile],
+    pub(crate) diagnostics: &'a [Diagnostic],
+    pub(crate) errors: &'a [ErrorEntry],
+    pub(crate) summary: Summary,
+}
+
+impl Summary {
+    pub(crate) fn count(diagnostics: &[Diagnostic], files: usize, documents: usize, objects: usize) -> Summary {
+        let mut s = Summary { files, documents, objects, ..Summary::default() };
+        for d in diagnostics {
+            match d.severity {
+                Severity::Error => s.errors += 1,
+                Severity::Warning => s.warnings += 1,
+                Severity::Info => s.infos += 1,
+            }
+            if d.fix.as_ref().is_some_and(|f| f.applicability.as_json().is_some()) {
+                s.fixable += 1;
+            }
+        }
+        s
+    }
+}
+
+/// 1-based (line, column) of the start and the end (exclusive) of a span.
+pub(crate) fn position(file: &SourceFile, span: &Range<usize>) -> ((usize, usize), (usize, usize)) {
+    let start = file.lines.line_col(&file.text, span.start);
+    let end = if span.end > span.start { file.lines.line_col(&file.text, span.end) } else { start };
+    (start, end)
+}

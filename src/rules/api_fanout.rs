@@ -1,0 +1,143 @@
+//! LL009 api-fanout.
+
+use std::collections::BTreeSet;
+
+use crate::k8s::{Binding, Inventory, Kind, Role, Subject, Workload};
+use crate::lint::{Ctx, Rule};
+
+/// Finds workloads with `thresholds.fanoutReplicas` (20) or more replicas, and every DaemonSet
+/// (one pod per node: `--nodes`, default 100), whose ServiceAccount a RoleBinding or
+/// ClusterRoleBinding in the run grants `list` or `watch` (or `*`).
+///
+/// A subject matches the pod's ServiceAccount when it is that ServiceAccount (a RoleBinding
+/// subject without a namespace means the binding's namespace), the group
+/// `system:serviceaccounts` or `system:serviceaccounts:<namespace>`, or the user
+/// `system:serviceaccount:<namespace>:<name>`. The bound role must be in the run, or be one of
+/// the built-in `cluster-admin`, `admin`, `edit`, `view` (which read every resource). Objects
+/// without a namespace are in the release namespace, which matches only other objects without
+/// one.
+///
+/// No fix: the remedy (one coalescing cache or watch proxy in front of the API server) is a
+/// design change.
+pub(crate) struct ApiFanout;
+
+const BUILTIN_READERS: [&str; 4] = ["cluster-admin", "admin", "edit", "view"];
+
+impl Rule for ApiFanout {
+    fn code(&self) -> &'static str {
+        "LL009"
+    }
+
+    fn name(&self) -> &'static str {
+        "api-fanout"
+    }
+
+    fn check_inventory(&self, inv: &Inventory, cx: &mut Ctx<'_>) {
+        for w in &inv.workloads {
+            let pods = if w.kind == Kind::DaemonSet {
+                cx.config.thresholds.nodes
+            } else {
+                match inv.replicas(w) {
+                    Some(r) if r >= cx.config.thresholds.fanout_replicas => r,
+                    _ => continue,
+                }
+            };
+            let mut resources = BTreeSet::new();
+            let mut via = Vec::new();
+            for b in inv.bindings.iter().filter(|b| binds(b, w)) {
+                let granted = watched_resources(b, &inv.roles);
+                if !granted.is_empty() {
+                    via.push(format!("{} `{}`", b.info.object.kind, b.info.object.name));
+                    resources.extend(granted);
+                }
+            }
+            if resources.is_empty() {
+                continue;
+            }
+            let all = resources.contains("*");
+            let count = if all { "every".to_string() } else { resources.len().to_string() };
+            let shown: Vec<String> = resources.iter().take(5).map(|r| format!("`{r}`")).collect();
+            let more = if resources.len() > 5 { ", …" } else { "" };
+            let pods_word = if w.kind == Kind::DaemonSet {
+                format!("DaemonSet `{}` runs a pod on each of {pods} nodes (--nodes)", w.info.object.name)
+            } else {
+                format!("{} `{}` runs {pods} replicas", w.info.object.kind, w.info.object.name)
+            };
+            let streams = if all {
+                format!("{pods} × every resource")
+            } else {
+                format!("{pods} × {} = {} list/watch streams", resources.len(), i64::try_from(resources.len()).unwrap_or(0).saturating_mul(pods))
+            };
+            let message = format!(
+                "{pods_word} and ServiceAccount `{}` may list/watch {count} resource{} ({}{more}) through {}: \
+                 {streams} on the API server and etcd; put one coalescing cache in front of the API server \
+                 (a shared informer or watch proxy) instead of one per pod",
+                w.service_account,
+                if all || resources.len() != 1 { "s" } else { "" },
+                shown.join(", "),
+                via.join(", "),
+            );
+            cx.report(w.replicas_loc.clone(), message).emit();
+        }
+    }
+}
+
+/// Whether a binding's subjects include the workload's ServiceAccount.
+fn binds(b: &Binding, w: &Workload) -> bool {
+    let ns = w.info.object.namespace.as_deref();
+    b.subjects.iter().any(|s| subject_is(s, b, ns, &w.service_account))
+}
+
+fn subject_is(s: &Subject, b: &Binding, ns: Option<&str>, sa: &str) -> bool {
+    match s.kind.as_str() {
+        "ServiceAccount" => {
+            let subject_ns = match (&s.namespace, b.cluster) {
+                (Some(n), _) => Some(n.as_str()),
+                (None, false) => b.info.object.namespace.as_deref(),
+                (None, true) => return false,
+            };
+            s.name == sa && subject_ns == ns
+        }
+        "Group" => s.name == "system:serviceaccounts" || ns.is_some_and(|n| s.name == format!("system:serviceaccounts:{n}")),
+        "User" => ns.is_some_and(|n| s.name == format!("system:serviceaccount:{n}:{sa}")),
+        _ => false,
+    }
+}
+
+/// Resources the bound role may list or watch, as `group/resource` (core: `resource`).
+fn watched_resources(b: &Binding, roles: &[Role]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let role = roles.iter().find(|r| {
+        r.info.object.name == b.role_name
+            && match b.role_kind.as_str() {
+                "ClusterRole" => r.cluster,
+                "Role" => !r.cluster && r.info.object.namespace == b.info.object.namespace,
+                _ => false,
+            }
+    });
+    let Some(role) = role else {
+        if b.role_kind == "ClusterRole" && BUILTIN_READERS.contains(&b.role_name.as_str()) {
+            out.insert("*".to_string());
+        }
+        return out;
+    };
+    for rule in &role.rules {
+        if !rule.verbs.iter().any(|v| v == "list" || v == "watch" || v == "*") {
+            continue;
+        }
+        for res in &rule.resources {
+            if res.contains('/') {
+                continue; // subresources are not list/watch streams of their own
+            }
+            if res == "*" {
+                out.insert("*".to_string());
+                continue;
+            }
+            let groups: Vec<&str> = if rule.api_groups.is_empty() { vec![""] } else { rule.api_groups.iter().map(String::as_str).collect() };
+            for g in groups {
+                out.insert(if g.is_empty() { res.clone() } else if g == "*" { format!("*/{res}") } else { format!("{g}/{res}") });
+            }
+        }
+    }
+    out
+}

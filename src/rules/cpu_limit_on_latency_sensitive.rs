@@ -1,0 +1,95 @@
+//! LL004 cpu-limit-on-latency-sensitive.
+
+use crate::diag::Fix;
+use crate::k8s::{Inventory, Kind, Qos, Workload, quantity};
+use crate::lint::{Ctx, Rule};
+
+use super::helpers::policy::number;
+
+/// Finds `resources.limits.cpu` on the containers of latency-sensitive pods: regular containers
+/// and restartable (sidecar) init containers; one-shot init containers only delay start-up.
+///
+/// A pod is latency-sensitive when, in this order:
+/// 1. the object or its pod template has the label or annotation
+///    `leaselint.io/latency-sensitive`: `"false"` opts out, `"true"` opts in;
+/// 2. it is a Job or CronJob: never;
+/// 3. a `latencySensitive.selectors` label selector from config matches its pod labels;
+/// 4. (`latencySensitive.inferFromServices`, on by default) it is a Deployment or StatefulSet
+///    whose pod labels a Service in the same namespace selects.
+///
+/// ## Fix safety
+/// Safe when the pod is Burstable: the limit is removed and, when `requests.cpu` was absent, set
+/// to the old limit (Kubernetes defaults a missing request to the limit, so removing the limit
+/// alone would drop the request). Unsafe when the pod is Guaranteed: it becomes Burstable and
+/// loses exclusive CPUs under the static CPU manager policy.
+pub(crate) struct CpuLimitOnLatencySensitive;
+
+impl Rule for CpuLimitOnLatencySensitive {
+    fn code(&self) -> &'static str {
+        "LL004"
+    }
+
+    fn name(&self) -> &'static str {
+        "cpu-limit-on-latency-sensitive"
+    }
+
+    fn check_inventory(&self, inv: &Inventory, cx: &mut Ctx<'_>) {
+        for w in &inv.workloads {
+            if !w.containers.iter().any(|c| c.cpu_limit.is_some()) {
+                continue;
+            }
+            let Some(why) = latency_reason(w, inv, cx) else { continue };
+            for c in &w.containers {
+                if c.init && !c.restartable {
+                    continue;
+                }
+                let Some((limit, loc)) = &c.cpu_limit else { continue };
+                let quota = quantity::parse(limit).map(|cores| cores * 100.0);
+                let cost = match quota {
+                    Some(ms) => format!(
+                        "once its threads use {}ms of CPU in a 100ms period the kernel's CFS quota freezes all of them \
+                         for the rest of the period, however idle the node is",
+                        number(ms)
+                    ),
+                    None => "the kernel's CFS quota freezes every thread for the rest of each 100ms period once the quota is spent".to_string(),
+                };
+                let keep_request = match &c.cpu_request {
+                    Some(_) => String::new(),
+                    None => format!(" and set `requests.cpu` to `{limit}`"),
+                };
+                let (fix, note) = if w.qos == Qos::Guaranteed {
+                    (
+                        Fix::unsafe_(format!("remove the cpu limit{keep_request} (the pod becomes Burstable)")),
+                        "; the pod is Guaranteed, so removing the limit makes it Burstable and gives up exclusive CPUs under the static CPU manager policy",
+                    )
+                } else {
+                    (Fix::safe(format!("remove the cpu limit{keep_request}")), "")
+                };
+                let message = format!(
+                    "cpu limit `{limit}` on container `{}` of a latency-sensitive pod ({why}): {cost}{note}",
+                    c.name
+                );
+                cx.report(loc.clone(), message).fix(fix).emit();
+            }
+        }
+    }
+}
+
+fn latency_reason(w: &Workload, inv: &Inventory, cx: &Ctx<'_>) -> Option<String> {
+    match w.latency_sensitive {
+        Some(false) => return None,
+        Some(true) => return Some("labelled `leaselint.io/latency-sensitive`".to_string()),
+        None => {}
+    }
+    if w.kind.is_batch() {
+        return None;
+    }
+    if cx.config.latency.selectors.iter().any(|s| s.matches(&w.pod_labels)) {
+        return Some("matched by a `latencySensitive` selector in config".to_string());
+    }
+    if cx.config.latency.infer_from_services && matches!(w.kind, Kind::Deployment | Kind::StatefulSet) {
+        let service = inv.services_selecting(w).next()?;
+        return Some(format!("Service `{}` selects its pods", service.info.object.name));
+    }
+    None
+}

@@ -1,0 +1,88 @@
+//! LL002 hardcoded-lease-selector.
+
+use crate::diag::Fix;
+use crate::k8s::{CarrierRole, Inventory, RoleRule};
+use crate::lint::{Ctx, Rule};
+
+use super::helpers::pod_names::{pod_of, stem_groups};
+use super::helpers::policy::namespace_lease_name;
+
+/// Finds lease selectors that break when leases are consolidated or the namespace changes.
+///
+/// (a) A lease namespace carrier (flag or env var, SPEC §3) whose value is a literal namespace
+/// (no `$(VAR)`, not set from the downward API): `kustomize` namespace transforms and
+/// `helm --namespace` do not rewrite it.
+///
+/// (b) A Role or ClusterRole rule that covers `leases` (API group `coordination.k8s.io` or `*`,
+/// resource `leases` or `*`) with `resourceNames` that are pod-derived (a set sharing a stem with
+/// pod suffixes, or the pod name of a workload in the run), and that does not already allow the
+/// namespace lease: the consolidated lease would be denied. One finding per rule.
+///
+/// ## Fix safety
+/// (a) is unsafe: `$(POD_NAMESPACE)` moves the lease into the pod's own namespace, which changes
+/// behaviour when the literal named another namespace. (b) is safe: it only adds the policy lease
+/// name to `resourceNames` (Roles with a namespace only; a ClusterRole or a Role in the release
+/// namespace cannot name its namespace lease).
+pub(crate) struct HardcodedLeaseSelector;
+
+impl Rule for HardcodedLeaseSelector {
+    fn code(&self) -> &'static str {
+        "LL002"
+    }
+
+    fn name(&self) -> &'static str {
+        "hardcoded-lease-selector"
+    }
+
+    fn check_inventory(&self, inv: &Inventory, cx: &mut Ctx<'_>) {
+        for w in &inv.workloads {
+            for c in w.carriers.iter().filter(|c| c.role == CarrierRole::Namespace) {
+                let Some(literal) = c.literal() else { continue };
+                let message = format!(
+                    "lease namespace `{literal}` ({} in container `{}`) is a literal: kustomize namespace \
+                     transforms and `helm --namespace` leave it behind, so the lease stays in `{literal}` \
+                     wherever the workload is deployed",
+                    c.label, c.container
+                );
+                cx.report(c.loc.clone(), message)
+                    .fix(Fix::unsafe_("use `$(POD_NAMESPACE)` from the downward API (the lease moves into the pod's namespace)"))
+                    .emit();
+            }
+        }
+        for role in &inv.roles {
+            for rule in role.rules.iter().filter(|r| covers_leases(r)) {
+                let names: Vec<&str> = rule.resource_names.iter().map(|(n, _)| n.as_str()).collect();
+                let mut derived: Vec<&str> = stem_groups(&names).into_iter().flat_map(|(_, g)| g).collect();
+                derived.extend(names.iter().copied().filter(|n| pod_of(n, &inv.workloads).is_some()));
+                derived.sort_unstable();
+                derived.dedup();
+                if derived.is_empty() {
+                    continue;
+                }
+                let namespace = role.info.object.namespace.as_deref().filter(|_| !role.cluster);
+                let target = namespace.map(|n| namespace_lease_name(n, &cx.config.policy));
+                if target.as_ref().is_some_and(|t| names.contains(&t.as_str())) {
+                    continue;
+                }
+                let shown: Vec<String> = derived.iter().take(4).map(|n| format!("`{n}`")).collect();
+                let lease = target.clone().unwrap_or_else(|| cx.config.policy.namespace_lease.clone());
+                let message = format!(
+                    "{} `{}` allows only per-pod Lease names ({}{}) in `resourceNames`: once the leases \
+                     are consolidated into `{lease}` the holders are denied and leader election stops",
+                    role.info.object.kind,
+                    role.info.object.name,
+                    shown.join(", "),
+                    if derived.len() > 4 { ", …" } else { "" },
+                );
+                let fix = target.map(|t| Fix::safe(format!("add `{t}` to `resourceNames`")));
+                cx.report(rule.resource_names_loc.clone(), message).fix_opt(fix).emit();
+            }
+        }
+    }
+}
+
+fn covers_leases(rule: &RoleRule) -> bool {
+    let group = rule.api_groups.iter().any(|g| g == "coordination.k8s.io" || g == "*");
+    let resource = rule.resources.iter().any(|r| r == "leases" || r == "*");
+    group && resource && !rule.resource_names.is_empty()
+}

@@ -1,0 +1,49 @@
+//! LL005 missing-memory-limit.
+
+use crate::diag::Fix;
+use crate::k8s::{Object, quantity};
+use crate::lint::{Ctx, Rule};
+
+/// Finds containers (init containers included) without `resources.limits.memory`. A pod-level
+/// memory limit (`spec.resources.limits.memory`) bounds every container, so such pods are skipped.
+///
+/// ## Fix safety
+/// Unsafe, and offered only when `requests.memory` is set: the limit becomes twice the request,
+/// which can OOM-kill a container that uses more today.
+pub(crate) struct MissingMemoryLimit;
+
+impl Rule for MissingMemoryLimit {
+    fn code(&self) -> &'static str {
+        "LL005"
+    }
+
+    fn name(&self) -> &'static str {
+        "missing-memory-limit"
+    }
+
+    fn check_object(&self, obj: &Object<'_>, cx: &mut Ctx<'_>) {
+        let Some(pod) = obj.pod() else { return };
+        if pod.spec.get_path(&["resources", "limits", "memory"]).is_some() {
+            return;
+        }
+        for c in pod.containers() {
+            if c.resource("limits", "memory").is_some() {
+                continue;
+            }
+            let what = if c.init { "init container" } else { "container" };
+            let message = format!(
+                "{what} `{}` has no memory limit: only the node's OOM killer bounds it, and a leak takes \
+                 memory from every pod on the node",
+                c.name
+            );
+            let fix = c.resource("requests", "memory").and_then(|req| {
+                let limit = quantity::scale(req, 2)?;
+                Some(Fix::unsafe_(format!(
+                    "set `limits.memory` to `{limit}` (2 × the `{req}` request; the container is OOM-killed above it)"
+                )))
+            });
+            let path = c.path.key("resources").key("limits").key("memory");
+            cx.report(obj.at(&path), message).fix_opt(fix).emit();
+        }
+    }
+}

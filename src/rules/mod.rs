@@ -1,0 +1,32 @@
+//! Built-in rules written in Rust, one file per rule. Rules are pure: they read objects, facts
+//! and config values and report through `Ctx`. Shared logic is in `helpers/`.
+
+mod api_fanout;
+mod cpu_limit_on_latency_sensitive;
+mod duplicate_key;
+mod hardcoded_lease_selector;
+pub(crate) mod helpers;
+mod lease_consolidation_values;
+mod missing_memory_limit;
+mod missing_pdb;
+mod ndots_default;
+mod pdb_blocks_eviction;
+mod per_pod_lease;
+
+use crate::lint::Rule;
+
+/// Every built-in rule, ordered by code.
+pub(crate) fn builtin() -> Vec<Box<dyn Rule>> {
+    vec![
+        Box::new(per_pod_lease::PerPodLease),
+        Box::new(hardcoded_lease_selector::HardcodedLeaseSelector),
+        Box::new(lease_consolidation_values::LeaseConsolidationValues),
+        Box::new(cpu_limit_on_latency_sensitive::CpuLimitOnLatencySensitive),
+        Box::new(missing_memory_limit::MissingMemoryLimit),
+        Box::new(ndots_default::NdotsDefault),
+        Box::new(missing_pdb::MissingPdb),
+        Box::new(pdb_blocks_eviction::PdbBlocksEviction),
+        Box::new(api_fanout::ApiFanout),
+        Box::new(duplicate_key::DuplicateKey),
+    ]
+}

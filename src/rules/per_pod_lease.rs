@@ -1,0 +1,131 @@
+//! LL001 per-pod-lease.
+
+use std::collections::BTreeMap;
+
+use crate::diag::Fix;
+use crate::k8s::{CarrierRole, Inventory, Kind, Lease};
+use crate::lint::{Ctx, Rule};
+
+use super::helpers::pod_names::{pod_of, stem_groups};
+use super::helpers::policy::{DEFAULT_RENEW_SECONDS, lease_cost, namespace_lease_name, template_lease_name};
+
+/// Finds leases that exist once per pod.
+///
+/// (a) A workload's lease name carrier (flag or env var, SPEC §3) whose value is pod-derived:
+/// it refers through `$(VAR)` to an env var set from `metadata.name` or `spec.nodeName` (or is
+/// such an env var itself), or it is a literal pod name of a workload in the run (`collector-0`
+/// of StatefulSet `collector`). The pod name used as the holder identity is not a carrier and is
+/// not reported.
+///
+/// (b) Two or more Lease objects in one namespace whose names share a stem and differ only by a
+/// pod suffix, or that carry the `statefulset.kubernetes.io/pod-name` or
+/// `apps.kubernetes.io/pod-index` label; each Lease of the group gets a finding.
+///
+/// Lease counts: replicas (the larger of `spec.replicas` and an HPA's `minReplicas`), `--nodes`
+/// for DaemonSets; renewals every `--leader-elect-retry-period` when the container sets it, else
+/// client-go's 2 s.
+///
+/// ## Fix safety
+/// Both fixes are safe: (a) rewrites the carrier to the policy lease name and adds the
+/// `POD_NAMESPACE` downward-API variable; (b) keeps one Lease renamed to the namespace lease and
+/// removes the others. Objects without a namespace get no (b) fix: a Lease cannot name the
+/// release namespace.
+pub(crate) struct PerPodLease;
+
+const POD_LABELS: [&str; 2] = ["statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index"];
+
+impl Rule for PerPodLease {
+    fn code(&self) -> &'static str {
+        "LL001"
+    }
+
+    fn name(&self) -> &'static str {
+        "per-pod-lease"
+    }
+
+    fn check_inventory(&self, inv: &Inventory, cx: &mut Ctx<'_>) {
+        check_carriers(inv, cx);
+        check_lease_objects(inv, cx);
+    }
+}
+
+fn check_carriers(inv: &Inventory, cx: &mut Ctx<'_>) {
+    let policy = cx.config.policy.clone();
+    for w in &inv.workloads {
+        for c in w.carriers.iter().filter(|c| c.role == CarrierRole::Name) {
+            let why = if let Some((field, var)) = c.pod_field() {
+                match var {
+                    Some(var) => format!("comes from the pod's `{field}` through `$({var})`"),
+                    None => format!("is the pod's `{field}`"),
+                }
+            } else if let Some(owner) = c.literal().and_then(|v| pod_of(v, &inv.workloads)) {
+                format!("names a pod of {} `{}`", owner.info.object.kind, owner.info.object.name)
+            } else {
+                continue;
+            };
+            let pods = if w.kind == Kind::DaemonSet { cx.config.thresholds.nodes } else { inv.replicas(w).unwrap_or(1) };
+            let pods_word = if w.kind == Kind::DaemonSet { format!("{pods} nodes (--nodes)") } else { format!("{pods} replica{}", if pods == 1 { "" } else { "s" }) };
+            let renew = w.retry_period.filter(|r| *r > 0.0).unwrap_or(DEFAULT_RENEW_SECONDS);
+            let target = template_lease_name(w, &policy);
+            let value = c.value.as_deref().map_or_else(|| "valueFrom".to_string(), |v| format!("`{v}`"));
+            let message = format!(
+                "lease name {value} ({} in container `{}`) {why}, so every pod holds its own Lease: {pods_word} make {}",
+                c.label,
+                c.container,
+                lease_cost(pods, renew, &policy),
+            );
+            cx.report(c.loc.clone(), message)
+                .fix(Fix::safe(format!("use lease name `{target}` with `POD_NAMESPACE` from the downward API")))
+                .emit();
+        }
+    }
+}
+
+fn check_lease_objects(inv: &Inventory, cx: &mut Ctx<'_>) {
+    let policy = cx.config.policy.clone();
+    let mut by_namespace: BTreeMap<Option<&str>, Vec<&Lease>> = BTreeMap::new();
+    for l in &inv.leases {
+        by_namespace.entry(l.info.object.namespace.as_deref()).or_default().push(l);
+    }
+    for (namespace, leases) in by_namespace {
+        // Index of each lease in `leases` → the group that made it per-pod.
+        let mut flagged: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        let labelled: Vec<usize> = leases
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| POD_LABELS.iter().any(|k| l.labels.contains_key(*k)))
+            .map(|(i, _)| i)
+            .collect();
+        if labelled.len() >= 2 {
+            let names: Vec<String> = labelled.iter().filter_map(|&i| leases.get(i)).map(|l| l.info.object.name.clone()).collect();
+            for &i in &labelled {
+                flagged.entry(i).or_insert_with(|| names.clone());
+            }
+        }
+        let names: Vec<&str> = leases.iter().map(|l| l.info.object.name.as_str()).collect();
+        for (_, group) in stem_groups(&names) {
+            for (i, l) in leases.iter().enumerate() {
+                if group.contains(&l.info.object.name.as_str()) {
+                    flagged.entry(i).or_insert_with(|| group.iter().map(|s| (*s).to_string()).collect());
+                }
+            }
+        }
+        for (i, group) in flagged {
+            let Some(lease) = leases.get(i) else { continue };
+            let count = i64::try_from(group.len()).unwrap_or(i64::MAX);
+            let where_ = namespace.map_or_else(|| "the release namespace".to_string(), |n| format!("namespace `{n}`"));
+            let shown: Vec<String> = group.iter().take(4).map(|n| format!("`{n}`")).collect();
+            let more = if group.len() > 4 { format!(", … ({} in all)", group.len()) } else { String::new() };
+            let message = format!(
+                "Lease `{}` is one of {count} per-pod Leases in {where_} ({}{more}): {}",
+                lease.info.object.name,
+                shown.join(", "),
+                lease_cost(count, DEFAULT_RENEW_SECONDS, &policy),
+            );
+            let fix = namespace.map(|n| {
+                Fix::safe(format!("replace the {count} Leases with one Lease `{}`", namespace_lease_name(n, &policy)))
+            });
+            cx.report(lease.name_loc.clone(), message).fix_opt(fix).emit();
+        }
+    }
+}
