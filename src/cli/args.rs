@@ -30,6 +30,12 @@ pub(crate) struct CheckArgs {
     /// Exit with 1 when a finding has this severity or a higher one.
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
     pub(crate) fail_on: FailOn,
+    /// Run only these rules (codes or names, comma-separated or repeated).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub(crate) select: Vec<String>,
+    /// Do not run these rules (codes or names, comma-separated or repeated).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub(crate) ignore: Vec<String>,
     /// A Helm values file to check with LL003 (repeatable; for pipes).
     #[arg(long = "values", value_name = "FILE")]
     pub(crate) values: Vec<PathBuf>,

@@ -9,13 +9,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::config::LintConfig;
+use crate::config::{LintConfig, RuleSetting};
 use crate::diag::Severity;
 use crate::lint::{self, Registry};
 use crate::output::{self, ErrorEntry, HumanOptions, Report, Summary};
 use crate::source::{self, SourceFile, WalkOptions};
 
-use args::{Cli, Command, Format};
+use args::{Cli, Format};
 
 /// Exit code: findings at or above `--fail-on`.
 const EXIT_FINDINGS: u8 = 1;
@@ -43,15 +43,31 @@ pub fn run() -> ExitCode {
     }
 }
 
-fn config_from(args: &args::CheckArgs) -> LintConfig {
+fn config_from(args: &args::CheckArgs) -> Result<LintConfig, String> {
     let mut config = LintConfig::default();
+    let rules = crate::rules::builtin();
+    let code_of = |wanted: &str| -> Result<&'static str, String> {
+        rules
+            .iter()
+            .find(|r| r.code().eq_ignore_ascii_case(wanted) || r.name() == wanted)
+            .map(|r| r.code())
+            .ok_or_else(|| format!("unknown rule `{wanted}` (see the rules table in the README)"))
+    };
+    let selected = args.select.iter().map(|s| code_of(s.trim())).collect::<Result<Vec<_>, _>>()?;
+    let ignored = args.ignore.iter().map(|s| code_of(s.trim())).collect::<Result<Vec<_>, _>>()?;
+    for r in &rules {
+        let off = (!selected.is_empty() && !selected.contains(&r.code())) || ignored.contains(&r.code());
+        if off {
+            config.rules.insert(r.code().to_string(), RuleSetting::Off);
+        }
+    }
     if let Some(n) = args.nodes {
         config.thresholds.nodes = n;
     }
     if let Some(n) = args.fanout_replicas {
         config.thresholds.fanout_replicas = n;
     }
-    config
+    Ok(config)
 }
 
 /// Inputs to read: the paths, or stdin when there are none and stdin is not a terminal, or the
@@ -105,7 +121,13 @@ fn source_error(e: &source::SourceError) -> ErrorEntry {
 }
 
 fn check(args: &args::CheckArgs) -> ExitCode {
-    let config = config_from(args);
+    let config = match config_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("leaselint: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
     let registry = match Registry::new(crate::rules::builtin(), &config) {
         Ok(r) => r,
         Err(e) => {

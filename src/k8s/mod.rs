@@ -129,9 +129,13 @@ pub(crate) fn objects_in<'d>(
     let is_list = obj.info.object.kind.ends_with("List")
         && root.get("items").is_some_and(|items| items.is_sequence());
     if is_list {
+        // Items of a typed list (`DeploymentList`) may omit their apiVersion and kind.
+        let list_kind = obj.info.object.kind.strip_suffix("List").filter(|k| !k.is_empty());
+        let implied = list_kind.map(|k| (obj.info.object.api_version.as_str(), k));
         let items = root.get("items").into_iter().flat_map(|s| s.items());
-        let children: Vec<_> =
-            items.filter_map(|item| object_at(item, text, file, source.clone(), custom)).collect();
+        let children: Vec<_> = items
+            .filter_map(|item| object_with(item, text, file, source.clone(), custom, implied))
+            .collect();
         out.push(Object { kind: Kind::List, ..obj });
         out.extend(children);
     } else {
@@ -147,8 +151,31 @@ fn object_at<'d>(
     source: Option<String>,
     custom: &[CustomKind],
 ) -> Option<Object<'d>> {
-    let api_version = node.get("apiVersion")?.as_text()?;
-    let kind_name = node.get_str("kind")?;
+    object_with(node, text, file, source, custom, None)
+}
+
+/// An object at `node`; `implied` gives the apiVersion and kind of items of a typed list that
+/// do not state their own.
+fn object_with<'d>(
+    node: NodeRef<'d, 'd>,
+    text: &'d str,
+    file: FileId,
+    source: Option<String>,
+    custom: &[CustomKind],
+    implied: Option<(&str, &str)>,
+) -> Option<Object<'d>> {
+    if !node.is_mapping() {
+        return None;
+    }
+    let own_api = node.get("apiVersion").and_then(|v| v.as_text());
+    let own_kind = node.get_str("kind");
+    let (api_version, kind_name) = match (own_api, own_kind, implied) {
+        (Some(a), Some(k), _) => (a.to_string(), k.to_string()),
+        (None, None, Some((a, k))) => (a.to_string(), k.to_string()),
+        (None, Some(k), Some((a, _))) => (a.to_string(), k.to_string()),
+        _ => return None,
+    };
+    let (api_version, kind_name) = (api_version.as_str(), kind_name.as_str());
     let meta = node.get("metadata");
     let namespace = meta.and_then(|m| m.get("namespace")).and_then(|n| n.as_text()).filter(|n| !n.is_empty());
     let name = meta

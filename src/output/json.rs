@@ -31,6 +31,8 @@ struct Finding<'a> {
     message: &'a str,
     source: Option<&'a str>,
     fix: Option<&'a str>,
+    /// What the fix does (added to the v1 contract; null without a fix).
+    fix_title: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -89,6 +91,7 @@ pub(crate) fn render(report: &Report<'_>, out: &mut impl Write) -> std::io::Resu
                 message: &d.message,
                 source: info.and_then(|i| i.source.as_deref()),
                 fix: d.fix.as_ref().and_then(|f| f.applicability.as_json()),
+                fix_title: d.fix.as_ref().filter(|f| f.applicability.as_json().is_some()).map(|f| f.title.as_str()),
             })
         })
         .collect();

@@ -23,6 +23,44 @@ pub(crate) struct ApiFanout;
 
 const BUILTIN_READERS: [&str; 4] = ["cluster-admin", "admin", "edit", "view"];
 
+/// Built-in resources and their API group.
+const WELL_KNOWN: &[(&str, &str)] = &[
+    ("pods", ""),
+    ("services", ""),
+    ("endpoints", ""),
+    ("configmaps", ""),
+    ("secrets", ""),
+    ("nodes", ""),
+    ("namespaces", ""),
+    ("events", ""),
+    ("serviceaccounts", ""),
+    ("persistentvolumes", ""),
+    ("persistentvolumeclaims", ""),
+    ("replicationcontrollers", ""),
+    ("resourcequotas", ""),
+    ("limitranges", ""),
+    ("deployments", "apps"),
+    ("replicasets", "apps"),
+    ("statefulsets", "apps"),
+    ("daemonsets", "apps"),
+    ("controllerrevisions", "apps"),
+    ("jobs", "batch"),
+    ("cronjobs", "batch"),
+    ("ingresses", "networking.k8s.io"),
+    ("ingressclasses", "networking.k8s.io"),
+    ("networkpolicies", "networking.k8s.io"),
+    ("endpointslices", "discovery.k8s.io"),
+    ("leases", "coordination.k8s.io"),
+    ("poddisruptionbudgets", "policy"),
+    ("horizontalpodautoscalers", "autoscaling"),
+    ("customresourcedefinitions", "apiextensions.k8s.io"),
+    ("storageclasses", "storage.k8s.io"),
+    ("roles", "rbac.authorization.k8s.io"),
+    ("rolebindings", "rbac.authorization.k8s.io"),
+    ("clusterroles", "rbac.authorization.k8s.io"),
+    ("clusterrolebindings", "rbac.authorization.k8s.io"),
+];
+
 impl Rule for ApiFanout {
     fn code(&self) -> &'static str {
         "LL009"
@@ -55,7 +93,6 @@ impl Rule for ApiFanout {
                 continue;
             }
             let all = resources.contains("*");
-            let count = if all { "every".to_string() } else { resources.len().to_string() };
             let shown: Vec<String> = resources.iter().take(5).map(|r| format!("`{r}`")).collect();
             let more = if resources.len() > 5 { ", …" } else { "" };
             let pods_word = if w.kind == Kind::DaemonSet {
@@ -63,18 +100,20 @@ impl Rule for ApiFanout {
             } else {
                 format!("{} `{}` runs {pods} replicas", w.info.object.kind, w.info.object.name)
             };
-            let streams = if all {
-                format!("{pods} × every resource")
+            let (what, streams) = if all {
+                ("every resource (`*`)".to_string(), format!("{pods} list/watch streams per resource type"))
             } else {
-                format!("{pods} × {} = {} list/watch streams", resources.len(), i64::try_from(resources.len()).unwrap_or(0).saturating_mul(pods))
+                let n = resources.len();
+                (
+                    format!("{n} resource{} ({}{more})", if n == 1 { "" } else { "s" }, shown.join(", ")),
+                    format!("{pods} × {n} = {} list/watch streams", i64::try_from(n).unwrap_or(0).saturating_mul(pods)),
+                )
             };
             let message = format!(
-                "{pods_word} and ServiceAccount `{}` may list/watch {count} resource{} ({}{more}) through {}: \
-                 {streams} on the API server and etcd; put one coalescing cache in front of the API server \
-                 (a shared informer or watch proxy) instead of one per pod",
+                "{pods_word} and ServiceAccount `{}` may list/watch {what} through {}: {streams} on the API \
+                 server and etcd; put one coalescing cache in front of the API server (a shared informer or \
+                 watch proxy) instead of one per pod",
                 w.service_account,
-                if all || resources.len() != 1 { "s" } else { "" },
-                shown.join(", "),
                 via.join(", "),
             );
             cx.report(w.replicas_loc.clone(), message).emit();
@@ -134,8 +173,16 @@ fn watched_resources(b: &Binding, roles: &[Role]) -> BTreeSet<String> {
                 continue;
             }
             let groups: Vec<&str> = if rule.api_groups.is_empty() { vec![""] } else { rule.api_groups.iter().map(String::as_str).collect() };
+            // A rule grants every group × resource pair; count only the pairs that exist for
+            // well-known resources (`pods` in `""`, not in `apps`).
+            let home = WELL_KNOWN.iter().find(|(r, _)| *r == res.as_str()).map(|(_, g)| *g);
             for g in groups {
-                out.insert(if g.is_empty() { res.clone() } else if g == "*" { format!("*/{res}") } else { format!("{g}/{res}") });
+                let g = match (home, g) {
+                    (Some(h), "*") => h,
+                    (Some(h), g) if g != h => continue,
+                    (_, g) => g,
+                };
+                out.insert(if g.is_empty() { res.clone() } else { format!("{g}/{res}") });
             }
         }
     }

@@ -10,9 +10,9 @@ use super::helpers::policy::number;
 /// and restartable (sidecar) init containers; one-shot init containers only delay start-up.
 ///
 /// A pod is latency-sensitive when, in this order:
-/// 1. the object or its pod template has the label or annotation
+/// 1. it is a Job or CronJob: never;
+/// 2. the object or its pod template has the label or annotation
 ///    `leaselint.io/latency-sensitive`: `"false"` opts out, `"true"` opts in;
-/// 2. it is a Job or CronJob: never;
 /// 3. a `latencySensitive.selectors` label selector from config matches its pod labels;
 /// 4. (`latencySensitive.inferFromServices`, on by default) it is a Deployment or StatefulSet
 ///    whose pod labels a Service in the same namespace selects.
@@ -76,13 +76,13 @@ impl Rule for CpuLimitOnLatencySensitive {
 }
 
 fn latency_reason(w: &Workload, inv: &Inventory, cx: &Ctx<'_>) -> Option<String> {
-    match w.latency_sensitive {
-        Some(false) => return None,
-        Some(true) => return Some("labelled `leaselint.io/latency-sensitive`".to_string()),
-        None => {}
-    }
     if w.kind.is_batch() {
         return None;
+    }
+    match w.latency_sensitive {
+        Some(false) => return None,
+        Some(true) => return Some("marked `leaselint.io/latency-sensitive: \"true\"`".to_string()),
+        None => {}
     }
     if cx.config.latency.selectors.iter().any(|s| s.matches(&w.pod_labels)) {
         return Some("matched by a `latencySensitive` selector in config".to_string());

@@ -38,11 +38,12 @@ impl Rule for HardcodedLeaseSelector {
         for w in &inv.workloads {
             for c in w.carriers.iter().filter(|c| c.role == CarrierRole::Namespace) {
                 let Some(literal) = c.literal() else { continue };
+                let site = if c.is_env { format!("env `{}`", c.label) } else { format!("`{}`", c.label) };
                 let message = format!(
-                    "lease namespace `{literal}` ({} in container `{}`) is a literal: kustomize namespace \
+                    "lease namespace `{literal}` ({site} in container `{}`) is a literal: kustomize namespace \
                      transforms and `helm --namespace` leave it behind, so the lease stays in `{literal}` \
                      wherever the workload is deployed",
-                    c.label, c.container
+                    c.container
                 );
                 cx.report(c.loc.clone(), message)
                     .fix(Fix::unsafe_("use `$(POD_NAMESPACE)` from the downward API (the lease moves into the pod's namespace)"))
@@ -65,10 +66,13 @@ impl Rule for HardcodedLeaseSelector {
                     continue;
                 }
                 let shown: Vec<String> = derived.iter().take(4).map(|n| format!("`{n}`")).collect();
-                let lease = target.clone().unwrap_or_else(|| cx.config.policy.namespace_lease.clone());
+                let lease = target.clone().map_or_else(
+                    || format!("the namespace lease (`{}`)", cx.config.policy.namespace_lease.replace("{namespace}", "<namespace>")),
+                    |t| format!("`{t}`"),
+                );
                 let message = format!(
                     "{} `{}` allows only per-pod Lease names ({}{}) in `resourceNames`: once the leases \
-                     are consolidated into `{lease}` the holders are denied and leader election stops",
+                     are consolidated into {lease} the holders are denied and leader election stops",
                     role.info.object.kind,
                     role.info.object.name,
                     shown.join(", "),

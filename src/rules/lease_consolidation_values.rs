@@ -60,7 +60,7 @@ impl Rule for LeaseConsolidationValues {
             None => problem("enabled", "`leaseConsolidation.enabled` is missing: consolidation stays off".into(), cx),
             Some(v) if v.as_bool() != Some(true) => problem(
                 "enabled",
-                format!("`leaseConsolidation.enabled` is `{}`, not `true`: consolidation stays off", shown(v)),
+                format!("`leaseConsolidation.enabled` is `{}`, not `true`: consolidation stays off", shown(values.text, v)),
                 cx,
             ),
             _ => {}
@@ -69,7 +69,7 @@ impl Rule for LeaseConsolidationValues {
             None => problem("scope", "`leaseConsolidation.scope` is missing: it must be `namespace`".into(), cx),
             Some(v) if v.as_str() != Some("namespace") => problem(
                 "scope",
-                format!("`leaseConsolidation.scope` is `{}`, not `namespace`", shown(v)),
+                format!("`leaseConsolidation.scope` is `{}`, not `namespace`", shown(values.text, v)),
                 cx,
             ),
             _ => {}
@@ -86,7 +86,7 @@ impl Rule for LeaseConsolidationValues {
                     "renewalInterval",
                     format!(
                         "`leaseConsolidation.renewalInterval` is `{}`: renewing every {}s costs {}× the writes of 10s",
-                        shown(v),
+                        shown(values.text, v),
                         super::helpers::policy::number(s),
                         super::helpers::policy::number(if s > 0.0 { MIN_RENEWAL_SECONDS / s } else { f64::INFINITY })
                     ),
@@ -94,7 +94,7 @@ impl Rule for LeaseConsolidationValues {
                 ),
                 None => problem(
                     "renewalInterval",
-                    format!("`leaseConsolidation.renewalInterval` is `{}`, not a duration such as `10s`", shown(v)),
+                    format!("`leaseConsolidation.renewalInterval` is `{}`, not a duration such as `10s`", shown(values.text, v)),
                     cx,
                 ),
             },
@@ -109,7 +109,7 @@ impl Rule for LeaseConsolidationValues {
             Some(v) if !v.as_i64().is_some_and(|n| n >= 1) => {
                 let message = format!(
                     "`leaseConsolidation.highChurnDeployments.thresholdPerHour` is `{}`, not an integer ≥ 1",
-                    shown(v)
+                    shown(values.text, v)
                 );
                 cx.report(values.at(&NodePath::keys(&["global", "leaseConsolidation", "highChurnDeployments", "thresholdPerHour"])), message)
                     .fix(Fix::safe("set `thresholdPerHour` to 1"))
@@ -120,8 +120,15 @@ impl Rule for LeaseConsolidationValues {
     }
 }
 
-fn shown(v: NodeRef<'_, '_>) -> String {
-    v.scalar().map_or_else(|| if v.is_mapping() { "a mapping".into() } else { "a list".into() }, str::to_string)
+/// A value as written (`"true"` keeps its quotes, so a string that looks like a boolean shows).
+fn shown(text: &str, v: NodeRef<'_, '_>) -> String {
+    if v.is_mapping() {
+        return "a mapping".into();
+    }
+    if v.is_sequence() {
+        return "a list".into();
+    }
+    v.source(text).to_string()
 }
 
 /// Hints at `leaseConsolidation` blocks outside `global` (up to a few levels deep).

@@ -71,7 +71,7 @@ fn blocking<'p>(pdb: &'p Pdb, inv: &Inventory) -> Option<(&'p PdbBudget, String)
         .map(|(w, r)| format!("{} `{}` ({r} replica{})", w.info.object.kind, w.info.object.name, if *r == 1 { "" } else { "s" }))
         .collect();
     let (w_req, w_rep) = selected.first().map(|(_, r)| (required(*r), *r)).unwrap_or_default();
-    let scaled = if min.percent { format!(", {w_req} of {w_rep} pods rounded up") } else { String::new() };
+    let scaled = if min.percent { format!(" ({w_req} of {w_rep} pods, rounded up)") } else { String::new() };
     Some((
         min,
         format!(

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::diag::Fix;
-use crate::k8s::{CarrierRole, Inventory, Kind, Lease};
+use crate::k8s::{CarrierRole, Inventory, Kind, Lease, Workload};
 use crate::lint::{Ctx, Rule};
 
 use super::helpers::pod_names::{pod_of, stem_groups};
@@ -51,26 +51,37 @@ impl Rule for PerPodLease {
 
 fn check_carriers(inv: &Inventory, cx: &mut Ctx<'_>) {
     let policy = cx.config.policy.clone();
+    let nodes = cx.config.thresholds.nodes;
+    let pods_of = |w: &Workload| if w.kind == Kind::DaemonSet { nodes } else { inv.replicas(w).unwrap_or(1) };
     for w in &inv.workloads {
         for c in w.carriers.iter().filter(|c| c.role == CarrierRole::Name) {
-            let why = if let Some((field, var)) = c.pod_field() {
-                match var {
+            // Who makes one Lease per pod: this workload, or the one whose pod name is written.
+            let (why, owner) = if let Some((field, var)) = c.pod_field() {
+                let why = match var {
                     Some(var) => format!("comes from the pod's `{field}` through `$({var})`"),
                     None => format!("is the pod's `{field}`"),
-                }
+                };
+                (why, w)
             } else if let Some(owner) = c.literal().and_then(|v| pod_of(v, &inv.workloads)) {
-                format!("names a pod of {} `{}`", owner.info.object.kind, owner.info.object.name)
+                let why = format!("is the name of a pod of {} `{}`", owner.info.object.kind, owner.info.object.name);
+                (why, owner)
             } else {
                 continue;
             };
-            let pods = if w.kind == Kind::DaemonSet { cx.config.thresholds.nodes } else { inv.replicas(w).unwrap_or(1) };
-            let pods_word = if w.kind == Kind::DaemonSet { format!("{pods} nodes (--nodes)") } else { format!("{pods} replica{}", if pods == 1 { "" } else { "s" }) };
-            let renew = w.retry_period.filter(|r| *r > 0.0).unwrap_or(DEFAULT_RENEW_SECONDS);
+            let pods = pods_of(owner);
+            let pods_word = if owner.kind == Kind::DaemonSet {
+                format!("{pods} nodes (--nodes) make")
+            } else if pods == 1 {
+                "1 replica makes".to_string()
+            } else {
+                format!("{pods} replicas make")
+            };
+            let renew = owner.retry_period.filter(|r| *r > 0.0).unwrap_or(DEFAULT_RENEW_SECONDS);
             let target = template_lease_name(w, &policy);
-            let value = c.value.as_deref().map_or_else(|| "valueFrom".to_string(), |v| format!("`{v}`"));
+            let value = c.value.as_deref().map_or_else(String::new, |v| format!("`{v}` "));
+            let site = if c.is_env { format!("env `{}`", c.label) } else { format!("`{}`", c.label) };
             let message = format!(
-                "lease name {value} ({} in container `{}`) {why}, so every pod holds its own Lease: {pods_word} make {}",
-                c.label,
+                "lease name {value}({site} in container `{}`) {why}, so each pod holds its own Lease: {pods_word} {}",
                 c.container,
                 lease_cost(pods, renew, &policy),
             );

@@ -308,6 +308,12 @@ impl<'d, 'a> NodeRef<'d, 'a> {
         self.get(key).and_then(|v| v.as_str())
     }
 
+    /// The node as written in `text` (the whole file), cut at the end of its first line.
+    pub(crate) fn source<'t>(&self, text: &'t str) -> &'t str {
+        let raw = text.get(self.span()).unwrap_or_default();
+        raw.lines().next().unwrap_or_default().trim_end()
+    }
+
     /// Ids of every node in this subtree (not through aliases).
     pub(crate) fn subtree(&self) -> Range<NodeId> {
         self.id..self.raw().end

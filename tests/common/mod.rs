@@ -1,0 +1,93 @@
+//! Helpers shared by the integration tests: run the real binary, read its JSON report, render
+//! findings as concise text for snapshots.
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn leaselint() -> Command {
+    let mut cmd = Command::cargo_bin("leaselint").expect("binary builds");
+    cmd.env_remove("NO_COLOR").env("COLUMNS", "100");
+    cmd
+}
+
+/// Runs leaselint in `dir` with `args` and returns the process output.
+pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = leaselint();
+    cmd.current_dir(dir).args(args);
+    match stdin {
+        Some(bytes) => cmd.write_stdin(bytes.to_vec()),
+        None => cmd.write_stdin(Vec::new()),
+    };
+    cmd.output().expect("leaselint runs")
+}
+
+/// Parses the JSON report on stdout.
+pub fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+/// One finding per block: position, rule, severity, object, path; then the message, the Helm
+/// source and the fix.
+pub fn concise(report: &Value) -> String {
+    let mut out = String::new();
+    for f in report["findings"].as_array().into_iter().flatten() {
+        let object = match &f["object"] {
+            Value::Null => "-".to_string(),
+            o => format!(
+                "{} {}/{}",
+                o["kind"].as_str().unwrap_or("?"),
+                o["namespace"].as_str().unwrap_or("-"),
+                o["name"].as_str().unwrap_or("?")
+            ),
+        };
+        out.push_str(&format!(
+            "{}:{}:{}-{}:{} {} {} {} {}\n  {}\n",
+            f["file"].as_str().unwrap_or("?"),
+            f["line"],
+            f["column"],
+            f["end_line"],
+            f["end_column"],
+            f["rule"].as_str().unwrap_or("?"),
+            f["severity"].as_str().unwrap_or("?"),
+            object,
+            f["path"].as_str().unwrap_or("?"),
+            f["message"].as_str().unwrap_or("?"),
+        ));
+        if let Some(src) = f["source"].as_str() {
+            out.push_str(&format!("  source: {src}\n"));
+        }
+        if let Some(fix) = f["fix"].as_str() {
+            out.push_str(&format!("  fix ({fix}): {}\n", f["fix_title"].as_str().unwrap_or("?")));
+        }
+    }
+    for e in report["errors"].as_array().into_iter().flatten() {
+        out.push_str(&format!(
+            "error {}:{}:{} {}\n",
+            e["file"].as_str().unwrap_or("?"),
+            e["line"],
+            e["column"],
+            e["message"].as_str().unwrap_or("?")
+        ));
+    }
+    out
+}
+
+/// The real-world corpus, when this checkout sits beside `../shared`.
+pub fn corpus_dir() -> Option<PathBuf> {
+    let dir = repo().join("../shared/corpus/real");
+    if dir.is_dir() { Some(dir) } else { None }
+}
