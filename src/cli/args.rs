@@ -17,7 +17,18 @@ pub(crate) struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
-pub(crate) enum Command {}
+pub(crate) enum Command {
+    /// List the rules: code, name, default severity, fix, summary.
+    Rules {
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Explain one rule: rationale, remediation, examples.
+    Explain {
+        /// A rule code (`LL004`) or name (`cpu-limit-on-latency-sensitive`).
+        rule: String,
+    },
+}
 
 #[derive(Args, Debug)]
 pub(crate) struct CheckArgs {

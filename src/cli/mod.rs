@@ -3,6 +3,7 @@
 #![allow(clippy::print_stderr, reason = "the CLI reports notices and errors on stderr")]
 
 mod args;
+mod rules;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -15,12 +16,12 @@ use crate::lint::{self, Registry};
 use crate::output::{self, ErrorEntry, HumanOptions, Report, Summary};
 use crate::source::{self, SourceFile, WalkOptions};
 
-use args::{Cli, Format};
+use args::{Cli, Command, Format};
 
 /// Exit code: findings at or above `--fail-on`.
 const EXIT_FINDINGS: u8 = 1;
 /// Exit code: usage, config, I/O or parse errors.
-const EXIT_ERROR: u8 = 2;
+pub(crate) const EXIT_ERROR: u8 = 2;
 
 /// Runs leaselint with the process's arguments.
 pub fn run() -> ExitCode {
@@ -37,7 +38,8 @@ pub fn run() -> ExitCode {
         let _ = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build_global();
     }
     match cli.command {
-        Some(never) => match never {},
+        Some(Command::Rules { format }) => rules::list(format),
+        Some(Command::Explain { rule }) => rules::explain(&rule),
         None if cli.check.parse_only => parse_only(&input_paths(&cli.check)),
         None => check(&cli.check),
     }
