@@ -5,6 +5,8 @@
 //! - the README rules table matches the registry (`UPDATE_DOCS=1 cargo test --test meta`
 //!   regenerates it).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail loudly")]
+
 mod common;
 
 use std::collections::BTreeSet;
@@ -71,7 +73,12 @@ fn rule_examples_fire_and_pass() {
             };
             assert!(report["errors"].as_array().unwrap().is_empty(), "{code} {which} example: {report}");
             let fired = !report["findings"].as_array().unwrap().is_empty();
-            assert_eq!(fired, must_fire, "{code}: the {which} example {} fire", if must_fire { "must" } else { "must not" });
+            assert_eq!(
+                fired,
+                must_fire,
+                "{code}: the {which} example {} fire",
+                if must_fire { "must" } else { "must not" }
+            );
         }
     }
 }

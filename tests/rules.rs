@@ -2,6 +2,8 @@
 //! only that rule (asserting no finding) and each `fail*` file (asserting at least one finding
 //! per `# why:` case, then snapshotting the findings beside the fixture).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail loudly")]
+
 mod common;
 
 use std::path::Path;

@@ -150,11 +150,16 @@ fn check(args: &args::CheckArgs) -> ExitCode {
     let result = lint::lint(&loaded.files, &registry, &config);
     let mut errors = loaded.errors;
     errors.extend(result.errors.iter().map(|e| {
-        let (line, column) = e
-            .file_id
-            .and_then(|id| loaded.files.get(id))
-            .map_or((1, 1), |f| f.lines.line_col(&f.text, e.offset));
-        ErrorEntry { file: e.file.clone(), file_id: e.file_id, offset: e.offset, line, column, message: e.message.clone() }
+        let (line, column) =
+            e.file_id.and_then(|id| loaded.files.get(id)).map_or((1, 1), |f| f.lines.line_col(&f.text, e.offset));
+        ErrorEntry {
+            file: e.file.clone(),
+            file_id: e.file_id,
+            offset: e.offset,
+            line,
+            column,
+            message: e.message.clone(),
+        }
     }));
     let summary = Summary::count(&result.diagnostics, loaded.files.len(), result.documents, result.objects);
     let report = Report { files: &loaded.files, diagnostics: &result.diagnostics, errors: &errors, summary };

@@ -80,9 +80,11 @@ pub(super) fn explain(wanted: &str) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let found = registry.rules.iter().map(|r| &r.meta).find(|m| {
-        m.code.eq_ignore_ascii_case(wanted) || m.name == wanted || m.aliases.iter().any(|a| a == wanted)
-    });
+    let found = registry
+        .rules
+        .iter()
+        .map(|r| &r.meta)
+        .find(|m| m.code.eq_ignore_ascii_case(wanted) || m.name == wanted || m.aliases.iter().any(|a| a == wanted));
     let Some(m) = found else {
         eprintln!("leaselint: unknown rule `{wanted}`; `leaselint rules` lists them");
         return ExitCode::from(super::EXIT_ERROR);

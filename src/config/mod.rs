@@ -66,6 +66,7 @@ impl Default for LatencySensitive {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RuleSetting {
     Off,
+    #[allow(dead_code, reason = "set by .leaselint.yaml rule settings (configuration capability)")]
     Severity(Severity),
 }
 

@@ -15,7 +15,7 @@ pub(crate) type Span = Range<usize>;
 /// How serious a finding is. Ordered: `Info < Warning < Error`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub(crate) enum Severity {
     Info,
     Warning,
     Error,
@@ -27,15 +27,6 @@ impl Severity {
             Severity::Info => "info",
             Severity::Warning => "warning",
             Severity::Error => "error",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> Option<Severity> {
-        match s {
-            "info" => Some(Severity::Info),
-            "warning" => Some(Severity::Warning),
-            "error" => Some(Severity::Error),
-            _ => None,
         }
     }
 }
@@ -100,11 +91,11 @@ impl Fix {
 
 /// The Kubernetes object a finding belongs to, plus its Helm `# Source:` attribution.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ObjectRef {
-    pub api_version: String,
-    pub kind: String,
-    pub namespace: Option<String>,
-    pub name: String,
+pub(crate) struct ObjectRef {
+    pub(crate) api_version: String,
+    pub(crate) kind: String,
+    pub(crate) namespace: Option<String>,
+    pub(crate) name: String,
 }
 
 /// Identity of one object in a run: the file it is in, what it is, and where Helm says it came from.
@@ -139,10 +130,6 @@ pub(crate) struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub(crate) fn file(&self) -> FileId {
-        self.loc.file
-    }
-
     /// Stable output order: file, span start, then code.
     pub(crate) fn sort_key(&self) -> (FileId, usize, &'static str, usize) {
         (self.loc.file, self.loc.span.start, self.code, self.loc.span.end)

@@ -28,7 +28,11 @@ impl Default for CarrierNames {
                 "--election-id",
                 "--leader-election-lease-name",
             ]),
-            namespace_args: v(&["--lease-namespace", "--leader-elect-resource-namespace", "--leader-election-namespace"]),
+            namespace_args: v(&[
+                "--lease-namespace",
+                "--leader-elect-resource-namespace",
+                "--leader-election-namespace",
+            ]),
             name_env: v(&["LEASE_NAME", "*_LEASE_NAME", "LEADER_ELECTION_ID", "ELECTION_ID", "LOCK_NAME"]),
             namespace_env: v(&["LEASE_NAMESPACE", "*_LEASE_NAMESPACE", "LEADER_ELECTION_NAMESPACE"]),
         }
@@ -138,7 +142,16 @@ pub(crate) fn find(obj: &Object<'_>, containers: &[Container<'_>], names: &Carri
                 (None, None) => (Some(String::new()), None, obj.at(&env_path)),
             };
             let refs = value.as_deref().map(|v| resolve_refs(v, &env, idx)).unwrap_or_default();
-            out.push(Carrier { role, label: var.to_string(), is_env: true, container: c.name.to_string(), value, field_path, refs, loc });
+            out.push(Carrier {
+                role,
+                label: var.to_string(),
+                is_env: true,
+                container: c.name.to_string(),
+                value,
+                field_path,
+                refs,
+                loc,
+            });
         }
     }
     out
@@ -243,7 +256,7 @@ fn field_of(name: &str, env: &[(usize, &str, NodeRef<'_, '_>)], before: usize, d
     if depth > 8 {
         return None;
     }
-    let &(idx, _, entry) = env.iter().filter(|(i, n, _)| *i < before && *n == name).last()?;
+    let &(idx, _, entry) = env.iter().rfind(|(i, n, _)| *i < before && *n == name)?;
     if let Some(f) = field_ref(entry) {
         return Some(f.to_string());
     }

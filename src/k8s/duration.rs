@@ -44,7 +44,14 @@ mod tests {
 
     #[test]
     fn go_durations() {
-        let cases = [("10s", Some(10.0)), ("1m30s", Some(90.0)), ("500ms", Some(0.5)), ("2h", Some(7200.0)), ("0", Some(0.0)), ("1.5s", Some(1.5))];
+        let cases = [
+            ("10s", Some(10.0)),
+            ("1m30s", Some(90.0)),
+            ("500ms", Some(0.5)),
+            ("2h", Some(7200.0)),
+            ("0", Some(0.0)),
+            ("1.5s", Some(1.5)),
+        ];
         for (s, want) in cases {
             assert_eq!(parse_seconds(s), want, "{s}");
         }

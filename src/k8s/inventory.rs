@@ -16,8 +16,6 @@ use super::{Kind, Object, PodSelector, quantity};
 pub(crate) struct Workload {
     pub(crate) info: Arc<ObjectInfo>,
     pub(crate) kind: Kind,
-    /// `metadata.name` (or the object, when it has none).
-    pub(crate) name_loc: Loc,
     /// `spec.replicas` (default 1), Job `parallelism`; `None` for DaemonSets (one per node).
     pub(crate) replicas: Option<i64>,
     /// Where the replica count is (or would be) written.
@@ -72,7 +70,6 @@ pub(crate) struct Pdb {
     pub(crate) selector: PodSelector,
     pub(crate) min_available: Option<PdbBudget>,
     pub(crate) max_unavailable: Option<PdbBudget>,
-    pub(crate) spec_loc: Loc,
 }
 
 #[derive(Clone, Debug)]
@@ -133,6 +130,7 @@ pub(crate) struct Binding {
 
 /// The facts of one object.
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant, reason = "facts are built once per object and moved into the inventory")]
 pub(crate) enum Facts {
     Workload(Box<Workload>),
     Pdb(Pdb),
@@ -173,7 +171,9 @@ impl SelectorIndex {
         for (i, (ns, sel)) in selectors.enumerate() {
             match (sel, sel.anchor()) {
                 (PodSelector::Nothing, _) => {}
-                (_, Some((k, v))) => index.anchored.entry((ns.clone(), k.to_string(), v.to_string())).or_default().push(i),
+                (_, Some((k, v))) => {
+                    index.anchored.entry((ns.clone(), k.to_string(), v.to_string())).or_default().push(i)
+                }
                 (_, None) => index.open.entry(ns.clone()).or_default().push(i),
             }
         }
@@ -353,7 +353,8 @@ fn workload(obj: &Object<'_>, names: &CarrierNames) -> Option<Workload> {
     };
     let mut flags = Vec::new();
     for section in ["labels", "annotations"] {
-        flags.push(obj.root.get_path(&["metadata", section]).and_then(|m| m.get(LATENCY_KEY)).and_then(|v| v.as_text()));
+        flags
+            .push(obj.root.get_path(&["metadata", section]).and_then(|m| m.get(LATENCY_KEY)).and_then(|v| v.as_text()));
         flags.push(pod.meta_value(section, LATENCY_KEY));
     }
     let latency_sensitive = if flags.contains(&Some("false")) {
@@ -374,9 +375,9 @@ fn workload(obj: &Object<'_>, names: &CarrierNames) -> Option<Workload> {
             name: c.name.to_string(),
             init: c.init,
             restartable: c.restartable,
-            cpu_limit: c.resource("limits", "cpu").map(|v| {
-                (v.to_string(), obj.at(&c.path.key("resources").key("limits").key("cpu")))
-            }),
+            cpu_limit: c
+                .resource("limits", "cpu")
+                .map(|v| (v.to_string(), obj.at(&c.path.key("resources").key("limits").key("cpu")))),
             cpu_request: c.resource("requests", "cpu").map(str::to_string),
         })
         .collect();
@@ -396,7 +397,6 @@ fn workload(obj: &Object<'_>, names: &CarrierNames) -> Option<Workload> {
     Some(Workload {
         info: Arc::clone(&obj.info),
         kind: obj.kind.clone(),
-        name_loc,
         replicas,
         replicas_loc,
         pod_labels: pod.labels(),
@@ -459,7 +459,6 @@ fn pdb(obj: &Object<'_>) -> Pdb {
         selector: PodSelector::from_label_selector(obj.root.get_path(&["spec", "selector"]), !v1beta1),
         min_available: budget(obj, "minAvailable"),
         max_unavailable: budget(obj, "maxUnavailable"),
-        spec_loc: obj.at(&NodePath::keys(&["spec"])),
     }
 }
 
@@ -517,7 +516,11 @@ fn binding(obj: &Object<'_>) -> Option<Binding> {
                     Some(Subject {
                         kind: sub.get("kind")?.as_text()?.to_string(),
                         name: sub.get("name")?.as_text()?.to_string(),
-                        namespace: sub.get("namespace").and_then(|n| n.as_text()).filter(|n| !n.is_empty()).map(str::to_string),
+                        namespace: sub
+                            .get("namespace")
+                            .and_then(|n| n.as_text())
+                            .filter(|n| !n.is_empty())
+                            .map(str::to_string),
                     })
                 })
                 .collect()

@@ -14,7 +14,9 @@ pub(crate) enum Kind {
     Job,
     CronJob,
     /// A kind declared in config (`podTemplateKinds`) with the path of its pod template.
-    Custom { template: NodePath },
+    Custom {
+        template: NodePath,
+    },
     PodDisruptionBudget,
     HorizontalPodAutoscaler,
     Service,

@@ -13,10 +13,9 @@ mod selector;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub(crate) use carriers::{Carrier, CarrierNames, CarrierRole};
+pub(crate) use carriers::{CarrierNames, CarrierRole};
 pub(crate) use inventory::{
-    Binding, ContainerFacts, Facts, Hpa, Inventory, Lease, Pdb, PdbBudget, Qos, Role, RoleRule, Service, Subject, Workload,
-    extract_facts,
+    Binding, Facts, Inventory, Lease, Pdb, PdbBudget, Qos, Role, RoleRule, Subject, Workload, extract_facts,
 };
 pub(crate) use kinds::{CustomKind, Kind, recognise};
 pub(crate) use pod::{Container, Pod};
@@ -37,18 +36,6 @@ pub(crate) struct Object<'d> {
 }
 
 impl<'d> Object<'d> {
-    pub(crate) fn file(&self) -> FileId {
-        self.info.file
-    }
-
-    pub(crate) fn namespace(&self) -> Option<&str> {
-        self.info.object.namespace.as_deref()
-    }
-
-    pub(crate) fn name(&self) -> &str {
-        &self.info.object.name
-    }
-
     /// The node at `path`, if it exists.
     pub(crate) fn get(&self, path: &NodePath) -> Option<NodeRef<'d, 'd>> {
         let mut node = self.root;
@@ -65,23 +52,13 @@ impl<'d> Object<'d> {
     /// node that exists on the way (a missing key is reported at the mapping it belongs in).
     pub(crate) fn at(&self, path: &NodePath) -> Loc {
         let found = yaml::locate(self.text, self.root, path);
-        Loc {
-            file: self.info.file,
-            span: found.span,
-            path: found.path,
-            object: Some(Arc::clone(&self.info)),
-        }
+        Loc { file: self.info.file, span: found.span, path: found.path, object: Some(Arc::clone(&self.info)) }
     }
 
     /// Like [`Object::at`], but a path that ends in an existing key labels the key itself.
     pub(crate) fn key_at(&self, path: &NodePath) -> Loc {
         let found = yaml::locate_key(self.text, self.root, path);
-        Loc {
-            file: self.info.file,
-            span: found.span,
-            path: found.path,
-            object: Some(Arc::clone(&self.info)),
-        }
+        Loc { file: self.info.file, span: found.span, path: found.path, object: Some(Arc::clone(&self.info)) }
     }
 
     /// `metadata.labels` as strings.
@@ -116,26 +93,19 @@ pub(crate) fn string_map(node: Option<NodeRef<'_, '_>>) -> BTreeMap<String, Stri
 
 /// The objects of one document: its root when it has `apiVersion` and `kind`, and for
 /// `kind: List`/`*List` each item too. Documents that are not objects give none.
-pub(crate) fn objects_in<'d>(
-    doc: &'d Doc<'d>,
-    text: &'d str,
-    file: FileId,
-    custom: &[CustomKind],
-) -> Vec<Object<'d>> {
+pub(crate) fn objects_in<'d>(doc: &'d Doc<'d>, text: &'d str, file: FileId, custom: &[CustomKind]) -> Vec<Object<'d>> {
     let mut out = Vec::new();
     let Some(root) = doc.root() else { return out };
     let source = helm_source(doc, text);
     let Some(obj) = object_at(root, text, file, source.clone(), custom) else { return out };
-    let is_list = obj.info.object.kind.ends_with("List")
-        && root.get("items").is_some_and(|items| items.is_sequence());
+    let is_list = obj.info.object.kind.ends_with("List") && root.get("items").is_some_and(|items| items.is_sequence());
     if is_list {
         // Items of a typed list (`DeploymentList`) may omit their apiVersion and kind.
         let list_kind = obj.info.object.kind.strip_suffix("List").filter(|k| !k.is_empty());
         let implied = list_kind.map(|k| (obj.info.object.api_version.as_str(), k));
         let items = root.get("items").into_iter().flat_map(|s| s.items());
-        let children: Vec<_> = items
-            .filter_map(|item| object_with(item, text, file, source.clone(), custom, implied))
-            .collect();
+        let children: Vec<_> =
+            items.filter_map(|item| object_with(item, text, file, source.clone(), custom, implied)).collect();
         out.push(Object { kind: Kind::List, ..obj });
         out.extend(children);
     } else {

@@ -8,8 +8,6 @@ use crate::yaml::{NodePath, NodeRef};
 /// The pod of a workload: its template's metadata and its spec, with their paths.
 #[derive(Clone)]
 pub(crate) struct Pod<'d> {
-    /// Path of the pod template (`spec.template`; empty for a Pod).
-    pub(crate) template_path: NodePath,
     /// Path of the pod spec (`spec.template.spec`).
     pub(crate) spec_path: NodePath,
     pub(crate) spec: NodeRef<'d, 'd>,
@@ -23,7 +21,6 @@ pub(crate) struct Container<'d> {
     pub(crate) node: NodeRef<'d, 'd>,
     /// `spec.template.spec.containers[0]`.
     pub(crate) path: NodePath,
-    pub(crate) index: usize,
     pub(crate) name: &'d str,
     /// An init container (`initContainers`).
     pub(crate) init: bool,
@@ -36,12 +33,7 @@ impl<'d> Pod<'d> {
         let template_path = obj.kind.template_path()?;
         let template = obj.get(&template_path)?;
         let spec = template.get("spec").filter(|s| s.is_mapping())?;
-        Some(Pod {
-            spec_path: template_path.key("spec"),
-            meta: template.get("metadata"),
-            template_path,
-            spec,
-        })
+        Some(Pod { spec_path: template_path.key("spec"), meta: template.get("metadata"), spec })
     }
 
     /// The pod's labels (template `metadata.labels`).
@@ -67,7 +59,6 @@ impl<'d> Pod<'d> {
                 out.push(Container {
                     node,
                     path: self.spec_path.key(list).index(index),
-                    index,
                     name: node.get("name").and_then(|n| n.as_text()).unwrap_or_default(),
                     init,
                     restartable,
@@ -102,9 +93,6 @@ impl<'d> Container<'d> {
     /// The container's env entries as (index, name, entry node).
     pub(crate) fn env(&self) -> Vec<(usize, &'d str, NodeRef<'d, 'd>)> {
         let Some(env) = self.node.get("env") else { return Vec::new() };
-        env.items()
-            .enumerate()
-            .filter_map(|(i, e)| Some((i, e.get("name")?.as_text()?, e)))
-            .collect()
+        env.items().enumerate().filter_map(|(i, e)| Some((i, e.get("name")?.as_text()?, e))).collect()
     }
 }

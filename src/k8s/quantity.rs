@@ -74,7 +74,15 @@ mod tests {
 
     #[test]
     fn parses_decimal_binary_and_exponent_suffixes() {
-        let cases = [("500m", 0.5), ("1", 1.0), ("1.5", 1.5), ("1Ki", 1024.0), ("2Mi", 2097152.0), ("1e3", 1000.0), ("1G", 1e9)];
+        let cases = [
+            ("500m", 0.5),
+            ("1", 1.0),
+            ("1.5", 1.5),
+            ("1Ki", 1024.0),
+            ("2Mi", 2097152.0),
+            ("1e3", 1000.0),
+            ("1G", 1e9),
+        ];
         for (q, want) in cases {
             assert_eq!(parse(q), Some(want), "{q}");
         }

@@ -120,7 +120,11 @@ mod tests {
 
     #[test]
     fn match_labels_and_expressions_follow_kubernetes() {
-        check("{matchLabels: {app: a}}", true, &[(&[("app", "a"), ("x", "y")], true), (&[("app", "b")], false), (&[], false)]);
+        check(
+            "{matchLabels: {app: a}}",
+            true,
+            &[(&[("app", "a"), ("x", "y")], true), (&[("app", "b")], false), (&[], false)],
+        );
         check(
             "{matchExpressions: [{key: tier, operator: In, values: [web, api]}]}",
             true,
@@ -131,8 +135,16 @@ mod tests {
             true,
             &[(&[("tier", "web")], true), (&[("tier", "db")], false), (&[], true)],
         );
-        check("{matchExpressions: [{key: canary, operator: Exists}]}", true, &[(&[("canary", "")], true), (&[], false)]);
-        check("{matchExpressions: [{key: canary, operator: DoesNotExist}]}", true, &[(&[("canary", "1")], false), (&[], true)]);
+        check(
+            "{matchExpressions: [{key: canary, operator: Exists}]}",
+            true,
+            &[(&[("canary", "")], true), (&[], false)],
+        );
+        check(
+            "{matchExpressions: [{key: canary, operator: DoesNotExist}]}",
+            true,
+            &[(&[("canary", "1")], false), (&[], true)],
+        );
         check(
             "{matchLabels: {app: a}, matchExpressions: [{key: v, operator: In, values: ['1']}]}",
             true,

@@ -44,7 +44,10 @@ pub(crate) const RULE_FILES: &[(&str, &str)] = &[
     ("LL001-per-pod-lease.yaml", include_str!("../../rules/LL001-per-pod-lease.yaml")),
     ("LL002-hardcoded-lease-selector.yaml", include_str!("../../rules/LL002-hardcoded-lease-selector.yaml")),
     ("LL003-lease-consolidation-values.yaml", include_str!("../../rules/LL003-lease-consolidation-values.yaml")),
-    ("LL004-cpu-limit-on-latency-sensitive.yaml", include_str!("../../rules/LL004-cpu-limit-on-latency-sensitive.yaml")),
+    (
+        "LL004-cpu-limit-on-latency-sensitive.yaml",
+        include_str!("../../rules/LL004-cpu-limit-on-latency-sensitive.yaml"),
+    ),
     ("LL005-missing-memory-limit.yaml", include_str!("../../rules/LL005-missing-memory-limit.yaml")),
     ("LL006-ndots-default.yaml", include_str!("../../rules/LL006-ndots-default.yaml")),
     ("LL007-missing-pdb.yaml", include_str!("../../rules/LL007-missing-pdb.yaml")),

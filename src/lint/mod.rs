@@ -6,7 +6,7 @@ pub(crate) mod meta;
 mod runner;
 
 pub(crate) use meta::{FixKind, RuleMeta};
-pub(crate) use runner::{InputError, LintOutput, lint, parse_only};
+pub(crate) use runner::{lint, parse_only};
 
 use crate::config::{LintConfig, RuleSetting};
 use crate::diag::{Diagnostic, Fix, Loc, Severity};
@@ -47,10 +47,8 @@ pub(crate) struct Registry {
 impl Registry {
     /// Pairs each rule with its embedded metadata (by code) and applies config settings.
     pub(crate) fn new(rules: Vec<Box<dyn Rule>>, config: &LintConfig) -> Result<Registry, String> {
-        let metas = meta::RULE_FILES
-            .iter()
-            .map(|(file, text)| meta::parse(file, text))
-            .collect::<Result<Vec<_>, _>>()?;
+        let metas =
+            meta::RULE_FILES.iter().map(|(file, text)| meta::parse(file, text)).collect::<Result<Vec<_>, _>>()?;
         let mut out = Vec::new();
         for rule in rules {
             let meta = metas

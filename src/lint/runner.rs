@@ -58,7 +58,13 @@ fn manifest_chunks(files: &[SourceFile]) -> Vec<(FileId, Range<usize>)> {
 }
 
 /// Parses a chunk, reporting invalid UTF-8 and parse errors as input errors.
-fn parse<'a>(file: &'a SourceFile, id: FileId, chunk: Range<usize>, limits: Limits, errors: &mut Vec<InputError>) -> Vec<yaml::Doc<'a>> {
+fn parse<'a>(
+    file: &'a SourceFile,
+    id: FileId,
+    chunk: Range<usize>,
+    limits: Limits,
+    errors: &mut Vec<InputError>,
+) -> Vec<yaml::Doc<'a>> {
     if let Some(bad) = file.has_invalid_utf8_in(&chunk) {
         errors.push(InputError {
             file: file.name.clone(),
@@ -138,11 +144,18 @@ pub(crate) fn lint(files: &[SourceFile], registry: &Registry, config: &LintConfi
         .collect();
     result.diagnostics.extend(cross.into_iter().flatten());
     result.diagnostics.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    result.errors.sort_by(|a, b| (a.file_id, a.offset).cmp(&(b.file_id, b.offset)));
+    result.errors.sort_by_key(|e| (e.file_id, e.offset));
     result
 }
 
-fn lint_values(file: &SourceFile, id: FileId, registry: &Registry, config: &LintConfig, limits: Limits, result: &mut LintOutput) {
+fn lint_values(
+    file: &SourceFile,
+    id: FileId,
+    registry: &Registry,
+    config: &LintConfig,
+    limits: Limits,
+    result: &mut LintOutput,
+) {
     let errors_before = result.errors.len();
     let mut seen_content = false;
     for chunk in split_documents(&file.text) {

@@ -5,8 +5,8 @@ use std::fmt;
 use std::io::Write;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
-    SourceCode, SourceSpan, SpanContents,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode,
+    SourceSpan, SpanContents,
 };
 
 use super::Report;
@@ -36,15 +36,26 @@ impl SourceCode for FileSource<'_> {
         let text = &self.file.text;
         let start = span.offset().min(text.len());
         let end = (span.offset() + span.len()).min(text.len());
+        if before == 0 && after == 0 {
+            // The header's `file:line:column`: exactly the span, with its own position.
+            let (line, column) = self.file.lines.line_col(text, start);
+            let data = text.get(start..end).ok_or(MietteError::OutOfBounds)?;
+            return Ok(Box::new(MietteSpanContents::new_named(
+                self.file.name.clone(),
+                data.as_bytes(),
+                *span,
+                line - 1,
+                column - 1,
+                data.lines().count().max(1),
+            )));
+        }
         let (first_line, _) = self.file.lines.line_col(text, start);
         let (last_line, _) = self.file.lines.line_col(text, end.saturating_sub(usize::from(end > start)));
         let from_line = first_line.saturating_sub(before).max(1);
         let to_line = last_line + after;
         let window_start = self.file.lines.line_range(text, from_line).map_or(0, |r| r.start);
-        let window_end = (from_line..=to_line)
-            .rev()
-            .find_map(|l| self.file.lines.line_range(text, l))
-            .map_or(text.len(), |r| r.end);
+        let window_end =
+            (from_line..=to_line).rev().find_map(|l| self.file.lines.line_range(text, l)).map_or(text.len(), |r| r.end);
         let data = text.get(window_start..window_end).ok_or(MietteError::OutOfBounds)?;
         let line_count = data.lines().count().max(1);
         Ok(Box::new(MietteSpanContents::new_named(
@@ -185,8 +196,17 @@ pub(crate) fn render(report: &Report<'_>, opts: HumanOptions, out: &mut impl Wri
         plural(s.documents, "document"),
         plural(s.objects, "object")
     ));
-    if s.fixable > 0 {
-        line.push_str(&format!("; {} fixable with --fix (and --unsafe-fixes)", s.fixable));
+    let unsafe_fixes = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.fix.as_ref().is_some_and(|f| f.applicability == crate::diag::Applicability::Unsafe))
+        .count();
+    let safe_fixes = s.fixable.saturating_sub(unsafe_fixes);
+    if safe_fixes > 0 {
+        line.push_str(&format!("; {safe_fixes} fixable with --fix"));
+    }
+    if unsafe_fixes > 0 {
+        line.push_str(&format!("; {unsafe_fixes} more with --fix --unsafe-fixes"));
     }
     if !report.errors.is_empty() {
         line.push_str(&format!("; {} could not be read or parsed", plural(report.errors.len(), "input error")));

@@ -11,9 +11,38 @@ use super::{Report, position};
 #[derive(Serialize)]
 struct Json<'a> {
     version: u32,
-    findings: Vec<Finding<'a>>,
+    findings: Findings<'a>,
     summary: Summary,
     errors: Vec<Error<'a>>,
+}
+
+/// The findings, serialized one by one (positions were computed in parallel beforehand), so
+/// the report is never held in memory twice.
+struct Findings<'a> {
+    report: &'a Report<'a>,
+    positions: Vec<((usize, usize), (usize, usize))>,
+}
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = serializer.serialize_seq(Some(self.positions.len()))?;
+        for (d, pos) in self.report.diagnostics.iter().zip(&self.positions) {
+            if let Some(finding) = finding(self.report, d, *pos) {
+                seq.serialize_element(&finding)?;
+            }
+        }
+        seq.end()
+    }
+}
+
+/// A value serialized through its `Display` (the node path), without an intermediate `String`.
+struct Displayed<'a, T: std::fmt::Display>(&'a T);
+
+impl<T: std::fmt::Display> Serialize for Displayed<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self.0)
+    }
 }
 
 #[derive(Serialize)]
@@ -27,7 +56,7 @@ struct Finding<'a> {
     end_line: usize,
     end_column: usize,
     object: Option<Object<'a>>,
-    path: String,
+    path: Displayed<'a, crate::yaml::NodePath>,
     message: &'a str,
     source: Option<&'a str>,
     fix: Option<&'a str>,
@@ -63,42 +92,47 @@ struct Error<'a> {
     message: &'a str,
 }
 
+fn finding<'a>(
+    report: &'a Report<'a>,
+    d: &'a crate::diag::Diagnostic,
+    ((line, column), (end_line, end_column)): ((usize, usize), (usize, usize)),
+) -> Option<Finding<'a>> {
+    let file = report.files.get(d.loc.file)?;
+    let info = d.loc.object.as_deref();
+    Some(Finding {
+        rule: d.code,
+        name: d.name,
+        severity: d.severity.as_str(),
+        file: &file.name,
+        line,
+        column,
+        end_line,
+        end_column,
+        object: info.map(|i| Object {
+            api_version: &i.object.api_version,
+            kind: &i.object.kind,
+            namespace: i.object.namespace.as_deref(),
+            name: &i.object.name,
+        }),
+        path: Displayed(&d.loc.path),
+        message: &d.message,
+        source: info.and_then(|i| i.source.as_deref()),
+        fix: d.fix.as_ref().and_then(|f| f.applicability.as_json()),
+        fix_title: d.fix.as_ref().filter(|f| f.applicability.as_json().is_some()).map(|f| f.title.as_str()),
+    })
+}
+
 pub(crate) fn render(report: &Report<'_>, out: &mut impl Write) -> std::io::Result<()> {
-    // Positions and paths are computed in parallel; serialization stays in order.
-    let findings = report
+    // Line/column lookups are the costly part of a large report: do them on every core.
+    let positions = report
         .diagnostics
         .par_iter()
-        .filter_map(|d| {
-            let file = report.files.get(d.loc.file)?;
-            let ((line, column), (end_line, end_column)) = position(file, &d.loc.span);
-            let info = d.loc.object.as_deref();
-            Some(Finding {
-                rule: d.code,
-                name: d.name,
-                severity: d.severity.as_str(),
-                file: &file.name,
-                line,
-                column,
-                end_line,
-                end_column,
-                object: info.map(|i| Object {
-                    api_version: &i.object.api_version,
-                    kind: &i.object.kind,
-                    namespace: i.object.namespace.as_deref(),
-                    name: &i.object.name,
-                }),
-                path: d.loc.path.to_string(),
-                message: &d.message,
-                source: info.and_then(|i| i.source.as_deref()),
-                fix: d.fix.as_ref().and_then(|f| f.applicability.as_json()),
-                fix_title: d.fix.as_ref().filter(|f| f.applicability.as_json().is_some()).map(|f| f.title.as_str()),
-            })
-        })
+        .map(|d| report.files.get(d.loc.file).map_or(((0, 0), (0, 0)), |f| position(f, &d.loc.span)))
         .collect();
     let s = &report.summary;
     let json = Json {
         version: 1,
-        findings,
+        findings: Findings { report, positions },
         summary: Summary {
             files: s.files,
             documents: s.documents,

@@ -137,7 +137,9 @@ fn subject_is(s: &Subject, b: &Binding, ns: Option<&str>, sa: &str) -> bool {
             };
             s.name == sa && subject_ns == ns
         }
-        "Group" => s.name == "system:serviceaccounts" || ns.is_some_and(|n| s.name == format!("system:serviceaccounts:{n}")),
+        "Group" => {
+            s.name == "system:serviceaccounts" || ns.is_some_and(|n| s.name == format!("system:serviceaccounts:{n}"))
+        }
         "User" => ns.is_some_and(|n| s.name == format!("system:serviceaccount:{n}:{sa}")),
         _ => false,
     }
@@ -172,7 +174,11 @@ fn watched_resources(b: &Binding, roles: &[Role]) -> BTreeSet<String> {
                 out.insert("*".to_string());
                 continue;
             }
-            let groups: Vec<&str> = if rule.api_groups.is_empty() { vec![""] } else { rule.api_groups.iter().map(String::as_str).collect() };
+            let groups: Vec<&str> = if rule.api_groups.is_empty() {
+                vec![""]
+            } else {
+                rule.api_groups.iter().map(String::as_str).collect()
+            };
             // A rule grants every group × resource pair; count only the pairs that exist for
             // well-known resources (`pods` in `""`, not in `apps`).
             let home = WELL_KNOWN.iter().find(|(r, _)| *r == res.as_str()).map(|(_, g)| *g);

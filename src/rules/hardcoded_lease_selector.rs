@@ -46,7 +46,9 @@ impl Rule for HardcodedLeaseSelector {
                     c.container
                 );
                 cx.report(c.loc.clone(), message)
-                    .fix(Fix::unsafe_("use `$(POD_NAMESPACE)` from the downward API (the lease moves into the pod's namespace)"))
+                    .fix(Fix::unsafe_(
+                        "use `$(POD_NAMESPACE)` from the downward API (the lease moves into the pod's namespace)",
+                    ))
                     .emit();
             }
         }
@@ -67,7 +69,12 @@ impl Rule for HardcodedLeaseSelector {
                 }
                 let shown: Vec<String> = derived.iter().take(4).map(|n| format!("`{n}`")).collect();
                 let lease = target.clone().map_or_else(
-                    || format!("the namespace lease (`{}`)", cx.config.policy.namespace_lease.replace("{namespace}", "<namespace>")),
+                    || {
+                        format!(
+                            "the namespace lease (`{}`)",
+                            cx.config.policy.namespace_lease.replace("{namespace}", "<namespace>")
+                        )
+                    },
                     |t| format!("`{t}`"),
                 );
                 let message = format!(

@@ -60,7 +60,10 @@ impl Rule for LeaseConsolidationValues {
             None => problem("enabled", "`leaseConsolidation.enabled` is missing: consolidation stays off".into(), cx),
             Some(v) if v.as_bool() != Some(true) => problem(
                 "enabled",
-                format!("`leaseConsolidation.enabled` is `{}`, not `true`: consolidation stays off", shown(values.text, v)),
+                format!(
+                    "`leaseConsolidation.enabled` is `{}`, not `true`: consolidation stays off",
+                    shown(values.text, v)
+                ),
                 cx,
             ),
             _ => {}
@@ -106,14 +109,22 @@ impl Rule for LeaseConsolidationValues {
                 "`leaseConsolidation.highChurnDeployments.thresholdPerHour` is missing: set an integer ≥ 1".into(),
                 cx,
             ),
-            Some(v) if !v.as_i64().is_some_and(|n| n >= 1) => {
+            Some(v) if v.as_i64().is_none_or(|n| n < 1) => {
                 let message = format!(
                     "`leaseConsolidation.highChurnDeployments.thresholdPerHour` is `{}`, not an integer ≥ 1",
                     shown(values.text, v)
                 );
-                cx.report(values.at(&NodePath::keys(&["global", "leaseConsolidation", "highChurnDeployments", "thresholdPerHour"])), message)
-                    .fix(Fix::safe("set `thresholdPerHour` to 1"))
-                    .emit();
+                cx.report(
+                    values.at(&NodePath::keys(&[
+                        "global",
+                        "leaseConsolidation",
+                        "highChurnDeployments",
+                        "thresholdPerHour",
+                    ])),
+                    message,
+                )
+                .fix(Fix::safe("set `thresholdPerHour` to 1"))
+                .emit();
             }
             _ => {}
         }

@@ -43,7 +43,8 @@ impl Rule for MissingPdb {
                  can evict all {replicas} at once",
                 w.info.object.kind, w.info.object.name
             );
-            let fix = Fix::safe(format!("add PodDisruptionBudget `{}-pdb` with `maxUnavailable: 1`", w.info.object.name));
+            let fix =
+                Fix::safe(format!("add PodDisruptionBudget `{}-pdb` with `maxUnavailable: 1`", w.info.object.name));
             cx.report(w.replicas_loc.clone(), message).fix(fix).emit();
         }
     }

@@ -35,7 +35,9 @@ impl Rule for PdbBlocksEviction {
                     "PodDisruptionBudget `{}`: {message}: node drains and cluster upgrades wait on it forever",
                     pdb.info.object.name
                 );
-                cx.report(budget.loc.clone(), message).fix(Fix::unsafe_("use `maxUnavailable: 1` (a drain may then take one pod down)")).emit();
+                cx.report(budget.loc.clone(), message)
+                    .fix(Fix::unsafe_("use `maxUnavailable: 1` (a drain may then take one pod down)"))
+                    .emit();
             }
         }
     }
@@ -68,7 +70,9 @@ fn blocking<'p>(pdb: &'p Pdb, inv: &Inventory) -> Option<(&'p PdbBudget, String)
     let shown: Vec<String> = selected
         .iter()
         .take(3)
-        .map(|(w, r)| format!("{} `{}` ({r} replica{})", w.info.object.kind, w.info.object.name, if *r == 1 { "" } else { "s" }))
+        .map(|(w, r)| {
+            format!("{} `{}` ({r} replica{})", w.info.object.kind, w.info.object.name, if *r == 1 { "" } else { "s" })
+        })
         .collect();
     let (w_req, w_rep) = selected.first().map(|(_, r)| (required(*r), *r)).unwrap_or_default();
     let scaled = if min.percent { format!(" ({w_req} of {w_rep} pods, rounded up)") } else { String::new() };

@@ -108,7 +108,8 @@ fn check_lease_objects(inv: &Inventory, cx: &mut Ctx<'_>) {
             .map(|(i, _)| i)
             .collect();
         if labelled.len() >= 2 {
-            let names: Vec<String> = labelled.iter().filter_map(|&i| leases.get(i)).map(|l| l.info.object.name.clone()).collect();
+            let names: Vec<String> =
+                labelled.iter().filter_map(|&i| leases.get(i)).map(|l| l.info.object.name.clone()).collect();
             for &i in &labelled {
                 flagged.entry(i).or_insert_with(|| names.clone());
             }

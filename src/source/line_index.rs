@@ -1,34 +1,43 @@
 //! Byte offset → 1-based line and column (columns count characters, as editors and SARIF do).
 
-/// Start offsets of every line of a text.
+/// Start offsets of every line of a text (as `u32`: files are limited to 4 GiB, see
+/// `source::MAX_FILE_BYTES`), so the index costs 4 bytes per line.
 #[derive(Debug, Clone)]
 pub(crate) struct LineIndex {
-    starts: Vec<usize>,
+    starts: Vec<u32>,
 }
 
 impl LineIndex {
     pub(crate) fn new(text: &str) -> Self {
-        let mut starts = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1);
+        let bytes = text.as_bytes();
+        let mut starts = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
         starts.push(0);
-        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)));
         LineIndex { starts }
+    }
+
+    fn start(&self, line: usize) -> Option<usize> {
+        self.starts.get(line).map(|&s| s as usize)
+    }
+
+    fn find(&self, offset: usize) -> usize {
+        let key = u32::try_from(offset).unwrap_or(u32::MAX);
+        match self.starts.binary_search(&key) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
     }
 
     /// 1-based (line, column) of a byte offset; the column counts characters from the line
     /// start. Offsets past the end clamp to the end; offsets inside a character count it.
     pub(crate) fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
         let offset = offset.min(text.len());
-        let line = match self.starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i.saturating_sub(1),
-        };
-        let start = self.starts.get(line).copied().unwrap_or(0);
+        let line = self.find(offset);
+        let start = self.start(line).unwrap_or(0);
         let prefix = text.get(start..offset).map_or_else(
             || {
                 // Not on a character boundary: count the characters that start before it.
-                text.as_bytes()
-                    .get(start..offset)
-                    .map_or(0, |b| b.iter().filter(|&&c| (c & 0xC0) != 0x80).count())
+                text.as_bytes().get(start..offset).map_or(0, |b| b.iter().filter(|&&c| (c & 0xC0) != 0x80).count())
             },
             |s| s.chars().count(),
         );
@@ -40,18 +49,16 @@ impl LineIndex {
     /// Byte range of the 1-based line `line` without its line break.
     #[allow(dead_code, reason = "used by the human renderer's tests and later by fix diffs")]
     pub(crate) fn line_range(&self, text: &str, line: usize) -> Option<std::ops::Range<usize>> {
-        let start = *self.starts.get(line.checked_sub(1)?)?;
-        let end = self.starts.get(line).map_or(text.len(), |&next| next.saturating_sub(1));
+        let start = self.start(line.checked_sub(1)?)?;
+        let end = self.start(line).map_or(text.len(), |next| next.saturating_sub(1));
         let end = if end > start && text.as_bytes().get(end - 1) == Some(&b'\r') { end - 1 } else { end };
         Some(start..end.max(start))
     }
 
     /// Start offset of the line holding `offset`.
+    #[allow(dead_code, reason = "used by the edit helpers of --fix")]
     pub(crate) fn line_start(&self, offset: usize) -> usize {
-        match self.starts.binary_search(&offset) {
-            Ok(i) => self.starts.get(i).copied().unwrap_or(0),
-            Err(i) => self.starts.get(i.saturating_sub(1)).copied().unwrap_or(0),
-        }
+        self.start(self.find(offset)).unwrap_or(0)
     }
 }
 

@@ -14,7 +14,7 @@ pub(crate) use split::split_documents;
 pub(crate) use walk::{WalkOptions, discover};
 
 /// Index of a file in the run's `Sources`.
-pub type FileId = usize;
+pub(crate) type FileId = usize;
 
 /// What a file holds, as far as the linter is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +31,7 @@ pub(crate) struct SourceFile {
     /// Name shown in reports: the path as given (relative paths stay relative), or `<stdin>`.
     pub(crate) name: String,
     /// The path on disk; `None` for stdin.
+    #[allow(dead_code, reason = "where --fix writes the file back (fix capability)")]
     pub(crate) path: Option<PathBuf>,
     pub(crate) role: FileRole,
     /// The file's text. Bytes that are not valid UTF-8 are replaced one for one by `?`, so byte
@@ -50,10 +51,7 @@ impl SourceFile {
 
     /// Whether any byte in `range` was invalid UTF-8 in the original file.
     pub(crate) fn has_invalid_utf8_in(&self, range: &std::ops::Range<usize>) -> Option<usize> {
-        self.invalid_utf8
-            .iter()
-            .find(|bad| bad.start < range.end && range.start < bad.end)
-            .map(|bad| bad.start)
+        self.invalid_utf8.iter().find(|bad| bad.start < range.end && range.start < bad.end).map(|bad| bad.start)
     }
 }
 
@@ -84,8 +82,7 @@ fn into_text(bytes: Vec<u8>) -> (String, Vec<std::ops::Range<usize>>) {
             }
             // Every invalid byte was replaced by ASCII, so this cannot fail; fall back to a
             // lossy conversion rather than panic if it ever did.
-            let text = String::from_utf8(bytes)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
             (text, invalid)
         }
     }
@@ -126,29 +123,23 @@ impl SourceError {
     pub(crate) fn message(&self) -> String {
         match self {
             SourceError::Read { message, .. } => format!("cannot read the file: {message}"),
-            SourceError::Binary { .. } => {
-                "binary file (it holds a NUL byte), not YAML or JSON; skipped".to_string()
-            }
-            SourceError::Empty { .. } => {
-                "the file is empty: there is no YAML document in it".to_string()
-            }
+            SourceError::Binary { .. } => "binary file (it holds a NUL byte), not YAML or JSON; skipped".to_string(),
+            SourceError::Empty { .. } => "the file is empty: there is no YAML document in it".to_string(),
             SourceError::Walk { message, .. } => message.clone(),
         }
     }
 }
 
+/// The largest file leaselint reads: byte offsets are kept as `u32` in the line index.
+pub(crate) const MAX_FILE_BYTES: usize = u32::MAX as usize;
+
 /// How many leading bytes are checked for NUL to call a file binary (as git does).
 const BINARY_SNIFF_BYTES: usize = 8000;
 
 /// Loads one file (or stdin when `path` is `None`) and checks it is text with some content.
-pub(crate) fn load(
-    name: String,
-    path: Option<&Path>,
-    role: FileRole,
-) -> Result<SourceFile, SourceError> {
+pub(crate) fn load(name: String, path: Option<&Path>, role: FileRole) -> Result<SourceFile, SourceError> {
     let bytes = match path {
-        Some(p) => std::fs::read(p)
-            .map_err(|e| SourceError::Read { path: name.clone(), message: describe_io(&e) })?,
+        Some(p) => std::fs::read(p).map_err(|e| SourceError::Read { path: name.clone(), message: describe_io(&e) })?,
         None => {
             let mut buf = Vec::new();
             std::io::stdin()
@@ -168,6 +159,12 @@ pub(crate) fn from_bytes(
     role: FileRole,
     bytes: Vec<u8>,
 ) -> Result<SourceFile, SourceError> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(SourceError::Read {
+            path: name,
+            message: format!("the file is larger than {} bytes (4 GiB); split it", MAX_FILE_BYTES),
+        });
+    }
     let sniff = bytes.get(..BINARY_SNIFF_BYTES.min(bytes.len())).unwrap_or_default();
     if let Some(nul) = memchr::memchr(0, sniff) {
         let before = bytes.get(..nul).unwrap_or_default();

@@ -42,28 +42,19 @@ pub(crate) fn discover(paths: &[PathBuf], opts: &WalkOptions) -> Discovered {
     let mut found = Discovered::default();
     for path in paths {
         if path.as_os_str() == "-" {
-            found.inputs.push(InputKind {
-                name: STDIN_NAME.to_string(),
-                path: None,
-                role: FileRole::Manifests,
-            });
+            found.inputs.push(InputKind { name: STDIN_NAME.to_string(), path: None, role: FileRole::Manifests });
         } else if path.is_dir() {
             walk_dir(path, opts, &mut found);
         } else {
             // Files named explicitly are always read (even without a YAML extension), and a
             // missing file becomes a read error with its name.
-            let role =
-                if is_chart_values_file(path) { FileRole::HelmValues } else { FileRole::Manifests };
+            let role = if is_chart_values_file(path) { FileRole::HelmValues } else { FileRole::Manifests };
             found.inputs.push(InputKind { name: display(path), path: Some(path.clone()), role });
         }
     }
     for values in &opts.values {
         found.inputs.retain(|i| i.path.as_deref() != Some(values.as_path()));
-        found.inputs.push(InputKind {
-            name: display(values),
-            path: Some(values.clone()),
-            role: FileRole::HelmValues,
-        });
+        found.inputs.push(InputKind { name: display(values), path: Some(values.clone()), role: FileRole::HelmValues });
     }
     found
 }
@@ -80,8 +71,7 @@ fn walk_dir(root: &Path, opts: &WalkOptions, found: &mut Discovered) {
             Err(err) => {
                 let path = err.path().map_or_else(|| display(root), display);
                 let message = if err.loop_ancestor().is_some() {
-                    "symbolic link loop: this directory links back to one of its parents; skipped"
-                        .to_string()
+                    "symbolic link loop: this directory links back to one of its parents; skipped".to_string()
                 } else {
                     err.io_error().map_or_else(|| err.to_string(), |io| format!("cannot read: {io}"))
                 };
@@ -102,7 +92,7 @@ fn walk_dir(root: &Path, opts: &WalkOptions, found: &mut Discovered) {
             }
             continue;
         }
-        if !has_manifest_extension(path) || is_excluded(path, opts) {
+        if !has_manifest_extension(path) || is_excluded(path, opts) || is_chart_metadata(path) {
             continue;
         }
         let role = if is_chart_values_file(path) {
@@ -150,6 +140,13 @@ pub(crate) fn is_chart_values_file(path: &Path) -> bool {
 fn is_chart_dir(dir: &Path) -> bool {
     let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
     dir.join("Chart.yaml").is_file()
+}
+
+/// A chart's own metadata files, which are not manifests (`Chart.yaml`, Helm 2's
+/// `requirements.yaml`, `values.schema.json`).
+fn is_chart_metadata(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else { return false };
+    matches!(name, "Chart.yaml" | "requirements.yaml" | "values.schema.json") && path.parent().is_some_and(is_chart_dir)
 }
 
 fn is_chart_templates_dir(path: &Path) -> bool {

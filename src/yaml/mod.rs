@@ -7,7 +7,7 @@ mod path;
 mod scalar;
 mod tree;
 
-pub(crate) use parse::{Limits, ParseError, parse_chunk};
+pub(crate) use parse::{Limits, parse_chunk};
 pub(crate) use path::{NodePath, Seg};
 #[allow(unused_imports, reason = "re-exported for rules that read raw scalar types")]
 pub(crate) use scalar::Resolved;

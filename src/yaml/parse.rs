@@ -30,14 +30,13 @@ impl Default for Limits {
 /// Parses one chunk of a stream (`text` is the whole file, `chunk` the byte range to parse).
 /// Returns every document that parsed and one error for each part that did not; parsing resumes
 /// at the next document after an error.
-pub(crate) fn parse_chunk<'a>(
-    text: &'a str,
-    chunk: Range<usize>,
-    limits: Limits,
-) -> (Vec<Doc<'a>>, Vec<ParseError>) {
+pub(crate) fn parse_chunk<'a>(text: &'a str, chunk: Range<usize>, limits: Limits) -> (Vec<Doc<'a>>, Vec<ParseError>) {
     let base = chunk.start;
     let Some(src) = text.get(chunk.clone()) else {
-        return (Vec::new(), vec![ParseError { offset: base, message: "internal error: chunk is not on a character boundary".into() }]);
+        return (
+            Vec::new(),
+            vec![ParseError { offset: base, message: "internal error: chunk is not on a character boundary".into() }],
+        );
     };
     let options = granit_parser::options! {
         block_nesting_limit: limits.max_depth,
@@ -76,7 +75,11 @@ pub(crate) fn parse_chunk<'a>(
 }
 
 /// Resumes after an error; false when nothing more can be parsed.
-fn skip_document<'a>(parser: &mut Parser<'a, granit_parser::StrInput<'a>>, errors: &mut Vec<ParseError>, b: &Builder<'a>) -> bool {
+fn skip_document<'a>(
+    parser: &mut Parser<'a, granit_parser::StrInput<'a>>,
+    errors: &mut Vec<ParseError>,
+    b: &Builder<'a>,
+) -> bool {
     match parser.proceed_next_document() {
         Ok(more) => more,
         Err(e) => {
@@ -89,8 +92,11 @@ fn skip_document<'a>(parser: &mut Parser<'a, granit_parser::StrInput<'a>>, error
 fn describe(e: &granit_parser::ScanError) -> String {
     use granit_parser::ErrorKind;
     match e.kind() {
-        ErrorKind::UnknownAnchor { .. } => {
-            format!("{}: an alias (`*name`) refers to an anchor (`&name`) that is not defined before it in this document", e.info())
+        ErrorKind::UnknownAnchor => {
+            format!(
+                "{}: an alias (`*name`) refers to an anchor (`&name`) that is not defined before it in this document",
+                e.info()
+            )
         }
         _ => e.info(),
     }
@@ -118,7 +124,17 @@ struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     fn new(text: &'a str, base: usize, chunk: Range<usize>) -> Self {
-        Builder { text, base, chunk, docs: Vec::new(), cur: None, stack: Vec::new(), anchors: Vec::new(), pending_comments: Vec::new(), last_end: base }
+        Builder {
+            text,
+            base,
+            chunk,
+            docs: Vec::new(),
+            cur: None,
+            stack: Vec::new(),
+            anchors: Vec::new(),
+            pending_comments: Vec::new(),
+            last_end: base,
+        }
     }
 
     fn offset_of(&self, m: granit_parser::Marker) -> usize {
@@ -147,7 +163,13 @@ impl<'a> Builder<'a> {
                 let start = comments.first().map_or(range.start, |c| c.start.min(range.start));
                 // About one node per 16 bytes of YAML: sized once instead of grown.
                 let nodes = Vec::with_capacity((self.chunk.end.saturating_sub(range.start) / 16).clamp(8, 1 << 16));
-                self.cur = Some(Doc { nodes, span: start..range.end, comments, duplicates: Vec::new(), chunk: self.chunk.clone() });
+                self.cur = Some(Doc {
+                    nodes,
+                    span: start..range.end,
+                    comments,
+                    duplicates: Vec::new(),
+                    chunk: self.chunk.clone(),
+                });
                 self.anchors.clear();
             }
             Event::DocumentEnd => {
@@ -167,7 +189,14 @@ impl<'a> Builder<'a> {
                 let Some(target) = target else {
                     return Err("an alias refers to an anchor that is not defined before it".into());
                 };
-                self.leaf(NodeKind::Alias, Style::Plain, TagKind::None, range.clone(), Cow::Borrowed(""), Some(target))?;
+                self.leaf(
+                    NodeKind::Alias,
+                    Style::Plain,
+                    TagKind::None,
+                    range.clone(),
+                    Cow::Borrowed(""),
+                    Some(target),
+                )?;
             }
             Event::UnresolvedAlias(name) => {
                 return Err(format!("undefined alias `*{name}`: no anchor `&{name}` before it in this document"));
@@ -221,13 +250,28 @@ impl<'a> Builder<'a> {
         Ok(id)
     }
 
-    fn leaf(&mut self, kind: NodeKind, style: Style, tag: TagKind, span: Range<usize>, value: Cow<'a, str>, target: Option<NodeId>) -> Result<NodeId, String> {
+    fn leaf(
+        &mut self,
+        kind: NodeKind,
+        style: Style,
+        tag: TagKind,
+        span: Range<usize>,
+        value: Cow<'a, str>,
+        target: Option<NodeId>,
+    ) -> Result<NodeId, String> {
         let next = self.cur.as_ref().map_or(0, |d| d.nodes.len());
         let id = NodeId::try_from(next).map_err(|_| "document has too many nodes".to_string())?;
         self.push(Node { kind, style, tag, span, end: id + 1, len: 0, target: target.unwrap_or(id), value })
     }
 
-    fn open(&mut self, kind: NodeKind, style: StructureStyle, anchor: usize, tag: Option<&granit_parser::Tag>, mut span: Range<usize>) -> Result<(), String> {
+    fn open(
+        &mut self,
+        kind: NodeKind,
+        style: StructureStyle,
+        anchor: usize,
+        tag: Option<&granit_parser::Tag>,
+        mut span: Range<usize>,
+    ) -> Result<(), String> {
         let style = match style {
             StructureStyle::Block => Style::Block,
             StructureStyle::Flow => Style::Flow,
@@ -237,7 +281,16 @@ impl<'a> Builder<'a> {
         }
         let next = self.cur.as_ref().map_or(0, |d| d.nodes.len());
         let id = NodeId::try_from(next).map_err(|_| "document has too many nodes".to_string())?;
-        self.push(Node { kind, style, tag: tag_kind(tag), span, end: id + 1, len: 0, target: id, value: Cow::Borrowed("") })?;
+        self.push(Node {
+            kind,
+            style,
+            tag: tag_kind(tag),
+            span,
+            end: id + 1,
+            len: 0,
+            target: id,
+            value: Cow::Borrowed(""),
+        })?;
         if anchor != 0 {
             self.anchors.push((anchor, id));
         }
@@ -313,15 +366,15 @@ fn find_duplicates(doc: &mut Doc<'_>, id: NodeId) {
     let mut found = Vec::new();
     if keys.len() <= 24 {
         for (i, (later, key)) in keys.iter().enumerate() {
-            if let Some((first, _)) = keys.iter().take(i).find(|(_, k)| k == key) {
-                found.push(Duplicate { mapping: id, first: *first, later: *later });
+            if keys.iter().take(i).any(|(_, k)| k == key) {
+                found.push(Duplicate { later: *later });
             }
         }
     } else {
         let mut seen: std::collections::HashMap<&str, NodeId> = std::collections::HashMap::with_capacity(keys.len());
         for (later, key) in &keys {
-            if let Some(first) = seen.get(key) {
-                found.push(Duplicate { mapping: id, first: *first, later: *later });
+            if seen.contains_key(key) {
+                found.push(Duplicate { later: *later });
             } else {
                 seen.insert(key, *later);
             }

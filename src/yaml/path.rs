@@ -43,14 +43,6 @@ impl NodePath {
         p
     }
 
-    /// This path followed by `other`.
-    #[must_use]
-    pub(crate) fn join(&self, other: &NodePath) -> Self {
-        let mut p = self.clone();
-        p.0.extend(other.0.iter().cloned());
-        p
-    }
-
     pub(crate) fn segments(&self) -> &[Seg] {
         &self.0
     }
@@ -72,8 +64,7 @@ impl NodePath {
 
 /// Keys made only of these characters print bare; others print as `["key"]`.
 fn is_bare_key(key: &str) -> bool {
-    !key.is_empty()
-        && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'$' | b'@'))
+    !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'$' | b'@'))
 }
 
 impl fmt::Display for NodePath {

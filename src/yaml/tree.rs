@@ -65,10 +65,6 @@ pub(crate) struct Node<'a> {
 /// A mapping that holds the same key twice (LL010).
 #[derive(Clone, Debug)]
 pub(crate) struct Duplicate {
-    /// The mapping.
-    pub(crate) mapping: NodeId,
-    /// The first occurrence of the key.
-    pub(crate) first: NodeId,
     /// The later occurrence (its value is the one used).
     pub(crate) later: NodeId,
 }
@@ -83,6 +79,7 @@ pub(crate) struct Doc<'a> {
     pub(crate) comments: Vec<Range<usize>>,
     pub(crate) duplicates: Vec<Duplicate>,
     /// The chunk of the stream this document was parsed from (`---` to the next `---`).
+    #[allow(dead_code, reason = "where --fix inserts a document after this one (fix capability)")]
     pub(crate) chunk: Range<usize>,
 }
 
@@ -241,16 +238,6 @@ impl<'d, 'a> NodeRef<'d, 'a> {
         children.into_iter().flatten()
     }
 
-    /// Number of entries (mapping) or items (sequence).
-    pub(crate) fn len(&self) -> usize {
-        let n = self.resolve().raw();
-        match n.kind {
-            NodeKind::Mapping => n.len as usize / 2,
-            NodeKind::Sequence => n.len as usize,
-            _ => 0,
-        }
-    }
-
     /// The entry for `key` as (key node, value node). With a duplicated key the last one wins,
     /// and keys merged with `<<` count when the mapping does not set them itself.
     pub(crate) fn entry(self, key: &str) -> Option<(NodeRef<'d, 'a>, NodeRef<'d, 'a>)> {
@@ -276,8 +263,7 @@ impl<'d, 'a> NodeRef<'d, 'a> {
         // Explicit keys win over merged ones; earlier merge sources win over later ones.
         for (k, v) in self.entries() {
             if k.scalar() == Some("<<") && k.style() == Style::Plain {
-                let sources: Vec<_> =
-                    if v.is_sequence() { v.items().collect() } else { vec![v] };
+                let sources: Vec<_> = if v.is_sequence() { v.items().collect() } else { vec![v] };
                 for src in sources {
                     if let Some(hit) = src.resolve().entry_depth(key, depth + 1) {
                         return Some(hit);

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: run the real binary, read its JSON report, render
 //! findings as concise text for snapshots.
 #![allow(dead_code, reason = "each test binary uses a different subset")]
+#![allow(clippy::expect_used, clippy::panic, reason = "test helpers fail the test on a broken setup")]
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -8,18 +9,18 @@ use std::process::Output;
 use assert_cmd::Command;
 use serde_json::Value;
 
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-pub fn leaselint() -> Command {
+pub(crate) fn leaselint() -> Command {
     let mut cmd = Command::cargo_bin("leaselint").expect("binary builds");
     cmd.env_remove("NO_COLOR").env("COLUMNS", "100");
     cmd
 }
 
 /// Runs leaselint in `dir` with `args` and returns the process output.
-pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+pub(crate) fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut cmd = leaselint();
     cmd.current_dir(dir).args(args);
     match stdin {
@@ -30,7 +31,7 @@ pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
 }
 
 /// Parses the JSON report on stdout.
-pub fn json(output: &Output) -> Value {
+pub(crate) fn json(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
         panic!(
             "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
@@ -42,7 +43,7 @@ pub fn json(output: &Output) -> Value {
 
 /// One finding per block: position, rule, severity, object, path; then the message, the Helm
 /// source and the fix.
-pub fn concise(report: &Value) -> String {
+pub(crate) fn concise(report: &Value) -> String {
     let mut out = String::new();
     for f in report["findings"].as_array().into_iter().flatten() {
         let object = match &f["object"] {
@@ -87,7 +88,7 @@ pub fn concise(report: &Value) -> String {
 }
 
 /// The real-world corpus, when this checkout sits beside `../shared`.
-pub fn corpus_dir() -> Option<PathBuf> {
+pub(crate) fn corpus_dir() -> Option<PathBuf> {
     let dir = repo().join("../shared/corpus/real");
     if dir.is_dir() { Some(dir) } else { None }
 }

@@ -11,8 +11,8 @@ pub(crate) const DEFAULT_RENEW_SECONDS: f64 = 2.0;
 /// than the threshold, otherwise the namespace lease with `$(POD_NAMESPACE)` (never a literal
 /// namespace inside a pod template).
 pub(crate) fn template_lease_name(w: &Workload, policy: &Policy) -> String {
-    let high_churn = w.kind == Kind::Deployment
-        && w.rollouts_per_hour.is_some_and(|r| r > policy.high_churn_threshold_per_hour);
+    let high_churn =
+        w.kind == Kind::Deployment && w.rollouts_per_hour.is_some_and(|r| r > policy.high_churn_threshold_per_hour);
     if high_churn {
         policy.deployment_lease.replace("{name}", &w.info.object.name)
     } else {

@@ -1,0 +1,208 @@
+//! The real binary: pipes, exit codes, the JSON contract, input errors, chart directories and the
+//! human report.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail loudly")]
+
+mod common;
+
+use std::path::Path;
+
+use common::{concise, json, leaselint, repo, run_in};
+use serde_json::Value;
+
+fn streams() -> std::path::PathBuf {
+    repo().join("fixtures/_streams")
+}
+
+fn keys(v: &Value) -> Vec<String> {
+    let mut k: Vec<String> = v.as_object().expect("object").keys().cloned().collect();
+    k.sort();
+    k
+}
+
+fn code(out: &std::process::Output) -> i32 {
+    out.status.code().expect("exit code")
+}
+
+#[test]
+fn json_report_has_the_contract_fields() {
+    let out = run_in(&streams(), &["--format", "json", "helm-stream.yaml"], None);
+    let report = json(&out);
+    assert_eq!(keys(&report), ["errors", "findings", "summary", "version"]);
+    assert_eq!(report["version"], 1);
+    let finding = &report["findings"][0];
+    assert_eq!(
+        keys(finding),
+        [
+            "column",
+            "end_column",
+            "end_line",
+            "file",
+            "fix",
+            "fix_title",
+            "line",
+            "message",
+            "name",
+            "object",
+            "path",
+            "rule",
+            "severity",
+            "source"
+        ]
+    );
+    assert_eq!(keys(&finding["object"]), ["apiVersion", "kind", "name", "namespace"]);
+    assert_eq!(finding["object"]["namespace"], Value::Null, "unset namespace is null");
+    assert_eq!(finding["source"], "shop/templates/deployment.yaml");
+    assert_eq!(finding["file"], "helm-stream.yaml");
+    assert_eq!(keys(&report["summary"]), ["documents", "errors", "files", "fixable", "infos", "objects", "warnings"]);
+    assert_eq!(report["summary"]["files"], 1);
+    assert_eq!(report["summary"]["documents"], 3, "the empty helm document is not counted");
+    assert_eq!(report["summary"]["objects"], 3);
+    assert_eq!(report["errors"], Value::Array(vec![]));
+    insta::assert_snapshot!("helm_stream_findings", concise(&report));
+}
+
+#[test]
+fn stdin_is_read_when_piped_or_named_dash() {
+    let stream = std::fs::read(streams().join("helm-stream.yaml")).unwrap();
+    for args in [&["--format", "json"][..], &["--format", "json", "-"][..]] {
+        let report = json(&run_in(&streams(), args, Some(&stream)));
+        let files: Vec<&str> =
+            report["findings"].as_array().unwrap().iter().filter_map(|f| f["file"].as_str()).collect();
+        assert!(!files.is_empty() && files.iter().all(|f| *f == "<stdin>"), "{args:?}: {files:?}");
+        assert_eq!(report["summary"]["objects"], 3);
+    }
+}
+
+#[test]
+fn exit_codes_follow_fail_on() {
+    assert_eq!(code(&run_in(&streams(), &["clean.yaml"], None)), 0);
+    assert_eq!(code(&run_in(&streams(), &["helm-stream.yaml"], None)), 1, "warnings fail by default");
+    assert_eq!(code(&run_in(&streams(), &["--fail-on", "error", "helm-stream.yaml"], None)), 0);
+    assert_eq!(code(&run_in(&streams(), &["--fail-on", "info", "clean.yaml"], None)), 0);
+    assert_eq!(code(&run_in(&streams(), &["broken.yaml"], None)), 2, "parse errors exit 2");
+    assert_eq!(code(&run_in(&streams(), &["--fail-on", "error", "broken.yaml"], None)), 2);
+    assert_eq!(code(&run_in(&streams(), &["--no-such-flag"], None)), 2, "usage errors exit 2");
+    assert_eq!(code(&run_in(&streams(), &["--select", "LL999", "clean.yaml"], None)), 2);
+    assert_eq!(code(&run_in(&streams(), &["--select", "ndots-default", "clean.yaml"], None)), 0);
+}
+
+#[test]
+fn a_broken_document_is_an_error_and_the_others_are_linted() {
+    let report = json(&run_in(&streams(), &["--format", "json", "broken.yaml"], None));
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{report}");
+    // The unclosed flow mapping of line 8 runs into line 9, where the parser finds `:`.
+    assert_eq!((errors[0]["line"].as_u64(), errors[0]["column"].as_u64()), (Some(9), Some(5)));
+    assert!(errors[0]["message"].as_str().unwrap().starts_with("YAML parse error"));
+    assert_eq!(errors[1]["line"], 23);
+    assert!(errors[1]["message"].as_str().unwrap().contains("anchor"), "{}", errors[1]["message"]);
+    let linted: Vec<&str> =
+        report["findings"].as_array().unwrap().iter().filter_map(|f| f["object"]["name"].as_str()).collect();
+    assert!(linted.contains(&"later"), "the document after the broken one is linted: {linted:?}");
+    assert_eq!(report["summary"]["documents"], 2);
+}
+
+#[test]
+fn unreadable_binary_empty_and_non_utf8_files_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("empty.yaml"), "").unwrap();
+    std::fs::write(d.join("blank.yaml"), "\n  \n").unwrap();
+    std::fs::write(d.join("binary.yaml"), b"apiVersion: v1\nkind: \x00\x01\x02").unwrap();
+    let mut mixed = b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: \xff\xfe}\n".to_vec();
+    mixed.extend_from_slice(
+        b"---\napiVersion: v1\nkind: Pod\nmetadata: {name: after}\nspec: {containers: [{name: c, image: x}]}\n",
+    );
+    std::fs::write(d.join("latin1.yaml"), mixed).unwrap();
+    let out = run_in(
+        d,
+        &["--format", "json", "empty.yaml", "blank.yaml", "binary.yaml", "latin1.yaml", "missing.yaml"],
+        None,
+    );
+    assert_eq!(code(&out), 2);
+    let report = json(&out);
+    let errors: Vec<String> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!("{}:{}:{} {}", e["file"].as_str().unwrap(), e["line"], e["column"], e["message"].as_str().unwrap())
+        })
+        .collect();
+    insta::assert_snapshot!("bad_files", errors.join("\n"));
+    let names: Vec<&str> =
+        report["findings"].as_array().unwrap().iter().filter_map(|f| f["object"]["name"].as_str()).collect();
+    assert!(names.contains(&"after"), "documents after the invalid UTF-8 one are linted: {names:?}");
+}
+
+#[test]
+fn bom_crlf_lists_and_yaml11_scalars() {
+    let report = json(&run_in(&streams(), &["--format", "json", "bom-crlf.yaml", "list.yaml", "yaml11.yaml"], None));
+    assert_eq!(report["errors"], Value::Array(vec![]), "{report}");
+    insta::assert_snapshot!("bom_crlf_list_yaml11", concise(&report));
+    assert_eq!(report["summary"]["objects"], 5, "List items count one by one");
+}
+
+fn write(path: &Path, text: &str) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn chart_directories_check_values_and_skip_templates() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("mychart");
+    write(&chart.join("Chart.yaml"), "apiVersion: v2\nname: mychart\nversion: 0.1.0\n");
+    write(&chart.join("values.yaml"), "replicaCount: 1\n");
+    write(
+        &chart.join("templates/deployment.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n{{- if .Values.x }}\n",
+    );
+    write(&chart.join("charts/sub/Chart.yaml"), "apiVersion: v2\nname: sub\nversion: 0.1.0\n");
+    write(&chart.join("charts/sub/values.yaml"), "image: x\n");
+    write(
+        &chart.join("crds/lease.yaml"),
+        "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: l, namespace: x}\n",
+    );
+    write(&dir.path().join(".hidden/bad.yaml"), "{{ not yaml");
+    let out = run_in(dir.path(), &["--format", "json", "."], None);
+    let report = json(&out);
+    assert_eq!(report["errors"], Value::Array(vec![]), "templates and hidden dirs are skipped: {report}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("mychart/templates: Helm templates are Go templates"), "notice on stderr: {stderr}");
+    let files: Vec<&str> = report["findings"].as_array().unwrap().iter().filter_map(|f| f["file"].as_str()).collect();
+    assert_eq!(files, ["mychart/values.yaml"], "LL003 on the chart's values, not the subchart's");
+    assert_eq!(report["summary"]["files"], 2, "values.yaml and crds/lease.yaml");
+
+    let excluded = json(&run_in(dir.path(), &["--format", "json", "--exclude", "crds", "."], None));
+    assert_eq!(excluded["summary"]["files"], 1);
+
+    let piped = json(&run_in(
+        dir.path(),
+        &["--format", "json", "--values", "mychart/values.yaml", "-"],
+        Some(b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"),
+    ));
+    assert_eq!(piped["findings"][0]["rule"], "LL003", "--values names a values file for a pipe");
+    assert_eq!(piped["summary"]["files"], 2);
+}
+
+#[test]
+fn human_report_has_snippets_labels_and_a_summary() {
+    let out = run_in(&streams(), &["--color", "never", "helm-stream.yaml"], None);
+    let text = String::from_utf8(out.stdout).unwrap();
+    insta::assert_snapshot!("human_helm_stream", text);
+}
+
+#[test]
+fn rules_and_explain() {
+    let out = leaselint().arg("rules").output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 10);
+    let out = leaselint().args(["explain", "ndots-default"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("LL006 ndots-default (warning, fix: safe)"));
+    let out = leaselint().args(["explain", "LL999"]).output().unwrap();
+    assert_eq!(code(&out), 2);
+}

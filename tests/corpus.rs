@@ -1,0 +1,69 @@
+//! Every file of the real-world corpus (`../shared/corpus/real/`, rendered charts and manifests
+//! written by others) lints without a crash and without parse errors, and its findings, grouped
+//! by rule, match the reviewed snapshot in `tests/snapshots/`. The corpus stays outside the
+//! repository: without it this test prints a notice and passes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail loudly")]
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{corpus_dir, json, run_in};
+use serde_json::Value;
+
+/// Findings grouped by rule: a count line per rule, then its findings in file order.
+fn by_rule(report: &Value) -> String {
+    let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for f in report["findings"].as_array().into_iter().flatten() {
+        let object = &f["object"];
+        let line = format!(
+            "  {}:{} {} {}/{} {}\n    {}{}",
+            f["line"],
+            f["column"],
+            object["kind"].as_str().unwrap_or("-"),
+            object["namespace"].as_str().unwrap_or("-"),
+            object["name"].as_str().unwrap_or("-"),
+            f["path"].as_str().unwrap_or(""),
+            f["message"].as_str().unwrap_or(""),
+            f["fix"].as_str().map(|k| format!(" [fix: {k}]")).unwrap_or_default(),
+        );
+        groups
+            .entry(format!("{} {}", f["rule"].as_str().unwrap_or("?"), f["name"].as_str().unwrap_or("?")))
+            .or_default()
+            .push(line);
+    }
+    let mut out = format!("objects: {}, documents: {}\n", report["summary"]["objects"], report["summary"]["documents"]);
+    for (rule, lines) in groups {
+        out.push_str(&format!("{rule}: {}\n{}\n", lines.len(), lines.join("\n")));
+    }
+    out
+}
+
+#[test]
+fn real_corpus_lints_cleanly_and_matches_reviewed_findings() {
+    let Some(dir) = corpus_dir() else {
+        eprintln!("notice: ../shared/corpus/real is absent; skipping the real-corpus test");
+        return;
+    };
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 40, "the corpus has 46 files");
+    let mut total_objects = 0;
+    for file in files {
+        let out = run_in(&dir, &["--format", "json", &file], None);
+        let code = out.status.code();
+        assert!(matches!(code, Some(0 | 1)), "{file}: exit code {code:?}\n{}", String::from_utf8_lossy(&out.stderr));
+        let report = json(&out);
+        assert_eq!(report["errors"], Value::Array(vec![]), "{file}: parse errors: {}", report["errors"]);
+        total_objects += report["summary"]["objects"].as_u64().unwrap_or(0);
+        let name = file.trim_end_matches(".yaml").to_string();
+        insta::assert_snapshot!(name, by_rule(&report));
+    }
+    assert_eq!(total_objects, 1058, "SOURCES.md counts 1058 objects in the corpus");
+}
