@@ -253,24 +253,12 @@ impl Inventory {
 
     /// The Services in the workload's namespace that select its pods, in input order.
     pub(crate) fn services_selecting<'s>(&'s self, w: &'s Workload) -> impl Iterator<Item = &'s Service> + 's {
-        let ns = &w.info.object.namespace;
-        self.index
-            .services
-            .candidates(ns, &w.pod_labels)
-            .into_iter()
-            .filter_map(|i| self.services.get(i))
-            .filter(move |s| s.selector.matches(&w.pod_labels))
+        selecting(&self.index.services, &self.services, w, |s| &s.selector)
     }
 
     /// The PDBs in the workload's namespace that select its pods, in input order.
     pub(crate) fn pdbs_selecting<'s>(&'s self, w: &'s Workload) -> impl Iterator<Item = &'s Pdb> + 's {
-        let ns = &w.info.object.namespace;
-        self.index
-            .pdbs
-            .candidates(ns, &w.pod_labels)
-            .into_iter()
-            .filter_map(|i| self.pdbs.get(i))
-            .filter(move |p| p.selector.matches(&w.pod_labels))
+        selecting(&self.index.pdbs, &self.pdbs, w, |p| &p.selector)
     }
 
     /// The workloads in the PDB's namespace whose pods it selects, in input order.
@@ -300,6 +288,20 @@ impl Inventory {
         let own = w.replicas?;
         Some(self.hpa_min_replicas(w).map_or(own, |min| own.max(min)))
     }
+}
+
+/// The items of `items` (indexed by `index`) whose selector selects the workload's pods.
+fn selecting<'s, T>(
+    index: &SelectorIndex,
+    items: &'s [T],
+    w: &'s Workload,
+    selector: fn(&T) -> &PodSelector,
+) -> impl Iterator<Item = &'s T> + 's {
+    index
+        .candidates(&w.info.object.namespace, &w.pod_labels)
+        .into_iter()
+        .filter_map(|i| items.get(i))
+        .filter(move |item| selector(item).matches(&w.pod_labels))
 }
 
 /// Extracts the facts of one object (none for kinds no cross-object rule needs).
