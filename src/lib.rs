@@ -5,6 +5,7 @@
 mod cli;
 mod config;
 mod diag;
+mod fix;
 mod k8s;
 mod lint;
 mod output;

@@ -41,6 +41,16 @@ pub(crate) struct CheckArgs {
     /// Exit with 1 when a finding has this severity or a higher one.
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
     pub(crate) fail_on: FailOn,
+    /// Apply safe fixes: files are rewritten in place (atomically); with stdin the fixed stream
+    /// goes to stdout and the report to stderr.
+    #[arg(long)]
+    pub(crate) fix: bool,
+    /// Apply unsafe fixes too (with --fix or --diff).
+    #[arg(long)]
+    pub(crate) unsafe_fixes: bool,
+    /// Print a unified diff of what --fix would change; write nothing.
+    #[arg(long)]
+    pub(crate) diff: bool,
     /// Run only these rules (codes or names, comma-separated or repeated).
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     pub(crate) select: Vec<String>,

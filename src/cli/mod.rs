@@ -3,6 +3,7 @@
 #![allow(clippy::print_stderr, reason = "the CLI reports notices and errors on stderr")]
 
 mod args;
+mod fixing;
 mod rules;
 
 use std::io::{IsTerminal, Write};
@@ -15,6 +16,7 @@ use crate::diag::Severity;
 use crate::lint::{self, Registry};
 use crate::output::{self, ErrorEntry, HumanOptions, Report, Summary};
 use crate::source::{self, SourceFile, WalkOptions};
+use std::io::Write as _;
 
 use args::{Cli, Command, Format};
 
@@ -123,6 +125,10 @@ fn source_error(e: &source::SourceError) -> ErrorEntry {
 }
 
 fn check(args: &args::CheckArgs) -> ExitCode {
+    if args.unsafe_fixes && !(args.fix || args.diff) {
+        eprintln!("leaselint: --unsafe-fixes needs --fix (apply) or --diff (show)");
+        return ExitCode::from(EXIT_ERROR);
+    }
     let config = match config_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -147,47 +153,75 @@ fn check(args: &args::CheckArgs) -> ExitCode {
     for n in &loaded.notices {
         eprintln!("leaselint: note: {n}");
     }
+    if args.fix || args.diff {
+        return fixing::fix(args, &config, &registry, loaded);
+    }
     let result = lint::lint(&loaded.files, &registry, &config);
     let mut errors = loaded.errors;
-    errors.extend(result.errors.iter().map(|e| {
-        let (line, column) =
-            e.file_id.and_then(|id| loaded.files.get(id)).map_or((1, 1), |f| f.lines.line_col(&f.text, e.offset));
-        ErrorEntry {
-            file: e.file.clone(),
-            file_id: e.file_id,
-            offset: e.offset,
-            line,
-            column,
-            message: e.message.clone(),
-        }
-    }));
+    errors.extend(input_errors(&result, &loaded.files));
     let summary = Summary::count(&result.diagnostics, loaded.files.len(), result.documents, result.objects);
     let report = Report { files: &loaded.files, diagnostics: &result.diagnostics, errors: &errors, summary };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    if let Err(code) = render(args, &report, Sink::Stdout) {
+        return code;
+    }
+    exit_code(args, &result.diagnostics, &errors, false)
+}
+
+/// Input errors of a lint run, with line and column.
+fn input_errors<'a>(result: &'a lint::LintOutput, files: &'a [SourceFile]) -> impl Iterator<Item = ErrorEntry> + 'a {
+    result.errors.iter().map(|e| {
+        let (line, column) = e.file_id.and_then(|id| files.get(id)).map_or((1, 1), |f| f.lines.line_col(&f.text, e.offset));
+        ErrorEntry { file: e.file.clone(), file_id: e.file_id, offset: e.offset, line, column, message: e.message.clone() }
+    })
+}
+
+/// Where the report goes: stdout, or stderr when stdout carries the fixed stream or a diff.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sink {
+    Stdout,
+    Stderr,
+}
+
+fn render(args: &args::CheckArgs, report: &Report<'_>, sink: Sink) -> Result<(), ExitCode> {
+    let is_terminal = match sink {
+        Sink::Stdout => std::io::stdout().is_terminal(),
+        Sink::Stderr => std::io::stderr().is_terminal(),
+    };
+    let mut buf = Vec::with_capacity(1 << 16);
     let written = match args.format {
-        Format::Json => output::render_json(&report, &mut out),
+        Format::Json => output::render_json(report, &mut buf),
         Format::Human => {
             let color = match args.color {
                 args::Color::Always => true,
                 args::Color::Never => false,
-                args::Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+                args::Color::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none(),
             };
-            let width = terminal_width();
-            output::render_human(&report, HumanOptions { color, width }, &mut out)
+            output::render_human(report, HumanOptions { color, width: terminal_width() }, &mut buf)
         }
     };
-    if let Err(e) = written.and_then(|()| out.flush()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("leaselint: cannot write the report: {e}");
-            return ExitCode::from(EXIT_ERROR);
+    let flushed = written.and_then(|()| match sink {
+        Sink::Stdout => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&buf).and_then(|()| out.flush())
         }
+        Sink::Stderr => std::io::stderr().lock().write_all(&buf),
+    });
+    match flushed {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("leaselint: cannot write the report: {e}");
+            Err(ExitCode::from(EXIT_ERROR))
+        }
+        _ => Ok(()),
     }
+}
+
+/// 2 on input errors; 1 on findings at or above `--fail-on` (or a non-empty `--diff`); else 0.
+fn exit_code(args: &args::CheckArgs, diagnostics: &[crate::diag::Diagnostic], errors: &[ErrorEntry], diff: bool) -> ExitCode {
     if !errors.is_empty() {
         return ExitCode::from(EXIT_ERROR);
     }
     let threshold: Severity = args.fail_on.into();
-    if result.diagnostics.iter().any(|d| d.severity >= threshold) {
+    if diff || diagnostics.iter().any(|d| d.severity >= threshold) {
         ExitCode::from(EXIT_FINDINGS)
     } else {
         ExitCode::SUCCESS

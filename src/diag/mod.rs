@@ -75,17 +75,19 @@ pub(crate) struct Fix {
     /// Imperative title, e.g. ``add `dnsConfig` with `ndots: "2"` ``.
     pub(crate) title: String,
     pub(crate) applicability: Applicability,
-    /// Sorted, disjoint edits (empty until the rule builds them for `--fix`).
+    /// Sorted, disjoint edits (built only when fixing).
     pub(crate) edits: Vec<Edit>,
+    /// Why the edits could not be built (a construct the edit helpers refuse).
+    pub(crate) refused: Option<String>,
 }
 
 impl Fix {
     pub(crate) fn safe(title: impl Into<String>) -> Fix {
-        Fix { title: title.into(), applicability: Applicability::Safe, edits: Vec::new() }
+        Fix { title: title.into(), applicability: Applicability::Safe, edits: Vec::new(), refused: None }
     }
 
     pub(crate) fn unsafe_(title: impl Into<String>) -> Fix {
-        Fix { title: title.into(), applicability: Applicability::Unsafe, edits: Vec::new() }
+        Fix { title: title.into(), applicability: Applicability::Unsafe, edits: Vec::new(), refused: None }
     }
 }
 
@@ -98,12 +100,22 @@ pub(crate) struct ObjectRef {
     pub(crate) name: String,
 }
 
+/// Where an object is in one lint run: its chunk (of all files), its document in that chunk, and
+/// its position among the document's objects (a `List` and its items).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct ObjId {
+    pub(crate) chunk: u32,
+    pub(crate) doc: u32,
+    pub(crate) item: u32,
+}
+
 /// Identity of one object in a run: the file it is in, what it is, and where Helm says it came from.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct ObjectInfo {
     pub(crate) file: FileId,
     pub(crate) object: ObjectRef,
     pub(crate) source: Option<String>,
+    pub(crate) id: ObjId,
 }
 
 /// A resolved location: the file span to label and the object-relative path of the node.

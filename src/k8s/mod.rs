@@ -8,6 +8,7 @@ mod inventory;
 mod kinds;
 mod pod;
 pub(crate) mod quantity;
+pub(crate) mod typed;
 mod selector;
 
 use std::collections::BTreeMap;
@@ -21,7 +22,7 @@ pub(crate) use kinds::{CustomKind, Kind, recognise};
 pub(crate) use pod::{Container, Pod};
 pub(crate) use selector::PodSelector;
 
-use crate::diag::{Loc, ObjectInfo, ObjectRef};
+use crate::diag::{Loc, ObjId, ObjectInfo, ObjectRef};
 use crate::source::FileId;
 use crate::yaml::{self, Doc, NodePath, NodeRef};
 
@@ -93,7 +94,14 @@ pub(crate) fn string_map(node: Option<NodeRef<'_, '_>>) -> BTreeMap<String, Stri
 
 /// The objects of one document: its root when it has `apiVersion` and `kind`, and for
 /// `kind: List`/`*List` each item too. Documents that are not objects give none.
-pub(crate) fn objects_in<'d>(doc: &'d Doc<'d>, text: &'d str, file: FileId, custom: &[CustomKind]) -> Vec<Object<'d>> {
+/// `at` gives the chunk and document of `doc` in the run (items are numbered in the result).
+pub(crate) fn objects_in<'d>(
+    doc: &'d Doc<'d>,
+    text: &'d str,
+    file: FileId,
+    custom: &[CustomKind],
+    at: ObjId,
+) -> Vec<Object<'d>> {
     let mut out = Vec::new();
     let Some(root) = doc.root() else { return out };
     let source = helm_source(doc, text);
@@ -110,6 +118,11 @@ pub(crate) fn objects_in<'d>(doc: &'d Doc<'d>, text: &'d str, file: FileId, cust
         out.extend(children);
     } else {
         out.push(obj);
+    }
+    for (i, o) in out.iter_mut().enumerate() {
+        if let Some(info) = Arc::get_mut(&mut o.info) {
+            info.id = ObjId { item: u32::try_from(i).unwrap_or(u32::MAX), ..at };
+        }
     }
     out
 }
@@ -159,7 +172,7 @@ fn object_with<'d>(
         namespace: namespace.map(str::to_string),
         name: name.to_string(),
     };
-    Some(Object { root: node, kind, info: Arc::new(ObjectInfo { file, object, source }), text })
+    Some(Object { root: node, kind, info: Arc::new(ObjectInfo { file, object, source, id: ObjId::default() }), text })
 }
 
 /// The `# Source: <path>` comment `helm template` prints before each document.

@@ -6,13 +6,14 @@ pub(crate) mod meta;
 mod runner;
 
 pub(crate) use meta::{FixKind, RuleMeta};
-pub(crate) use runner::{lint, parse_only};
+pub(crate) use runner::{InputError, LintOutput, Trees, lint, lint_for_fix, parse_only};
 
 use crate::config::{LintConfig, RuleSetting};
-use crate::diag::{Diagnostic, Fix, Loc, Severity};
+use crate::diag::{Diagnostic, Edit, Fix, Loc, ObjectInfo, Severity};
 use crate::k8s::{Inventory, Object};
-use crate::source::FileId;
-use crate::yaml::{self, NodePath, NodeRef};
+use crate::source::{FileId, SourceFile};
+use crate::yaml::edit::{self, Conventions, EditError, Editor};
+use crate::yaml::{self, Doc, NodePath, NodeRef};
 
 /// A built-in or user rule. Implement the one `check_*` method the rule needs.
 pub(crate) trait Rule: Send + Sync {
@@ -73,16 +74,72 @@ impl Registry {
     }
 }
 
+/// What fixes are built with: an editor per file and the kept trees of the run.
+pub(crate) struct Edits<'r> {
+    files: &'r [SourceFile],
+    trees: Option<&'r Trees<'r>>,
+    conventions: &'r [Conventions],
+}
+
+impl<'r> Edits<'r> {
+    pub(crate) fn new(files: &'r [SourceFile], trees: Option<&'r Trees<'r>>, conventions: &'r [Conventions]) -> Self {
+        Edits { files, trees, conventions }
+    }
+
+    /// The editor for a file.
+    pub(crate) fn editor(&self, file: FileId) -> Result<Editor<'r>, EditError> {
+        let text = &self.files.get(file).ok_or_else(|| EditError("internal error: no such file".into()))?.text;
+        let conv = self.conventions.get(file).copied().unwrap_or_else(|| Conventions::of(text));
+        Ok(Editor::with(text, conv))
+    }
+
+    /// An object of the run, by its identity (for cross-object rules).
+    pub(crate) fn object(&self, info: &ObjectInfo) -> Result<Object<'r>, EditError> {
+        self.trees
+            .and_then(|t| t.object(info.id))
+            .ok_or_else(|| EditError("internal error: the object's tree is not available".into()))
+    }
+
+    /// The document holding an object, and how many documents share its `---` section.
+    pub(crate) fn document(&self, info: &ObjectInfo) -> Result<(&'r Doc<'r>, usize), EditError> {
+        self.trees
+            .and_then(|t| t.document(info.id))
+            .ok_or_else(|| EditError("internal error: the object's document is not available".into()))
+    }
+}
+
 /// What rules report through.
 pub(crate) struct Ctx<'r> {
     rule: &'r Registered,
     pub(crate) config: &'r LintConfig,
     diagnostics: &'r mut Vec<Diagnostic>,
+    edits: Option<&'r Edits<'r>>,
 }
 
 impl<'r> Ctx<'r> {
-    pub(crate) fn new(rule: &'r Registered, config: &'r LintConfig, diagnostics: &'r mut Vec<Diagnostic>) -> Self {
-        Ctx { rule, config, diagnostics }
+    pub(crate) fn new(
+        rule: &'r Registered,
+        config: &'r LintConfig,
+        diagnostics: &'r mut Vec<Diagnostic>,
+        edits: Option<&'r Edits<'r>>,
+    ) -> Self {
+        Ctx { rule, config, diagnostics, edits }
+    }
+
+    /// Fills in the fix's edits when this run applies fixes (they are not built when only
+    /// linting). Edits that touch are merged; a refusal is kept on the fix and reported.
+    pub(crate) fn with_edits(
+        &self,
+        mut fix: Fix,
+        build: impl FnOnce(&Edits<'r>) -> Result<Vec<Edit>, EditError>,
+    ) -> Fix {
+        let Some(edits) = self.edits else { return fix };
+        match build(edits).and_then(|e| edit::merge(e).ok_or_else(|| EditError("internal error: the fix's edits overlap".into()))) {
+            Ok(e) if e.is_empty() => fix.refused = Some("internal error: the fix has no edit".into()),
+            Ok(e) => fix.edits = e,
+            Err(e) => fix.refused = Some(e.0),
+        }
+        fix
     }
 
     /// Starts a finding at `loc` (from `Object::at` or `ValuesDoc::at`).
@@ -139,6 +196,8 @@ impl DiagnosticBuilder<'_, '_> {
 /// `values.yaml` that is all comments).
 pub(crate) struct ValuesDoc<'d> {
     pub(crate) root: Option<NodeRef<'d, 'd>>,
+    #[allow(dead_code, reason = "for fixes that replace a whole values document")]
+    pub(crate) doc: Option<&'d Doc<'d>>,
     pub(crate) file: FileId,
     pub(crate) text: &'d str,
 }

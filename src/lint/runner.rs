@@ -8,12 +8,13 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use crate::config::LintConfig;
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, ObjId};
 use crate::k8s::{self, Facts, Inventory};
 use crate::source::{FileId, FileRole, SourceFile, split_documents};
+use crate::yaml::edit::Conventions;
 use crate::yaml::{self, Limits};
 
-use super::{Ctx, Registry, ValuesDoc};
+use super::{Ctx, Edits, Registry, ValuesDoc};
 
 /// Input that could not be read or parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,12 +40,37 @@ pub(crate) struct LintOutput {
 }
 
 #[derive(Default)]
-struct ChunkOutput {
+struct ChunkOutput<'a> {
     diagnostics: Vec<Diagnostic>,
     facts: Vec<Facts>,
     errors: Vec<InputError>,
     documents: usize,
     objects: usize,
+    /// The chunk's trees, kept when fixing.
+    trees: Option<(FileId, Vec<yaml::Doc<'a>>)>,
+}
+
+/// The parsed documents of every chunk of a run (kept only when fixing).
+pub(crate) struct Trees<'a> {
+    files: &'a [SourceFile],
+    chunks: Vec<(FileId, Vec<yaml::Doc<'a>>)>,
+    custom: &'a [k8s::CustomKind],
+}
+
+impl<'a> Trees<'a> {
+    /// The object with this id, parsed again from the kept tree.
+    pub(crate) fn object(&self, id: ObjId) -> Option<k8s::Object<'_>> {
+        let (file, docs) = self.chunks.get(id.chunk as usize)?;
+        let doc = docs.get(id.doc as usize)?;
+        let text = &self.files.get(*file)?.text;
+        k8s::objects_in(doc, text, *file, self.custom, ObjId { item: 0, ..id }).into_iter().nth(id.item as usize)
+    }
+
+    /// The document holding the object with this id, and how many documents its chunk holds.
+    pub(crate) fn document(&self, id: ObjId) -> Option<(&yaml::Doc<'a>, usize)> {
+        let (_, docs) = self.chunks.get(id.chunk as usize)?;
+        Some((docs.get(id.doc as usize)?, docs.len()))
+    }
 }
 
 /// Chunks of every manifest file, in file order.
@@ -84,28 +110,50 @@ fn parse<'a>(
     docs
 }
 
-/// Lints every file.
+/// Lints every file (no fix edits are built).
 pub(crate) fn lint(files: &[SourceFile], registry: &Registry, config: &LintConfig) -> LintOutput {
+    run(files, registry, config, false)
+}
+
+/// Lints every file and builds the edits of every fix: the parsed trees are kept for the whole
+/// run so that cross-object rules can edit the objects they report.
+pub(crate) fn lint_for_fix(files: &[SourceFile], registry: &Registry, config: &LintConfig) -> LintOutput {
+    run(files, registry, config, true)
+}
+
+fn run(files: &[SourceFile], registry: &Registry, config: &LintConfig, with_edits: bool) -> LintOutput {
     let limits = Limits::default();
     let chunks = manifest_chunks(files);
     let per_object: Vec<_> = registry.enabled().collect();
-    let outputs: Vec<ChunkOutput> = chunks
+    let conventions: Vec<Conventions> = if with_edits {
+        files.iter().map(|f| Conventions::of(&f.text)).collect()
+    } else {
+        Vec::new()
+    };
+    let outputs: Vec<ChunkOutput<'_>> = chunks
         .par_iter()
+        .enumerate()
         .with_min_len(4)
-        .map(|(id, chunk)| {
+        .map(|(index, (id, chunk))| {
             let mut out = ChunkOutput::default();
             let Some(file) = files.get(*id) else { return out };
             let docs = parse(file, *id, chunk.clone(), limits, &mut out.errors);
-            for doc in &docs {
+            let edits = with_edits.then(|| Edits::new(files, None, &conventions));
+            for (d, doc) in docs.iter().enumerate() {
                 if doc.has_content() {
                     out.documents += 1;
                 }
-                for obj in k8s::objects_in(doc, &file.text, *id, &config.pod_template_kinds) {
+                let at = ObjId {
+                    chunk: u32::try_from(index).unwrap_or(u32::MAX),
+                    doc: u32::try_from(d).unwrap_or(u32::MAX),
+                    item: 0,
+                };
+                for obj in k8s::objects_in(doc, &file.text, *id, &config.pod_template_kinds, at) {
                     if obj.kind != k8s::Kind::List {
                         out.objects += 1;
                     }
                     for r in &per_object {
-                        let mut cx = Ctx::new(r, config, &mut out.diagnostics);
+                        let mut cx = Ctx::new(r, config, &mut out.diagnostics, edits.as_ref());
                         r.rule.check_object(&obj, &mut cx);
                     }
                     if let Some(f) = k8s::extract_facts(&obj, &config.carriers) {
@@ -113,12 +161,16 @@ pub(crate) fn lint(files: &[SourceFile], registry: &Registry, config: &LintConfi
                     }
                 }
             }
+            if with_edits {
+                out.trees = Some((*id, docs));
+            }
             out
         })
         .collect();
 
     let mut result = LintOutput::default();
     let mut inventory = Inventory::default();
+    let mut trees = Trees { files, chunks: Vec::with_capacity(outputs.len()), custom: &config.pod_template_kinds };
     for out in outputs {
         result.diagnostics.extend(out.diagnostics);
         result.errors.extend(out.errors);
@@ -127,17 +179,19 @@ pub(crate) fn lint(files: &[SourceFile], registry: &Registry, config: &LintConfi
         for f in out.facts {
             inventory.add(f);
         }
+        trees.chunks.push(out.trees.unwrap_or_default());
     }
     inventory.finish();
+    let edits = with_edits.then(|| Edits::new(files, Some(&trees), &conventions));
     for (id, file) in files.iter().enumerate().filter(|(_, f)| f.role == FileRole::HelmValues) {
-        lint_values(file, id, registry, config, limits, &mut result);
+        lint_values(file, id, registry, config, limits, edits.as_ref(), &mut result);
     }
     let enabled: Vec<_> = registry.enabled().collect();
     let cross: Vec<Vec<Diagnostic>> = enabled
         .par_iter()
         .map(|r| {
             let mut found = Vec::new();
-            let mut cx = Ctx::new(r, config, &mut found);
+            let mut cx = Ctx::new(r, config, &mut found, edits.as_ref());
             r.rule.check_inventory(&inventory, &mut cx);
             found
         })
@@ -154,6 +208,7 @@ fn lint_values(
     registry: &Registry,
     config: &LintConfig,
     limits: Limits,
+    edits: Option<&Edits<'_>>,
     result: &mut LintOutput,
 ) {
     let errors_before = result.errors.len();
@@ -164,18 +219,26 @@ fn lint_values(
             let Some(root) = doc.root().filter(|_| doc.has_content()) else { continue };
             seen_content = true;
             result.documents += 1;
-            check_values(&ValuesDoc { root: Some(root), file: id, text: &file.text }, registry, config, result);
+            let values = ValuesDoc { root: Some(root), doc: Some(doc), file: id, text: &file.text };
+            check_values(&values, registry, config, edits, result);
         }
     }
     if !seen_content && result.errors.len() == errors_before {
         // A values file with no content at all still lacks every setting.
-        check_values(&ValuesDoc { root: None, file: id, text: &file.text }, registry, config, result);
+        let values = ValuesDoc { root: None, doc: None, file: id, text: &file.text };
+        check_values(&values, registry, config, edits, result);
     }
 }
 
-fn check_values(values: &ValuesDoc<'_>, registry: &Registry, config: &LintConfig, result: &mut LintOutput) {
+fn check_values(
+    values: &ValuesDoc<'_>,
+    registry: &Registry,
+    config: &LintConfig,
+    edits: Option<&Edits<'_>>,
+    result: &mut LintOutput,
+) {
     for r in registry.enabled() {
-        let mut cx = Ctx::new(r, config, &mut result.diagnostics);
+        let mut cx = Ctx::new(r, config, &mut result.diagnostics, edits);
         r.rule.check_values(values, &mut cx);
     }
 }

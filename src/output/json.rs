@@ -82,6 +82,7 @@ struct Summary {
     warnings: usize,
     infos: usize,
     fixable: usize,
+    fixed: usize,
 }
 
 #[derive(Serialize)]
@@ -141,6 +142,7 @@ pub(crate) fn render(report: &Report<'_>, out: &mut impl Write) -> std::io::Resu
             warnings: s.warnings,
             infos: s.infos,
             fixable: s.fixable,
+            fixed: s.fixed,
         },
         errors: report
             .errors

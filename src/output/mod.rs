@@ -34,6 +34,8 @@ pub(crate) struct Summary {
     pub(crate) warnings: usize,
     pub(crate) infos: usize,
     pub(crate) fixable: usize,
+    /// Fixes applied by `--fix` (0 otherwise).
+    pub(crate) fixed: usize,
 }
 
 /// Everything a renderer needs.

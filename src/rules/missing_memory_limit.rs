@@ -1,8 +1,10 @@
 //! LL005 missing-memory-limit.
 
-use crate::diag::Fix;
+use crate::diag::{Edit, Fix};
 use crate::k8s::{Object, quantity};
 use crate::lint::{Ctx, Rule};
+use crate::yaml::NodeRef;
+use crate::yaml::edit::{EditError, Editor, Value};
 
 /// Finds containers (init containers included) without `resources.limits.memory`. A pod-level
 /// memory limit (`spec.resources.limits.memory`) bounds every container, so such pods are skipped.
@@ -38,12 +40,25 @@ impl Rule for MissingMemoryLimit {
             );
             let fix = c.resource("requests", "memory").and_then(|req| {
                 let limit = quantity::scale(req, 2)?;
-                Some(Fix::unsafe_(format!(
-                    "set `limits.memory` to `{limit}` (2 × the `{req}` request; the container is OOM-killed above it)"
-                )))
+                let title =
+                    format!("set `limits.memory` to `{limit}` (2 × the `{req}` request; the container is OOM-killed above it)");
+                let container = c.node;
+                let file = obj.info.file;
+                Some(cx.with_edits(Fix::unsafe_(title), |e| memory_limit_edits(&e.editor(file)?, container, &limit)))
             });
             let path = c.path.key("resources").key("limits").key("memory");
             cx.report(obj.at(&path), message).fix_opt(fix).emit();
         }
     }
+}
+
+/// Adds `resources.limits.memory: <limit>`.
+fn memory_limit_edits(ed: &Editor<'_>, container: NodeRef<'_, '_>, limit: &str) -> Result<Vec<Edit>, EditError> {
+    let resources = container.get("resources").ok_or_else(|| EditError("no `resources`".into()))?;
+    let memory = Value::map(vec![("memory", Value::raw(limit))]);
+    Ok(vec![match resources.get("limits") {
+        None => ed.insert_entry(resources, "limits", &memory)?,
+        Some(l) if l.is_null() => ed.replace_scalar(l, &memory)?,
+        Some(l) => ed.insert_entry(l, "memory", &Value::raw(limit))?,
+    }])
 }

@@ -1,9 +1,10 @@
 //! LL006 ndots-default.
 
-use crate::diag::{Fix, Severity};
+use crate::diag::{Edit, Fix, Severity};
 use crate::k8s::Object;
 use crate::lint::{Ctx, Rule};
-use crate::yaml::Resolved;
+use crate::yaml::edit::{EditError, Editor, Value};
+use crate::yaml::{NodeRef, Resolved};
 
 /// Finds pods that use cluster DNS (`dnsPolicy` unset, `ClusterFirst` or
 /// `ClusterFirstWithHostNet`) without an `ndots` option, or with `ndots` above the policy value
@@ -47,7 +48,12 @@ impl Rule for NdotsDefault {
             _ => {}
         }
         let max = cx.config.policy.ndots;
-        let fix = || Fix::safe(format!("set `dnsConfig.options` `ndots: \"{max}\"` and `single-request-reopen`"));
+        let spec = pod.spec;
+        let file = obj.info.file;
+        let fix = |cx: &Ctx<'_>| {
+            let title = format!("set `dnsConfig.options` `ndots: \"{max}\"` and `single-request-reopen`");
+            cx.with_edits(Fix::safe(title), |e| ndots_edits(&e.editor(file)?, spec, max))
+        };
         let options_path = pod.spec_path.key("dnsConfig").key("options");
         let options = pod.spec.get_path(&["dnsConfig", "options"]);
         let ndots = options.and_then(|opts| {
@@ -55,7 +61,8 @@ impl Rule for NdotsDefault {
         });
         let Some((index, option)) = ndots else {
             let message = format!("pod uses cluster DNS with the default `ndots:5`: {}", packets(5));
-            cx.report(obj.at(&options_path), message).fix(fix()).emit();
+            let fix = fix(cx);
+            cx.report(obj.at(&options_path), message).fix(fix).emit();
             return;
         };
         let value_path = options_path.index(index).key("value");
@@ -65,7 +72,8 @@ impl Rule for NdotsDefault {
                 let Some(n) = value.as_str().and_then(|s| s.trim().parse::<u32>().ok()) else { return };
                 if n > max {
                     let message = format!("`ndots` is `{n}`, above the policy's {max}: {}", packets(n));
-                    cx.report(obj.at(&value_path), message).fix(fix()).emit();
+                    let fix = fix(cx);
+                    cx.report(obj.at(&value_path), message).fix(fix).emit();
                 }
             }
             _ => {
@@ -73,8 +81,50 @@ impl Rule for NdotsDefault {
                 let message = format!(
                     "`ndots` value `{shown}` is not a string: the API server rejects the pod (write `\"{shown}\"`)"
                 );
-                cx.report(obj.at(&value_path), message).severity(Severity::Error).fix(fix()).emit();
+                let fix = fix(cx);
+                cx.report(obj.at(&value_path), message).severity(Severity::Error).fix(fix).emit();
             }
         }
     }
+}
+
+/// Sets `ndots` to the policy value and adds `single-request-reopen`, keeping other options.
+fn ndots_edits(ed: &Editor<'_>, spec: NodeRef<'_, '_>, ndots: u32) -> Result<Vec<Edit>, EditError> {
+    let want = Value::str(ndots.to_string());
+    let ndots_item = Value::map(vec![("name", Value::str("ndots")), ("value", want.clone())]);
+    let reopen = Value::map(vec![("name", Value::str("single-request-reopen"))]);
+    let options = Value::Seq(vec![ndots_item.clone(), reopen.clone()]);
+    let Some(dns) = spec.get("dnsConfig") else {
+        return Ok(vec![ed.insert_entry(spec, "dnsConfig", &Value::map(vec![("options", options)]))?]);
+    };
+    if dns.is_null() {
+        return Ok(vec![ed.replace_scalar(dns, &Value::map(vec![("options", options)]))?]);
+    }
+    let Some(opts) = dns.get("options") else {
+        return Ok(vec![ed.insert_entry(dns, "options", &options)?]);
+    };
+    if opts.is_null() {
+        return Ok(vec![ed.replace_scalar(opts, &options)?]);
+    }
+    if !opts.is_sequence() {
+        return Err(EditError("`dnsConfig.options` is not a list".into()));
+    }
+    let named = |name: &str| opts.items().filter(|o| o.get("name").and_then(|n| n.as_text()) == Some(name)).last();
+    let mut edits = Vec::new();
+    let mut add = Vec::new();
+    match named("ndots") {
+        Some(item) => match item.get("value") {
+            Some(v) if !v.is_null() => edits.push(ed.replace_scalar(v, &want)?),
+            Some(v) => edits.push(ed.replace_scalar(v, &want)?),
+            None => edits.push(ed.insert_entry(item, "value", &want)?),
+        },
+        None => add.push(ndots_item),
+    }
+    if named("single-request-reopen").is_none() {
+        add.push(reopen);
+    }
+    if !add.is_empty() {
+        edits.push(ed.append_items(opts, &add)?);
+    }
+    Ok(edits)
 }

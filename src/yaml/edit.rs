@@ -46,8 +46,24 @@ impl Value {
         Value::Map(entries.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
     }
 
-    fn is_collection(&self) -> bool {
-        matches!(self, Value::Map(m) if !m.is_empty()) || matches!(self, Value::Seq(s) if !s.is_empty())
+    /// A copy of a node as a value: scalars keep their source text (and so their quoting),
+    /// aliases are followed.
+    pub(crate) fn from_node(node: NodeRef<'_, '_>, text: &str) -> Value {
+        let node = node.resolve();
+        if node.is_mapping() {
+            return Value::Map(
+                node.entries().map(|(k, v)| (k.scalar().unwrap_or_default().to_string(), Value::from_node(v, text))).collect(),
+            );
+        }
+        if node.is_sequence() {
+            return Value::Seq(node.items().map(|i| Value::from_node(i, text)).collect());
+        }
+        let source = node.source(text);
+        if source.is_empty() || matches!(node.style(), Style::Literal | Style::Folded) {
+            Value::Str(node.scalar().unwrap_or_default().to_string())
+        } else {
+            Value::Raw(source.to_string())
+        }
     }
 }
 
@@ -122,12 +138,28 @@ impl<'t> Editor<'t> {
         Editor { text, conv: Conventions::of(text) }
     }
 
+    /// An editor with conventions already read (once per file).
+    pub(crate) fn with(text: &'t str, conv: Conventions) -> Self {
+        Editor { text, conv }
+    }
+
     pub(crate) fn text(&self) -> &'t str {
         self.text
     }
 
     fn nl(&self) -> &'static str {
         self.conv.newline
+    }
+
+    /// This editor, writing the line ends of the line at `offset` (files may mix CRLF and LF).
+    fn local(&self, offset: usize) -> Editor<'t> {
+        let nl = self.text.get(offset..).and_then(|t| t.find('\n')).map(|i| offset + i);
+        let newline = match nl {
+            Some(i) if i > 0 && self.text.as_bytes().get(i - 1) == Some(&b'\r') => "\r\n",
+            Some(_) => "\n",
+            None => self.conv.newline,
+        };
+        Editor { text: self.text, conv: Conventions { newline, ..self.conv } }
     }
 
     // ---- positions ---------------------------------------------------------------------------
@@ -308,7 +340,7 @@ impl<'t> Editor<'t> {
             return Ok(Edit { range: k.span().start..end, content: format!("{}: {}", key_str(new_key), self.flow(new, quote)) });
         }
         let col = self.column(k.span().start);
-        Ok(Edit { range: k.span().start..end, content: self.block_entry(new_key, new, col, quote) })
+        Ok(Edit { range: k.span().start..end, content: self.local(end).block_entry(new_key, new, col, quote) })
     }
 
     /// Removes the entry `key` of `map`, with its line(s) in block style. Refuses to empty a
@@ -367,7 +399,8 @@ impl<'t> Editor<'t> {
         let (last_k, last_v) = map.entries().last().ok_or_else(|| EditError("internal error: last entry".into()))?;
         let col = self.column(first_k.span().start);
         let after = self.line_end(self.content_end(last_v).max(last_k.span().end));
-        Ok(Edit { range: after..after, content: format!("{}{}{}", self.nl(), " ".repeat(col), self.block_entry(key, value, col, quote)) })
+        let ed = self.local(after);
+        Ok(Edit { range: after..after, content: format!("{}{}{}", ed.nl(), " ".repeat(col), ed.block_entry(key, value, col, quote)) })
     }
 
     /// Inserts `item_text` into a flow collection, after its last element.
@@ -380,7 +413,7 @@ impl<'t> Editor<'t> {
             if let Some(last) = last {
                 let end = self.content_end(last);
                 let col = self.column(self.line_start(end) + self.text.get(self.line_start(end)..end).map_or(0, |l| l.len() - l.trim_start().len()));
-                return Ok(Edit { range: end..end, content: format!(",{}{}{item_text}", self.nl(), " ".repeat(col)) });
+                return Ok(Edit { range: end..end, content: format!(",{}{}{item_text}", self.local(end).nl(), " ".repeat(col)) });
             }
         }
         if inner.trim().is_empty() {
@@ -402,7 +435,29 @@ impl<'t> Editor<'t> {
         let dash = self.column(seq.span().start);
         let last = seq.items().last().ok_or_else(|| EditError("empty block sequence".into()))?;
         let after = self.line_end(self.content_end(last));
-        Ok(Edit { range: after..after, content: format!("{}{}{}", self.nl(), " ".repeat(dash), self.block_item(item, dash, quote)) })
+        let ed = self.local(after);
+        Ok(Edit { range: after..after, content: format!("{}{}{}", ed.nl(), " ".repeat(dash), ed.block_item(item, dash, quote)) })
+    }
+
+    /// Adds `items` at the end of `seq`, as one edit.
+    pub(crate) fn append_items(&self, seq: NodeRef<'_, '_>, items: &[Value]) -> Result<Edit, EditError> {
+        if seq.style() == Style::Flow && seq.items().next().is_none() {
+            let quote = self.neighbour_quote(seq);
+            let span = seq.span();
+            let content = items.iter().map(|i| self.flow(i, quote)).collect::<Vec<_>>().join(", ");
+            return Ok(Edit { range: span.start + 1..span.end.saturating_sub(1), content });
+        }
+        let mut edits = items.iter().map(|i| self.append_item(seq, i)).collect::<Result<Vec<_>, _>>()?;
+        let first = edits.first().cloned().ok_or_else(|| EditError("nothing to add".into()))?;
+        let content = edits.drain(..).map(|e| e.content).collect::<String>();
+        Ok(Edit { range: first.range, content })
+    }
+
+    /// Adds a block mapping at the end of the text (a values file with no content yet).
+    pub(crate) fn append_at_end(&self, body: &Value) -> Edit {
+        let end = self.text.len();
+        let lead = if end == 0 || self.text.ends_with('\n') { "" } else { self.nl() };
+        Edit { range: end..end, content: format!("{lead}{}", self.document(body)) }
     }
 
     /// Adds `item` at the start of `seq` (before its first item).
@@ -422,12 +477,14 @@ impl<'t> Editor<'t> {
             return refuse("the sequence starts on the line of its key");
         }
         let dash = self.column(start);
-        Ok(Edit { range: start..start, content: format!("{}{}{}", self.block_item(item, dash, quote), self.nl(), " ".repeat(dash)) })
+        let ed = self.local(start);
+        Ok(Edit { range: start..start, content: format!("{}{}{}", ed.block_item(item, dash, quote), ed.nl(), " ".repeat(dash)) })
     }
 
     /// Adds a new document after `doc`: `---` and `body` (a block mapping).
     pub(crate) fn insert_document_after(&self, doc: &Doc<'_>, body: &Value) -> Result<Edit, EditError> {
-        let text = self.document(body);
+        let ed = self.local(doc.span.start);
+        let text = ed.document(body);
         let chunk_end = doc.chunk.end;
         let doc_end = doc.span.end;
         // After the last document of its chunk, the next `---` (or the end) is the place.
@@ -438,8 +495,8 @@ impl<'t> Editor<'t> {
         };
         let ends_with_nl = at == 0 || self.text.as_bytes().get(at - 1) == Some(&b'\n');
         if at >= self.text.len() {
-            let lead = if ends_with_nl { "" } else { self.nl() };
-            let mut body = format!("{lead}---{}{text}", self.nl());
+            let lead = if ends_with_nl { "" } else { ed.nl() };
+            let mut body = format!("{lead}---{}{text}", ed.nl());
             if !self.text.ends_with('\n') {
                 // Keep the file's missing final line break missing.
                 let trimmed = body.trim_end_matches(['\r', '\n']).len();
@@ -450,7 +507,7 @@ impl<'t> Editor<'t> {
         if !ends_with_nl {
             return refuse("the document does not end at a line break");
         }
-        Ok(Edit { range: at..at, content: format!("---{}{text}", self.nl()) })
+        Ok(Edit { range: at..at, content: format!("---{}{text}", ed.nl()) })
     }
 
     /// Removes `doc` (its chunk: from its `---` to the next one) from the stream.

@@ -3,6 +3,7 @@
 //! and turns a path into the span to label. It may use `diag` and nothing else of ours.
 
 pub(crate) mod edit;
+pub(crate) mod json;
 mod parse;
 mod path;
 mod scalar;

@@ -1,0 +1,193 @@
+//! Applying fixes: choosing the fixes of a pass (at or above the requested applicability, never
+//! two that overlap), splicing their edits, validating the result (it must parse, and every
+//! changed object that type-checked before must still type-check), and repeating until nothing
+//! more applies (at most `MAX_PASSES`). A file with a parse error is never edited; a pass that
+//! breaks a file is discarded for that file and reported. Uses `diag`, `source`, `yaml`, `k8s`,
+//! and the lint runner to re-lint between passes.
+
+mod validate;
+mod write;
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+
+use crate::config::LintConfig;
+use crate::diag::{Applicability, Diagnostic, Edit};
+use crate::lint::{LintOutput, Registry, lint_for_fix};
+use crate::source::{FileId, SourceFile};
+use crate::yaml::edit;
+
+pub(crate) use write::{unified_diff, write_atomic};
+
+/// Passes after which fixing stops (hitting it is a bug: fixes that do not converge).
+pub(crate) const MAX_PASSES: usize = 10;
+
+/// One fix that was applied.
+#[derive(Clone, Debug)]
+pub(crate) struct Applied {
+    pub(crate) file: FileId,
+    pub(crate) code: &'static str,
+    pub(crate) title: String,
+}
+
+/// A pass that was discarded for one file because its result did not validate.
+#[derive(Clone, Debug)]
+pub(crate) struct Discarded {
+    pub(crate) file: FileId,
+    pub(crate) pass: usize,
+    pub(crate) codes: Vec<&'static str>,
+    pub(crate) reason: String,
+}
+
+/// The outcome of `--fix`.
+pub(crate) struct FixRun {
+    /// The files as fixed (unchanged ones as read).
+    pub(crate) files: Vec<SourceFile>,
+    /// Which files changed.
+    pub(crate) changed: Vec<bool>,
+    pub(crate) applied: Vec<Applied>,
+    pub(crate) discarded: Vec<Discarded>,
+    /// The lint of the fixed files: what remains.
+    pub(crate) report: LintOutput,
+    /// Whether the passes stopped because nothing more applied (not at `MAX_PASSES`).
+    pub(crate) converged: bool,
+}
+
+/// Fixes `files` in memory: safe fixes, and unsafe ones too when `unsafe_fixes`.
+pub(crate) fn run(mut files: Vec<SourceFile>, registry: &Registry, config: &LintConfig, unsafe_fixes: bool) -> FixRun {
+    let wanted = if unsafe_fixes { Applicability::Unsafe } else { Applicability::Safe };
+    let originals: Vec<String> = files.iter().map(|f| f.text.clone()).collect();
+    let mut frozen = vec![false; files.len()];
+    let mut applied = Vec::new();
+    let mut discarded = Vec::new();
+    let mut pass = 0;
+    loop {
+        pass += 1;
+        let report = lint_for_fix(&files, registry, config);
+        for e in &report.errors {
+            if let Some(id) = e.file_id {
+                // A file with a parse error (or invalid UTF-8) is never edited.
+                if let Some(f) = frozen.get_mut(id) {
+                    *f = true;
+                }
+            }
+        }
+        let mut by_file: BTreeMap<FileId, Vec<&Diagnostic>> = BTreeMap::new();
+        for d in &report.diagnostics {
+            let Some(fix) = &d.fix else { continue };
+            if fix.applicability >= wanted && !fix.edits.is_empty() && !frozen.get(d.loc.file).copied().unwrap_or(true) {
+                by_file.entry(d.loc.file).or_default().push(d);
+            }
+        }
+        let nothing_left = by_file.is_empty();
+        if nothing_left || pass > MAX_PASSES {
+            drop(by_file);
+            let changed = files.iter().zip(&originals).map(|(f, o)| f.text != *o).collect();
+            return FixRun { files, changed, applied, discarded, report, converged: nothing_left };
+        }
+        let results: Vec<(FileId, Result<(String, Vec<Applied>), Discarded>)> = by_file
+            .into_par_iter()
+            .filter_map(|(file, diags)| {
+                let source = files.get(file)?;
+                Some((file, apply_pass(source, file, &diags, pass)))
+            })
+            .collect();
+        drop(report);
+        let mut progressed = false;
+        for (file, result) in results {
+            match result {
+                Ok((text, done)) => {
+                    if let Some(slot) = files.get_mut(file) {
+                        *slot = SourceFile::new(slot.name.clone(), slot.path.clone(), slot.role, text.into_bytes());
+                        progressed = true;
+                        applied.extend(done);
+                    }
+                }
+                Err(d) => {
+                    if let Some(f) = frozen.get_mut(file) {
+                        *f = true;
+                    }
+                    discarded.push(d);
+                }
+            }
+        }
+        if !progressed {
+            // Every candidate file was discarded: what the last lint found is what remains.
+            let report = lint_for_fix(&files, registry, config);
+            let changed = files.iter().zip(&originals).map(|(f, o)| f.text != *o).collect();
+            return FixRun { files, changed, applied, discarded, report, converged: true };
+        }
+    }
+}
+
+/// Chooses the fixes of one pass for one file, applies them and validates the result.
+fn apply_pass(
+    source: &SourceFile,
+    file: FileId,
+    diags: &[&Diagnostic],
+    pass: usize,
+) -> Result<(String, Vec<Applied>), Discarded> {
+    let (edits, chosen) = choose(diags);
+    let codes: Vec<&'static str> = chosen.iter().map(|d| d.code).collect();
+    let discard = |reason: String| Discarded { file, pass, codes: codes.clone(), reason };
+    let text = edit::apply(&source.text, &edits).ok_or_else(|| discard("internal error: edits overlap".into()))?;
+    validate::check(source, &text, &edits).map_err(discard)?;
+    let done = chosen
+        .iter()
+        .map(|d| Applied { file, code: d.code, title: d.fix.as_ref().map(|f| f.title.clone()).unwrap_or_default() })
+        .collect();
+    Ok((text, done))
+}
+
+/// Fixes in order of their first edit (then code); a fix is taken only if none of its edits
+/// overlaps an edit already taken. Two insertions at one offset overlap unless identical
+/// (identical edits are applied once).
+fn choose<'d>(diags: &[&'d Diagnostic]) -> (Vec<Edit>, Vec<&'d Diagnostic>) {
+    let mut sorted: Vec<&Diagnostic> = diags.to_vec();
+    sorted.sort_by_key(|d| {
+        let first = d.fix.as_ref().and_then(|f| f.edits.first()).map(|e| (e.range.start, e.range.end));
+        (first, d.code)
+    });
+    let mut taken: Vec<Edit> = Vec::new();
+    let mut chosen = Vec::new();
+    for d in sorted {
+        let Some(fix) = &d.fix else { continue };
+        let mut new = Vec::new();
+        let mut ok = true;
+        for e in &fix.edits {
+            if taken.iter().chain(&new).any(|t: &Edit| t == e) {
+                continue; // the same edit from another fix: apply once
+            }
+            if taken.iter().chain(&new).any(|t| overlaps(t, e)) {
+                ok = false;
+                break;
+            }
+            new.push(e.clone());
+        }
+        if ok {
+            taken.extend(new);
+            chosen.push(d);
+        }
+    }
+    taken.sort_by_key(|e| (e.range.start, e.range.end));
+    (taken, chosen)
+}
+
+fn overlaps(a: &Edit, b: &Edit) -> bool {
+    let a_ins = a.range.is_empty();
+    let b_ins = b.range.is_empty();
+    if a_ins && b_ins {
+        return a.range.start == b.range.start;
+    }
+    if a_ins {
+        return b.range.start < a.range.start && a.range.start < b.range.end;
+    }
+    if b_ins {
+        return a.range.start < b.range.start && b.range.start < a.range.end;
+    }
+    a.range.start < b.range.end && b.range.start < a.range.end
+}
+
+#[cfg(test)]
+mod tests;

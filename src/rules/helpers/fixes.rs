@@ -1,0 +1,53 @@
+//! Edits shared by several rules' fixes.
+
+use crate::diag::Edit;
+use crate::yaml::NodeRef;
+use crate::yaml::edit::{EditError, Editor, Value};
+
+/// The env var the policy's lease names use inside pod templates.
+pub(crate) const POD_NAMESPACE: &str = "POD_NAMESPACE";
+
+/// `{name: POD_NAMESPACE, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}`.
+fn pod_namespace_item() -> Value {
+    Value::map(vec![
+        ("name", Value::str(POD_NAMESPACE)),
+        (
+            "valueFrom",
+            Value::map(vec![("fieldRef", Value::map(vec![("fieldPath", Value::str("metadata.namespace"))]))]),
+        ),
+    ])
+}
+
+/// Makes `POD_NAMESPACE` (from the downward API) available to `$(POD_NAMESPACE)` references in
+/// the container: added as the first env var when missing, so it precedes every variable that
+/// refers to it. `user` is the index of the env var that will refer to it (for env carriers).
+pub(crate) fn ensure_pod_namespace(
+    ed: &Editor<'_>,
+    container: NodeRef<'_, '_>,
+    user: Option<usize>,
+) -> Result<Option<Edit>, EditError> {
+    let Some(env) = container.get("env").filter(|e| !e.is_null()) else {
+        return ed.insert_entry(container, "env", &Value::Seq(vec![pod_namespace_item()])).map(Some);
+    };
+    if !env.is_sequence() {
+        return Err(EditError("the container's `env` is not a list".into()));
+    }
+    let existing = env.items().enumerate().find(|(_, e)| e.get("name").and_then(|n| n.as_text()) == Some(POD_NAMESPACE));
+    match existing {
+        Some((i, e)) => {
+            let field = e.get_path(&["valueFrom", "fieldRef", "fieldPath"]).and_then(|f| f.as_text());
+            if field != Some("metadata.namespace") {
+                return Err(EditError(format!(
+                    "the container already has a `{POD_NAMESPACE}` env var that is not the pod's namespace"
+                )));
+            }
+            if user.is_some_and(|u| i > u) {
+                return Err(EditError(format!(
+                    "`{POD_NAMESPACE}` is defined after the variable that would use it; move it first"
+                )));
+            }
+            Ok(None)
+        }
+        None => ed.prepend_item(env, &pod_namespace_item()).map(Some),
+    }
+}
