@@ -39,6 +39,7 @@ fn json_report_has_the_contract_fields() {
             "end_line",
             "file",
             "fix",
+            "fix_refused",
             "fix_title",
             "line",
             "message",
@@ -54,7 +55,10 @@ fn json_report_has_the_contract_fields() {
     assert_eq!(finding["object"]["namespace"], Value::Null, "unset namespace is null");
     assert_eq!(finding["source"], "shop/templates/deployment.yaml");
     assert_eq!(finding["file"], "helm-stream.yaml");
-    assert_eq!(keys(&report["summary"]), ["documents", "errors", "files", "fixable", "infos", "objects", "warnings"]);
+    assert_eq!(
+        keys(&report["summary"]),
+        ["documents", "errors", "files", "fixable", "fixed", "infos", "objects", "warnings"]
+    );
     assert_eq!(report["summary"]["files"], 1);
     assert_eq!(report["summary"]["documents"], 3, "the empty helm document is not counted");
     assert_eq!(report["summary"]["objects"], 3);

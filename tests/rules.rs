@@ -45,6 +45,14 @@ fn every_rule_fixture_behaves() {
         .collect();
     dirs.sort();
     assert!(dirs.len() >= 10, "expected a fixture folder per rule");
+    let rules = json(&run_in(&repo(), &["rules", "--format", "json"], None));
+    let fixable: Vec<String> = rules["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["fix"] != "none")
+        .map(|r| r["code"].as_str().unwrap().to_string())
+        .collect();
     for dir in dirs {
         let folder = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let code = folder.split('-').next().unwrap_or_default().to_string();
@@ -73,8 +81,42 @@ fn every_rule_fixture_behaves() {
                 settings.set_prepend_module_to_snapshot(false);
                 settings.set_omit_expression(true);
                 let name = file.trim_end_matches(".yaml").to_string();
-                settings.bind(|| insta::assert_snapshot!(name, concise(&report)));
+                settings.bind(|| insta::assert_snapshot!(name.clone(), concise(&report)));
+                if fixable.contains(&code) {
+                    let diff = fix_cycle(&dir, &code, &file);
+                    settings.bind(|| insta::assert_snapshot!(format!("{name}.fixed"), diff));
+                }
             }
         }
     }
+}
+
+/// Runs `--fix --unsafe-fixes` on a copy of the fixture and checks the fix guarantees: the fixed
+/// file lints without input errors (it parses; --fix type-checked it), a second run changes
+/// nothing, and no finding of the rule with a fix remains. Returns the diff for the snapshot.
+fn fix_cycle(dir: &Path, code: &str, file: &str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()) {
+        let name = entry.file_name();
+        if name.to_string_lossy().ends_with(".yaml") {
+            std::fs::copy(entry.path(), tmp.path().join(&name)).unwrap();
+        }
+    }
+    let original = std::fs::read_to_string(dir.join(file)).unwrap();
+    let out = run_in(tmp.path(), &["--fix", "--unsafe-fixes", "--select", code, "--format", "json", file], None);
+    assert_ne!(out.status.code(), Some(2), "{file}: --fix failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let fixed = std::fs::read_to_string(tmp.path().join(file)).unwrap();
+    assert_ne!(fixed, original, "{file}: --fix changed nothing");
+    let again = run_in(tmp.path(), &["--fix", "--unsafe-fixes", "--select", code, "--format", "json", file], None);
+    assert_ne!(again.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join(file)).unwrap(),
+        fixed,
+        "{file}: a second --fix changed the file"
+    );
+    let report = json(&run_in(tmp.path(), &["--format", "json", "--select", code, file], None));
+    assert_eq!(report["errors"], serde_json::Value::Array(vec![]), "{file}: the fixed file has errors");
+    let fixable_left: Vec<_> = report["findings"].as_array().unwrap().iter().filter(|f| !f["fix"].is_null()).collect();
+    assert!(fixable_left.is_empty(), "{file}: fixable findings remain after --fix:\n{}", concise(&report));
+    similar::TextDiff::from_lines(&original, &fixed).unified_diff().header(file, &format!("{file} (fixed)")).to_string()
 }

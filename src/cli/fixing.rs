@@ -40,7 +40,10 @@ pub(super) fn fix(args: &args::CheckArgs, config: &LintConfig, registry: &Regist
             offset: 0,
             line: 1,
             column: 1,
-            message: format!("internal error: fixes did not converge after {} passes; the files keep their last valid state", fix::MAX_PASSES),
+            message: format!(
+                "internal error: fixes did not converge after {} passes; the files keep their last valid state",
+                fix::MAX_PASSES
+            ),
         });
     }
     let stdin_used = run.files.iter().any(|f| f.path.is_none());
@@ -76,7 +79,8 @@ pub(super) fn fix(args: &args::CheckArgs, config: &LintConfig, registry: &Regist
             }
         }
     }
-    let mut summary = Summary::count(&run.report.diagnostics, run.files.len(), run.report.documents, run.report.objects);
+    let mut summary =
+        Summary::count(&run.report.diagnostics, run.files.len(), run.report.documents, run.report.objects);
     summary.fixed = run.applied.len();
     let sink = if args.diff || stdin_used { Sink::Stderr } else { Sink::Stdout };
     let report = Report { files: &run.files, diagnostics: &run.report.diagnostics, errors: &errors, summary };

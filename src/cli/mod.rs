@@ -16,7 +16,6 @@ use crate::diag::Severity;
 use crate::lint::{self, Registry};
 use crate::output::{self, ErrorEntry, HumanOptions, Report, Summary};
 use crate::source::{self, SourceFile, WalkOptions};
-use std::io::Write as _;
 
 use args::{Cli, Command, Format};
 
@@ -170,8 +169,16 @@ fn check(args: &args::CheckArgs) -> ExitCode {
 /// Input errors of a lint run, with line and column.
 fn input_errors<'a>(result: &'a lint::LintOutput, files: &'a [SourceFile]) -> impl Iterator<Item = ErrorEntry> + 'a {
     result.errors.iter().map(|e| {
-        let (line, column) = e.file_id.and_then(|id| files.get(id)).map_or((1, 1), |f| f.lines.line_col(&f.text, e.offset));
-        ErrorEntry { file: e.file.clone(), file_id: e.file_id, offset: e.offset, line, column, message: e.message.clone() }
+        let (line, column) =
+            e.file_id.and_then(|id| files.get(id)).map_or((1, 1), |f| f.lines.line_col(&f.text, e.offset));
+        ErrorEntry {
+            file: e.file.clone(),
+            file_id: e.file_id,
+            offset: e.offset,
+            line,
+            column,
+            message: e.message.clone(),
+        }
     })
 }
 
@@ -216,7 +223,12 @@ fn render(args: &args::CheckArgs, report: &Report<'_>, sink: Sink) -> Result<(),
 }
 
 /// 2 on input errors; 1 on findings at or above `--fail-on` (or a non-empty `--diff`); else 0.
-fn exit_code(args: &args::CheckArgs, diagnostics: &[crate::diag::Diagnostic], errors: &[ErrorEntry], diff: bool) -> ExitCode {
+fn exit_code(
+    args: &args::CheckArgs,
+    diagnostics: &[crate::diag::Diagnostic],
+    errors: &[ErrorEntry],
+    diff: bool,
+) -> ExitCode {
     if !errors.is_empty() {
         return ExitCode::from(EXIT_ERROR);
     }

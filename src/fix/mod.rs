@@ -76,7 +76,8 @@ pub(crate) fn run(mut files: Vec<SourceFile>, registry: &Registry, config: &Lint
         let mut by_file: BTreeMap<FileId, Vec<&Diagnostic>> = BTreeMap::new();
         for d in &report.diagnostics {
             let Some(fix) = &d.fix else { continue };
-            if fix.applicability >= wanted && !fix.edits.is_empty() && !frozen.get(d.loc.file).copied().unwrap_or(true) {
+            if fix.applicability >= wanted && !fix.edits.is_empty() && !frozen.get(d.loc.file).copied().unwrap_or(true)
+            {
                 by_file.entry(d.loc.file).or_default().push(d);
             }
         }

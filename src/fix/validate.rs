@@ -61,10 +61,7 @@ pub(crate) fn check(old: &SourceFile, new_text: &str, edits: &[Edit]) -> Result<
 
 /// The chunks of `text` that overlap or touch any of `ranges`.
 fn touched(text: &str, ranges: &[Range<usize>]) -> Vec<Range<usize>> {
-    split_documents(text)
-        .into_iter()
-        .filter(|c| ranges.iter().any(|r| r.start <= c.end && c.start <= r.end))
-        .collect()
+    split_documents(text).into_iter().filter(|c| ranges.iter().any(|r| r.start <= c.end && c.start <= r.end)).collect()
 }
 
 /// The objects of a document with their type-check result.

@@ -2,7 +2,7 @@
 //! with `$(VAR)` references resolved through the container's env the way the kubelet does.
 
 use crate::diag::Loc;
-use crate::yaml::NodeRef;
+use crate::yaml::{NodePath, NodeRef};
 
 use super::{Container, Object};
 
@@ -69,6 +69,21 @@ pub(crate) struct Carrier {
     pub(crate) refs: Vec<VarRef>,
     /// The node holding the value (the args item, the env `value` or `valueFrom`).
     pub(crate) loc: Loc,
+    /// Path of the container in its object.
+    pub(crate) container_path: NodePath,
+    /// Where exactly the value is, for the fix.
+    pub(crate) site: Site,
+}
+
+/// Where a carrier's value is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Site {
+    /// An args/command item: the whole item, or `range` (bytes of the item's text) inside it.
+    Item { range: Option<std::ops::Range<usize>> },
+    /// The env var `env[index]`, set with `value`.
+    EnvValue { index: usize },
+    /// The env var `env[index]`, set with `valueFrom`.
+    EnvValueFrom { index: usize },
 }
 
 /// Downward-API fields that differ per pod.
@@ -105,6 +120,10 @@ pub(crate) fn find(obj: &Object<'_>, containers: &[Container<'_>], names: &Carri
             for (i, item) in items.iter().enumerate() {
                 let Some(text) = item.as_text().filter(|t| t.contains('-')) else { continue };
                 for (flag, value, at_next) in flags_in(text, items.get(i + 1).and_then(|n| n.as_text())) {
+                    let range = (!at_next).then(|| {
+                        let start = value.as_ptr() as usize - text.as_ptr() as usize;
+                        start..start + value.len()
+                    });
                     let role = if matches_flag(&names.name_args, flag) {
                         CarrierRole::Name
                     } else if matches_flag(&names.namespace_args, flag) {
@@ -122,6 +141,8 @@ pub(crate) fn find(obj: &Object<'_>, containers: &[Container<'_>], names: &Carri
                         value: Some(value.to_string()),
                         field_path: None,
                         loc: obj.at(&c.path.key(list).index(index)),
+                        container_path: c.path.clone(),
+                        site: Site::Item { range },
                     });
                 }
             }
@@ -135,11 +156,18 @@ pub(crate) fn find(obj: &Object<'_>, containers: &[Container<'_>], names: &Carri
                 continue;
             };
             let env_path = c.path.key("env").index(idx);
-            let (value, field_path, loc) = match (entry.get("value"), field_ref(entry)) {
-                (_, Some(f)) => (None, Some(f.to_string()), obj.at(&env_path.key("valueFrom"))),
-                (Some(v), None) => (v.as_text().map(str::to_string), None, obj.at(&env_path.key("value"))),
+            let (value, field_path, loc, site) = match (entry.get("value"), field_ref(entry)) {
+                (_, Some(f)) => {
+                    (None, Some(f.to_string()), obj.at(&env_path.key("valueFrom")), Site::EnvValueFrom { index: idx })
+                }
+                (Some(v), None) => (
+                    v.as_text().map(str::to_string),
+                    None,
+                    obj.at(&env_path.key("value")),
+                    Site::EnvValue { index: idx },
+                ),
                 (None, None) if entry.get("valueFrom").is_some() => continue,
-                (None, None) => (Some(String::new()), None, obj.at(&env_path)),
+                (None, None) => (Some(String::new()), None, obj.at(&env_path), Site::EnvValue { index: idx }),
             };
             let refs = value.as_deref().map(|v| resolve_refs(v, &env, idx)).unwrap_or_default();
             out.push(Carrier {
@@ -151,6 +179,8 @@ pub(crate) fn find(obj: &Object<'_>, containers: &[Container<'_>], names: &Carri
                 field_path,
                 refs,
                 loc,
+                container_path: c.path.clone(),
+                site,
             });
         }
     }

@@ -8,8 +8,8 @@ mod inventory;
 mod kinds;
 mod pod;
 pub(crate) mod quantity;
-pub(crate) mod typed;
 mod selector;
+pub(crate) mod typed;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

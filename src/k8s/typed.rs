@@ -50,7 +50,8 @@ mod tests {
 
     #[test]
     fn strict_types() {
-        let ok = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"k": "v"}});
+        let ok =
+            serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"k": "v"}});
         assert_eq!(check("v1", "ConfigMap", &ok), Ok(true));
         let bad = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"k": true}});
         assert!(check("v1", "ConfigMap", &bad).is_err());

@@ -6,7 +6,7 @@ pub(crate) mod meta;
 mod runner;
 
 pub(crate) use meta::{FixKind, RuleMeta};
-pub(crate) use runner::{InputError, LintOutput, Trees, lint, lint_for_fix, parse_only};
+pub(crate) use runner::{LintOutput, Trees, lint, lint_for_fix, parse_only};
 
 use crate::config::{LintConfig, RuleSetting};
 use crate::diag::{Diagnostic, Edit, Fix, Loc, ObjectInfo, Severity};
@@ -134,7 +134,9 @@ impl<'r> Ctx<'r> {
         build: impl FnOnce(&Edits<'r>) -> Result<Vec<Edit>, EditError>,
     ) -> Fix {
         let Some(edits) = self.edits else { return fix };
-        match build(edits).and_then(|e| edit::merge(e).ok_or_else(|| EditError("internal error: the fix's edits overlap".into()))) {
+        match build(edits)
+            .and_then(|e| edit::merge(e).ok_or_else(|| EditError("internal error: the fix's edits overlap".into())))
+        {
             Ok(e) if e.is_empty() => fix.refused = Some("internal error: the fix has no edit".into()),
             Ok(e) => fix.edits = e,
             Err(e) => fix.refused = Some(e.0),

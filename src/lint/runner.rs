@@ -125,11 +125,8 @@ fn run(files: &[SourceFile], registry: &Registry, config: &LintConfig, with_edit
     let limits = Limits::default();
     let chunks = manifest_chunks(files);
     let per_object: Vec<_> = registry.enabled().collect();
-    let conventions: Vec<Conventions> = if with_edits {
-        files.iter().map(|f| Conventions::of(&f.text)).collect()
-    } else {
-        Vec::new()
-    };
+    let conventions: Vec<Conventions> =
+        if with_edits { files.iter().map(|f| Conventions::of(&f.text)).collect() } else { Vec::new() };
     let outputs: Vec<ChunkOutput<'_>> = chunks
         .par_iter()
         .enumerate()

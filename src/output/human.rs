@@ -140,6 +140,9 @@ fn finding<'a>(report: &Report<'a>, d: &'a diag::Diagnostic) -> Option<Human<'a>
             let flag = if kind == "safe" { "--fix" } else { "--fix --unsafe-fixes" };
             help.push(format!("{kind} fix ({flag}): {}", fix.title));
         }
+        if let Some(why) = &fix.refused {
+            help.push(format!("leaselint cannot apply this fix here: {why}"));
+        }
     }
     Some(Human {
         code: format!("{} {}", d.code, d.name),

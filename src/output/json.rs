@@ -62,6 +62,8 @@ struct Finding<'a> {
     fix: Option<&'a str>,
     /// What the fix does (added to the v1 contract; null without a fix).
     fix_title: Option<&'a str>,
+    /// Why `--fix` could not apply the fix here (added; null when it could or when not fixing).
+    fix_refused: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -120,6 +122,7 @@ fn finding<'a>(
         source: info.and_then(|i| i.source.as_deref()),
         fix: d.fix.as_ref().and_then(|f| f.applicability.as_json()),
         fix_title: d.fix.as_ref().filter(|f| f.applicability.as_json().is_some()).map(|f| f.title.as_str()),
+        fix_refused: d.fix.as_ref().and_then(|f| f.refused.as_deref()),
     })
 }
 

@@ -1,8 +1,10 @@
 //! LL004 cpu-limit-on-latency-sensitive.
 
-use crate::diag::Fix;
+use crate::diag::{Edit, Fix};
 use crate::k8s::{Inventory, Kind, Qos, Workload, quantity};
 use crate::lint::{Ctx, Rule};
+use crate::yaml::NodeRef;
+use crate::yaml::edit::{EditError, Editor, Value};
 
 use super::helpers::policy::number;
 
@@ -69,6 +71,12 @@ impl Rule for CpuLimitOnLatencySensitive {
                     "cpu limit `{limit}` on container `{}` of a latency-sensitive pod ({why}): {cost}{note}",
                     c.name
                 );
+                let fix = cx.with_edits(fix, |e| {
+                    let obj = e.object(&w.info)?;
+                    let container =
+                        obj.get(&c.path).ok_or_else(|| EditError("internal error: the container moved".into()))?;
+                    remove_cpu_limit(&e.editor(w.info.file)?, container, c.cpu_request.is_none())
+                });
                 cx.report(loc.clone(), message).fix(fix).emit();
             }
         }
@@ -92,4 +100,32 @@ fn latency_reason(w: &Workload, inv: &Inventory, cx: &Ctx<'_>) -> Option<String>
         return Some(format!("Service `{}` selects its pods", service.info.object.name));
     }
     None
+}
+
+/// Removes `limits.cpu` (and a `limits` left empty) and, when `set_request`, writes the old
+/// limit as `requests.cpu` (Kubernetes defaulted the missing request to the limit).
+fn remove_cpu_limit(ed: &Editor<'_>, container: NodeRef<'_, '_>, set_request: bool) -> Result<Vec<Edit>, EditError> {
+    let missing = || EditError("internal error: the limit moved".into());
+    let resources = container.get("resources").ok_or_else(missing)?;
+    let limits = resources.get("limits").ok_or_else(missing)?;
+    let limit = limits.get("cpu").ok_or_else(missing)?;
+    let value = Value::from_node(limit, ed.text());
+    let only_cpu = limits.entries().count() == 1;
+    let mut edits = Vec::new();
+    let requests = resources.get("requests").filter(|r| r.is_mapping());
+    match (set_request, requests) {
+        (true, Some(requests)) => edits.push(ed.insert_entry(requests, "cpu", &value)?),
+        (true, None) if only_cpu => {
+            // `limits: {cpu: X}` becomes `requests: {cpu: X}` in place.
+            return Ok(vec![ed.replace_entry(resources, "limits", "requests", &Value::map(vec![("cpu", value)]))?]);
+        }
+        (true, None) => edits.push(ed.insert_entry(resources, "requests", &Value::map(vec![("cpu", value)]))?),
+        (false, _) => {}
+    }
+    if only_cpu {
+        edits.push(ed.remove_entry(resources, "limits")?);
+    } else {
+        edits.push(ed.remove_entry(limits, "cpu")?);
+    }
+    Ok(edits)
 }

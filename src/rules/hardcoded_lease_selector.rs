@@ -3,6 +3,9 @@
 use crate::diag::Fix;
 use crate::k8s::{CarrierRole, Inventory, RoleRule};
 use crate::lint::{Ctx, Rule};
+use crate::yaml::edit::{EditError, Value};
+
+use super::helpers::fixes::carrier_edits;
 
 use super::helpers::pod_names::{pod_of, stem_groups};
 use super::helpers::policy::namespace_lease_name;
@@ -45,11 +48,13 @@ impl Rule for HardcodedLeaseSelector {
                      wherever the workload is deployed",
                     c.container
                 );
-                cx.report(c.loc.clone(), message)
-                    .fix(Fix::unsafe_(
+                let fix = cx.with_edits(
+                    Fix::unsafe_(
                         "use `$(POD_NAMESPACE)` from the downward API (the lease moves into the pod's namespace)",
-                    ))
-                    .emit();
+                    ),
+                    |e| carrier_edits(e, &w.info, c, "$(POD_NAMESPACE)"),
+                );
+                cx.report(c.loc.clone(), message).fix(fix).emit();
             }
         }
         for role in &inv.roles {
@@ -85,7 +90,16 @@ impl Rule for HardcodedLeaseSelector {
                     shown.join(", "),
                     if derived.len() > 4 { ", …" } else { "" },
                 );
-                let fix = target.map(|t| Fix::safe(format!("add `{t}` to `resourceNames`")));
+                let fix = target.map(|t| {
+                    let fix = Fix::safe(format!("add `{t}` to `resourceNames`"));
+                    cx.with_edits(fix, |e| {
+                        let obj = e.object(&role.info)?;
+                        let names = obj
+                            .get(&rule.resource_names_loc.path)
+                            .ok_or_else(|| EditError("internal error: `resourceNames` moved".into()))?;
+                        Ok(vec![e.editor(role.info.file)?.append_item(names, &Value::str(t.clone()))?])
+                    })
+                });
                 cx.report(rule.resource_names_loc.clone(), message).fix_opt(fix).emit();
             }
         }

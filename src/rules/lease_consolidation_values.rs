@@ -1,8 +1,9 @@
 //! LL003 lease-consolidation-values.
 
-use crate::diag::{Fix, Severity};
+use crate::diag::{Edit, Fix, Severity};
 use crate::k8s::duration;
 use crate::lint::{Ctx, Rule, ValuesDoc};
+use crate::yaml::edit::{EditError, Editor, Value};
 use crate::yaml::{NodePath, NodeRef};
 
 /// Checks a Helm values file (a chart's `values*.yaml`, or `--values FILE`) for the lease
@@ -43,23 +44,59 @@ impl Rule for LeaseConsolidationValues {
         if let Some(root) = values.root {
             hint_misplaced(values, root, NodePath::root(), 0, cx);
         }
+        let policy = &cx.config.policy;
+        let interval = format!("{}s", super::helpers::policy::number(policy.renewal_interval));
+        let threshold = format!("{}", policy.high_churn_threshold_per_hour.max(1.0).round());
         let Some(block) = block else {
             let message = "`global.leaseConsolidation` is missing: the chart's workloads keep one Lease per pod \
                            (subcharts read only globals, so the settings belong under `global`)";
-            cx.report(values.at(&base), message)
-                .fix(Fix::safe("add `global.leaseConsolidation` with the namespace lease policy"))
-                .emit();
+            let settings = Value::map(vec![
+                ("enabled", Value::raw("true")),
+                ("scope", Value::str("namespace")),
+                ("renewalInterval", Value::raw(interval.clone())),
+                ("highChurnDeployments", Value::map(vec![("thresholdPerHour", Value::raw(threshold.clone()))])),
+            ]);
+            let fix = Fix::safe("add `global.leaseConsolidation` with the namespace lease policy");
+            let fix = cx.with_edits(fix, |e| {
+                let ed = e.editor(values.file)?;
+                let lc = Value::map(vec![("leaseConsolidation", settings)]);
+                let Some(root) = values.root else {
+                    return Ok(vec![ed.append_at_end(&Value::map(vec![("global", lc)]))]);
+                };
+                match root.get("global") {
+                    Some(global) if global.is_mapping() => {
+                        let settings = match lc {
+                            Value::Map(mut m) => m.pop().map(|(_, v)| v).unwrap_or(Value::Map(Vec::new())),
+                            other => other,
+                        };
+                        Ok(vec![set_key(&ed, global, "leaseConsolidation", &settings)?])
+                    }
+                    Some(global) if global.is_null() => Ok(vec![ed.replace_scalar(global, &lc)?]),
+                    Some(_) => Err(EditError("`global` is not a mapping".into())),
+                    None if root.is_mapping() => Ok(vec![ed.insert_entry(root, "global", &lc)?]),
+                    None => Err(EditError("the values file is not a mapping".into())),
+                }
+            });
+            cx.report(values.at(&base), message).fix(fix).emit();
             return;
         };
-        let problem = |key: &'static str, message: String, cx: &mut Ctx<'_>| {
-            cx.report(values.at(&NodePath::keys(&["global", "leaseConsolidation", key])), message)
-                .fix(Fix::safe(format!("set `global.leaseConsolidation.{key}`")))
-                .emit();
+        let problem = |key: &'static str, value: Value, message: String, cx: &mut Ctx<'_>| {
+            let fix = cx.with_edits(Fix::safe(format!("set `global.leaseConsolidation.{key}`")), |e| {
+                Ok(vec![set_key(&e.editor(values.file)?, block, key, &value)?])
+            });
+            cx.report(values.at(&NodePath::keys(&["global", "leaseConsolidation", key])), message).fix(fix).emit();
         };
+        let enabled = || Value::raw("true");
         match block.get("enabled") {
-            None => problem("enabled", "`leaseConsolidation.enabled` is missing: consolidation stays off".into(), cx),
+            None => problem(
+                "enabled",
+                enabled(),
+                "`leaseConsolidation.enabled` is missing: consolidation stays off".into(),
+                cx,
+            ),
             Some(v) if v.as_bool() != Some(true) => problem(
                 "enabled",
+                enabled(),
                 format!(
                     "`leaseConsolidation.enabled` is `{}`, not `true`: consolidation stays off",
                     shown(values.text, v)
@@ -68,18 +105,24 @@ impl Rule for LeaseConsolidationValues {
             ),
             _ => {}
         }
+        let scope = || Value::str("namespace");
         match block.get("scope") {
-            None => problem("scope", "`leaseConsolidation.scope` is missing: it must be `namespace`".into(), cx),
+            None => {
+                problem("scope", scope(), "`leaseConsolidation.scope` is missing: it must be `namespace`".into(), cx)
+            }
             Some(v) if v.as_str() != Some("namespace") => problem(
                 "scope",
+                scope(),
                 format!("`leaseConsolidation.scope` is `{}`, not `namespace`", shown(values.text, v)),
                 cx,
             ),
             _ => {}
         }
+        let renewal = || Value::raw(interval.clone());
         match block.get("renewalInterval") {
             None => problem(
                 "renewalInterval",
+                renewal(),
                 "`leaseConsolidation.renewalInterval` is missing: set a duration of at least 10s (client-go renews every 2s by default)".into(),
                 cx,
             ),
@@ -87,6 +130,7 @@ impl Rule for LeaseConsolidationValues {
                 Some(s) if s >= MIN_RENEWAL_SECONDS => {}
                 Some(s) => problem(
                     "renewalInterval",
+                    renewal(),
                     format!(
                         "`leaseConsolidation.renewalInterval` is `{}`: renewing every {}s costs {}× the writes of 10s",
                         shown(values.text, v),
@@ -97,41 +141,60 @@ impl Rule for LeaseConsolidationValues {
                 ),
                 None => problem(
                     "renewalInterval",
+                    renewal(),
                     format!("`leaseConsolidation.renewalInterval` is `{}`, not a duration such as `10s`", shown(values.text, v)),
                     cx,
                 ),
             },
         }
-        let threshold = block.get("highChurnDeployments").and_then(|h| h.get("thresholdPerHour"));
-        match threshold {
-            None => problem(
-                "highChurnDeployments",
-                "`leaseConsolidation.highChurnDeployments.thresholdPerHour` is missing: set an integer ≥ 1".into(),
-                cx,
-            ),
+        let churn = block.get("highChurnDeployments").filter(|h| h.is_mapping());
+        match churn.and_then(|h| h.get("thresholdPerHour")) {
+            None => {
+                let message =
+                    "`leaseConsolidation.highChurnDeployments.thresholdPerHour` is missing: set an integer ≥ 1";
+                let fix = cx.with_edits(
+                    Fix::safe(format!("set `highChurnDeployments.thresholdPerHour` to {threshold}")),
+                    |e| {
+                        let ed = e.editor(values.file)?;
+                        let n = Value::raw(threshold.clone());
+                        Ok(vec![match churn {
+                            Some(h) => ed.insert_entry(h, "thresholdPerHour", &n)?,
+                            None => {
+                                set_key(&ed, block, "highChurnDeployments", &Value::map(vec![("thresholdPerHour", n)]))?
+                            }
+                        }])
+                    },
+                );
+                let path = NodePath::keys(&["global", "leaseConsolidation", "highChurnDeployments"]);
+                cx.report(values.at(&path), message).fix(fix).emit();
+            }
             Some(v) if v.as_i64().is_none_or(|n| n < 1) => {
                 let message = format!(
                     "`leaseConsolidation.highChurnDeployments.thresholdPerHour` is `{}`, not an integer ≥ 1",
                     shown(values.text, v)
                 );
-                cx.report(
-                    values.at(&NodePath::keys(&[
-                        "global",
-                        "leaseConsolidation",
-                        "highChurnDeployments",
-                        "thresholdPerHour",
-                    ])),
-                    message,
-                )
-                .fix(Fix::safe("set `thresholdPerHour` to 1"))
-                .emit();
+                let fix = cx.with_edits(Fix::safe(format!("set `thresholdPerHour` to {threshold}")), |e| {
+                    Ok(vec![e.editor(values.file)?.replace_scalar(v, &Value::raw(threshold.clone()))?])
+                });
+                let path =
+                    NodePath::keys(&["global", "leaseConsolidation", "highChurnDeployments", "thresholdPerHour"]);
+                cx.report(values.at(&path), message).fix(fix).emit();
             }
             _ => {}
         }
     }
 }
 
-/// A value as written (`"true"` keeps its quotes, so a string that looks like a boolean shows).
+/// Sets `key` of `map` to `value`: replaces a scalar (or null) value, replaces a collection entry,
+/// or adds the entry.
+fn set_key(ed: &Editor<'_>, map: NodeRef<'_, '_>, key: &str, value: &Value) -> Result<Edit, EditError> {
+    match map.get(key) {
+        Some(v) if v.scalar().is_some() && !v.is_alias() => ed.replace_scalar(v, value),
+        Some(_) => ed.replace_entry(map, key, key, value),
+        None => ed.insert_entry(map, key, value),
+    }
+}
+
 fn shown(text: &str, v: NodeRef<'_, '_>) -> String {
     if v.is_mapping() {
         return "a mapping".into();

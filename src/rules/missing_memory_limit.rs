@@ -40,8 +40,9 @@ impl Rule for MissingMemoryLimit {
             );
             let fix = c.resource("requests", "memory").and_then(|req| {
                 let limit = quantity::scale(req, 2)?;
-                let title =
-                    format!("set `limits.memory` to `{limit}` (2 × the `{req}` request; the container is OOM-killed above it)");
+                let title = format!(
+                    "set `limits.memory` to `{limit}` (2 × the `{req}` request; the container is OOM-killed above it)"
+                );
                 let container = c.node;
                 let file = obj.info.file;
                 Some(cx.with_edits(Fix::unsafe_(title), |e| memory_limit_edits(&e.editor(file)?, container, &limit)))

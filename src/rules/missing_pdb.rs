@@ -3,6 +3,7 @@
 use crate::diag::Fix;
 use crate::k8s::{Inventory, Kind};
 use crate::lint::{Ctx, Rule};
+use crate::yaml::edit::{EditError, Value};
 
 /// Finds Deployments and StatefulSets with 2 or more replicas (`thresholds.pdbMinReplicas`) that
 /// no PodDisruptionBudget in their namespace selects. Replicas are the larger of `spec.replicas`
@@ -43,8 +44,32 @@ impl Rule for MissingPdb {
                  can evict all {replicas} at once",
                 w.info.object.kind, w.info.object.name
             );
-            let fix =
-                Fix::safe(format!("add PodDisruptionBudget `{}-pdb` with `maxUnavailable: 1`", w.info.object.name));
+            let name = format!("{}-pdb", w.info.object.name);
+            let fix = Fix::safe(format!("add PodDisruptionBudget `{name}` with `maxUnavailable: 1`"));
+            let fix = cx.with_edits(fix, |e| {
+                let obj = e.object(&w.info)?;
+                let (doc, _) = e.document(&w.info)?;
+                let ed = e.editor(w.info.file)?;
+                let selector = match obj.root.get_path(&["spec", "selector"]).filter(|s| s.is_mapping()) {
+                    Some(s) => Value::from_node(s, ed.text()),
+                    None if !w.pod_labels.is_empty() => Value::map(vec![(
+                        "matchLabels",
+                        Value::Map(w.pod_labels.iter().map(|(k, v)| (k.clone(), Value::str(v.clone()))).collect()),
+                    )]),
+                    None => return Err(EditError("the workload has no selector and no pod labels to copy".into())),
+                };
+                let mut metadata = vec![("name", Value::str(name.clone()))];
+                if let Some(ns) = &w.info.object.namespace {
+                    metadata.push(("namespace", Value::str(ns.clone())));
+                }
+                let pdb = Value::map(vec![
+                    ("apiVersion", Value::raw("policy/v1")),
+                    ("kind", Value::raw("PodDisruptionBudget")),
+                    ("metadata", Value::map(metadata)),
+                    ("spec", Value::map(vec![("maxUnavailable", Value::raw("1")), ("selector", selector)])),
+                ]);
+                Ok(vec![ed.insert_document_after(doc, &pdb)?])
+            });
             cx.report(w.replicas_loc.clone(), message).fix(fix).emit();
         }
     }

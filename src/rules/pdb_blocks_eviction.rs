@@ -3,6 +3,7 @@
 use crate::diag::Fix;
 use crate::k8s::{Inventory, Pdb, PdbBudget, Workload};
 use crate::lint::{Ctx, Rule};
+use crate::yaml::edit::{EditError, Value};
 
 /// Finds PodDisruptionBudgets that can never allow a voluntary eviction:
 /// - `maxUnavailable: 0` or `"0%"`, or `minAvailable: "100%"` (always);
@@ -35,9 +36,24 @@ impl Rule for PdbBlocksEviction {
                     "PodDisruptionBudget `{}`: {message}: node drains and cluster upgrades wait on it forever",
                     pdb.info.object.name
                 );
-                cx.report(budget.loc.clone(), message)
-                    .fix(Fix::unsafe_("use `maxUnavailable: 1` (a drain may then take one pod down)"))
-                    .emit();
+                let fix = Fix::unsafe_("use `maxUnavailable: 1` (a drain may then take one pod down)");
+                let fix = cx.with_edits(fix, |e| {
+                    let obj = e.object(&pdb.info)?;
+                    let ed = e.editor(pdb.info.file)?;
+                    let spec = obj.root.get("spec").ok_or_else(|| EditError("the PDB has no spec".into()))?;
+                    let one = Value::raw("1");
+                    Ok(match spec.get("maxUnavailable") {
+                        Some(max) => {
+                            let mut edits = vec![ed.replace_scalar(max, &one)?];
+                            if spec.get("minAvailable").is_some() {
+                                edits.push(ed.remove_entry(spec, "minAvailable")?);
+                            }
+                            edits
+                        }
+                        None => vec![ed.replace_entry(spec, "minAvailable", "maxUnavailable", &one)?],
+                    })
+                });
+                cx.report(budget.loc.clone(), message).fix(fix).emit();
             }
         }
     }

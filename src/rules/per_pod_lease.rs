@@ -2,9 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::diag::Fix;
+use crate::diag::{Edit, Fix, ObjectInfo};
 use crate::k8s::{CarrierRole, Inventory, Kind, Lease, Workload};
-use crate::lint::{Ctx, Rule};
+use crate::lint::{Ctx, Edits, Rule};
+use crate::yaml::edit::{EditError, Value};
+
+use super::helpers::fixes::carrier_edits;
 
 use super::helpers::pod_names::{pod_of, stem_groups};
 use super::helpers::policy::{DEFAULT_RENEW_SECONDS, lease_cost, namespace_lease_name, template_lease_name};
@@ -33,6 +36,12 @@ use super::helpers::policy::{DEFAULT_RENEW_SECONDS, lease_cost, namespace_lease_
 pub(crate) struct PerPodLease;
 
 const POD_LABELS: [&str; 2] = ["statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index"];
+
+/// Fields of a Lease that belong to its current holder.
+const HOLDER_FIELDS: [&str; 4] = ["holderIdentity", "leaseTransitions", "acquireTime", "renewTime"];
+
+/// `leaseDurationSeconds` of a consolidated Lease that had none (SPEC §3).
+const DEFAULT_LEASE_DURATION: u32 = 40;
 
 impl Rule for PerPodLease {
     fn code(&self) -> &'static str {
@@ -85,9 +94,9 @@ fn check_carriers(inv: &Inventory, cx: &mut Ctx<'_>) {
                 c.container,
                 lease_cost(pods, renew, &policy),
             );
-            cx.report(c.loc.clone(), message)
-                .fix(Fix::safe(format!("use lease name `{target}` with `POD_NAMESPACE` from the downward API")))
-                .emit();
+            let title = format!("use lease name `{target}` with `POD_NAMESPACE` from the downward API");
+            let fix = cx.with_edits(Fix::safe(title), |e| carrier_edits(e, &w.info, c, &target));
+            cx.report(c.loc.clone(), message).fix(fix).emit();
         }
     }
 }
@@ -122,8 +131,9 @@ fn check_lease_objects(inv: &Inventory, cx: &mut Ctx<'_>) {
                 }
             }
         }
-        for (i, group) in flagged {
-            let Some(lease) = leases.get(i) else { continue };
+        let exists = |name: &str| leases.iter().any(|l| l.info.object.name == name);
+        for (i, group) in &flagged {
+            let Some(lease) = leases.get(*i) else { continue };
             let count = i64::try_from(group.len()).unwrap_or(i64::MAX);
             let where_ = namespace.map_or_else(|| "the release namespace".to_string(), |n| format!("namespace `{n}`"));
             let shown: Vec<String> = group.iter().take(4).map(|n| format!("`{n}`")).collect();
@@ -135,9 +145,68 @@ fn check_lease_objects(inv: &Inventory, cx: &mut Ctx<'_>) {
                 lease_cost(count, DEFAULT_RENEW_SECONDS, &policy),
             );
             let fix = namespace.map(|n| {
-                Fix::safe(format!("replace the {count} Leases with one Lease `{}`", namespace_lease_name(n, &policy)))
+                let target = namespace_lease_name(n, &policy);
+                // The first Lease of the group becomes the namespace lease (unless that exists
+                // already) and the others leave the stream. Each finding's fix carries every
+                // edit of the group in its file, so the group is fixed at once or not at all.
+                let members: Vec<&Lease> =
+                    flagged.iter().filter(|(_, g)| *g == group).filter_map(|(k, _)| leases.get(*k).copied()).collect();
+                let keeper = members.first().map(|l| l.info.id).filter(|_| !exists(&target));
+                let title = format!("replace the {count} Leases with one Lease `{target}`");
+                cx.with_edits(Fix::safe(title), |e| {
+                    let mut edits = Vec::new();
+                    for m in members.iter().filter(|m| m.info.file == lease.info.file) {
+                        if keeper == Some(m.info.id) {
+                            edits.extend(consolidate(e, &m.info, &target)?);
+                        } else {
+                            let (doc, docs_in_chunk) = e.document(&m.info)?;
+                            edits.push(e.editor(m.info.file)?.remove_document(doc, docs_in_chunk)?);
+                        }
+                    }
+                    Ok(edits)
+                })
             });
             cx.report(lease.name_loc.clone(), message).fix_opt(fix).emit();
         }
     }
+}
+
+/// Turns a per-pod Lease into the namespace lease: renamed, its holder fields and pod labels
+/// removed, `leaseDurationSeconds` kept or set to 40.
+fn consolidate(e: &Edits<'_>, info: &ObjectInfo, target: &str) -> Result<Vec<Edit>, EditError> {
+    let obj = e.object(info)?;
+    let ed = e.editor(info.file)?;
+    let mut edits = Vec::new();
+    let meta = obj.root.get("metadata").ok_or_else(|| EditError("the Lease has no metadata".into()))?;
+    let name = meta.get("name").ok_or_else(|| EditError("the Lease has no name".into()))?;
+    edits.push(ed.replace_scalar(name, &Value::str(target))?);
+    if let Some(labels) = meta.get("labels").filter(|l| l.is_mapping()) {
+        let present: Vec<&str> = POD_LABELS.iter().copied().filter(|k| labels.get(k).is_some()).collect();
+        if !present.is_empty() && present.len() == labels.entries().count() {
+            edits.push(ed.remove_entry(meta, "labels")?);
+        } else {
+            for k in present {
+                edits.push(ed.remove_entry(labels, k)?);
+            }
+        }
+    }
+    let duration = Value::raw(DEFAULT_LEASE_DURATION.to_string());
+    match obj.root.get("spec").filter(|s| s.is_mapping()) {
+        None => edits.push(ed.insert_entry(obj.root, "spec", &Value::map(vec![("leaseDurationSeconds", duration)]))?),
+        Some(spec) => {
+            let mut remove: Vec<&str> = HOLDER_FIELDS.iter().copied().filter(|k| spec.get(k).is_some()).collect();
+            if spec.get("leaseDurationSeconds").is_none() {
+                if remove.is_empty() {
+                    edits.push(ed.insert_entry(spec, "leaseDurationSeconds", &duration)?);
+                } else {
+                    let first = remove.remove(0);
+                    edits.push(ed.replace_entry(spec, first, "leaseDurationSeconds", &duration)?);
+                }
+            }
+            for k in remove {
+                edits.push(ed.remove_entry(spec, k)?);
+            }
+        }
+    }
+    Ok(edits)
 }

@@ -46,13 +46,19 @@ impl Value {
         Value::Map(entries.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
     }
 
+    fn is_collection(&self) -> bool {
+        matches!(self, Value::Map(m) if !m.is_empty()) || matches!(self, Value::Seq(s) if !s.is_empty())
+    }
+
     /// A copy of a node as a value: scalars keep their source text (and so their quoting),
     /// aliases are followed.
     pub(crate) fn from_node(node: NodeRef<'_, '_>, text: &str) -> Value {
         let node = node.resolve();
         if node.is_mapping() {
             return Value::Map(
-                node.entries().map(|(k, v)| (k.scalar().unwrap_or_default().to_string(), Value::from_node(v, text))).collect(),
+                node.entries()
+                    .map(|(k, v)| (k.scalar().unwrap_or_default().to_string(), Value::from_node(v, text)))
+                    .collect(),
             );
         }
         if node.is_sequence() {
@@ -213,7 +219,8 @@ impl<'t> Editor<'t> {
     fn flow(&self, v: &Value, quote: Quote) -> String {
         match v {
             Value::Map(m) => {
-                let inner: Vec<String> = m.iter().map(|(k, v)| format!("{}: {}", key_str(k), self.flow(v, quote))).collect();
+                let inner: Vec<String> =
+                    m.iter().map(|(k, v)| format!("{}: {}", key_str(k), self.flow(v, quote))).collect();
                 format!("{{{}}}", inner.join(", "))
             }
             Value::Seq(s) => format!("[{}]", s.iter().map(|v| self.flow(v, quote)).collect::<Vec<_>>().join(", ")),
@@ -283,6 +290,18 @@ impl<'t> Editor<'t> {
         out
     }
 
+    /// `- item` in the style of the sequence's other items: flow mappings (`- {name: a}`) when
+    /// its mapping items are all written that way, block otherwise.
+    fn item_in(&self, seq: NodeRef<'_, '_>, item: &Value, dash: usize, quote: Quote) -> String {
+        let mut maps = seq.items().filter(|i| i.is_mapping()).peekable();
+        let flow = maps.peek().is_some() && maps.all(|i| i.style() == Style::Flow);
+        if flow && matches!(item, Value::Map(_)) {
+            format!("- {}", self.flow(item, quote))
+        } else {
+            self.block_item(item, dash, quote)
+        }
+    }
+
     /// The quoting the scalars in `node` (a mapping's values or a sequence's items) use.
     fn neighbour_quote(&self, node: NodeRef<'_, '_>) -> Quote {
         let styles: Vec<Style> = if node.is_mapping() {
@@ -322,7 +341,8 @@ impl<'t> Editor<'t> {
             other => self.scalar(other, quote),
         };
         let span = node.span();
-        let end = if matches!(node.style(), Style::Literal | Style::Folded) { self.content_end(node) } else { span.end };
+        let end =
+            if matches!(node.style(), Style::Literal | Style::Folded) { self.content_end(node) } else { span.end };
         if span.start == end {
             // An empty value (`key:`): its span sits at the colon; write it after.
             let at = if self.text.as_bytes().get(span.start) == Some(&b':') { span.start + 1 } else { span.start };
@@ -332,12 +352,21 @@ impl<'t> Editor<'t> {
     }
 
     /// Replaces the entry `key` of `map` by `new_key: new_value` (same place, same indentation).
-    pub(crate) fn replace_entry(&self, map: NodeRef<'_, '_>, key: &str, new_key: &str, new: &Value) -> Result<Edit, EditError> {
+    pub(crate) fn replace_entry(
+        &self,
+        map: NodeRef<'_, '_>,
+        key: &str,
+        new_key: &str,
+        new: &Value,
+    ) -> Result<Edit, EditError> {
         let (k, v) = map.entry(key).ok_or_else(|| EditError(format!("no `{key}` to replace")))?;
         let quote = self.neighbour_quote(map);
         let end = self.content_end(v).max(k.span().end);
         if map.style() == Style::Flow {
-            return Ok(Edit { range: k.span().start..end, content: format!("{}: {}", key_str(new_key), self.flow(new, quote)) });
+            return Ok(Edit {
+                range: k.span().start..end,
+                content: format!("{}: {}", key_str(new_key), self.flow(new, quote)),
+            });
         }
         let col = self.column(k.span().start);
         Ok(Edit { range: k.span().start..end, content: self.local(end).block_entry(new_key, new, col, quote) })
@@ -400,7 +429,16 @@ impl<'t> Editor<'t> {
         let col = self.column(first_k.span().start);
         let after = self.line_end(self.content_end(last_v).max(last_k.span().end));
         let ed = self.local(after);
-        Ok(Edit { range: after..after, content: format!("{}{}{}", ed.nl(), " ".repeat(col), ed.block_entry(key, value, col, quote)) })
+        // Collections go in flow style when the mapping's other collections are all flow
+        // (`requests: {cpu: 1}` beside `limits: {memory: 1Gi}`).
+        let mut siblings = map.entries().map(|(_, v)| v).filter(|v| v.is_mapping() || v.is_sequence()).peekable();
+        let flow = siblings.peek().is_some() && siblings.all(|v| v.style() == Style::Flow);
+        let entry = if flow && value.is_collection() {
+            format!("{}: {}", key_str(key), ed.flow(value, quote))
+        } else {
+            ed.block_entry(key, value, col, quote)
+        };
+        Ok(Edit { range: after..after, content: format!("{}{}{entry}", ed.nl(), " ".repeat(col)) })
     }
 
     /// Inserts `item_text` into a flow collection, after its last element.
@@ -412,8 +450,14 @@ impl<'t> Editor<'t> {
             let last = if node.is_mapping() { node.entries().last().map(|(_, v)| v) } else { node.items().last() };
             if let Some(last) = last {
                 let end = self.content_end(last);
-                let col = self.column(self.line_start(end) + self.text.get(self.line_start(end)..end).map_or(0, |l| l.len() - l.trim_start().len()));
-                return Ok(Edit { range: end..end, content: format!(",{}{}{item_text}", self.local(end).nl(), " ".repeat(col)) });
+                let col = self.column(
+                    self.line_start(end)
+                        + self.text.get(self.line_start(end)..end).map_or(0, |l| l.len() - l.trim_start().len()),
+                );
+                return Ok(Edit {
+                    range: end..end,
+                    content: format!(",{}{}{item_text}", self.local(end).nl(), " ".repeat(col)),
+                });
             }
         }
         if inner.trim().is_empty() {
@@ -436,7 +480,10 @@ impl<'t> Editor<'t> {
         let last = seq.items().last().ok_or_else(|| EditError("empty block sequence".into()))?;
         let after = self.line_end(self.content_end(last));
         let ed = self.local(after);
-        Ok(Edit { range: after..after, content: format!("{}{}{}", ed.nl(), " ".repeat(dash), ed.block_item(item, dash, quote)) })
+        Ok(Edit {
+            range: after..after,
+            content: format!("{}{}{}", ed.nl(), " ".repeat(dash), ed.item_in(seq, item, dash, quote)),
+        })
     }
 
     /// Adds `items` at the end of `seq`, as one edit.
@@ -478,7 +525,10 @@ impl<'t> Editor<'t> {
         }
         let dash = self.column(start);
         let ed = self.local(start);
-        Ok(Edit { range: start..start, content: format!("{}{}{}", ed.block_item(item, dash, quote), ed.nl(), " ".repeat(dash)) })
+        Ok(Edit {
+            range: start..start,
+            content: format!("{}{}{}", ed.item_in(seq, item, dash, quote), ed.nl(), " ".repeat(dash)),
+        })
     }
 
     /// Adds a new document after `doc`: `---` and `body` (a block mapping).
@@ -552,7 +602,9 @@ fn is_plain_safe(s: &str) -> bool {
 pub(crate) fn quote_str(s: &str, quote: Quote) -> String {
     match quote {
         Quote::Plain if is_plain_safe(s) => s.to_string(),
-        Quote::Single if !s.contains('\n') && !s.chars().any(char::is_control) => format!("'{}'", s.replace('\'', "''")),
+        Quote::Single if !s.contains('\n') && !s.chars().any(char::is_control) => {
+            format!("'{}'", s.replace('\'', "''"))
+        }
         _ => serde_json::Value::from(s).to_string(),
     }
 }
@@ -579,6 +631,23 @@ pub(crate) fn apply(text: &str, edits: &[Edit]) -> Option<String> {
 /// right after a removal, two insertions at one offset, kept in order). Edits that really
 /// overlap cannot be merged: `None`.
 pub(crate) fn merge(mut edits: Vec<Edit>) -> Option<Vec<Edit>> {
+    // An insertion that starts a new line (`\n  key: v` at a line end) inside lines that are
+    // removed by a deletion is the same insertion at the end of the deletion, with its line break
+    // moved last: the removed lines were where it would have gone.
+    let deletions: Vec<Range<usize>> =
+        edits.iter().filter(|e| e.content.is_empty() && !e.range.is_empty()).map(|e| e.range.clone()).collect();
+    for e in edits.iter_mut().filter(|e| e.range.is_empty()) {
+        let Some(d) = deletions.iter().find(|d| d.start < e.range.start && e.range.start < d.end) else { continue };
+        let nl = if e.content.starts_with("\r\n") {
+            "\r\n"
+        } else if e.content.starts_with('\n') {
+            "\n"
+        } else {
+            continue;
+        };
+        e.content = format!("{}{nl}", e.content.get(nl.len()..).unwrap_or_default());
+        e.range = d.end..d.end;
+    }
     edits.sort_by_key(|e| (e.range.start, e.range.end));
     let mut out: Vec<Edit> = Vec::with_capacity(edits.len());
     for e in edits {

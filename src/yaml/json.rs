@@ -78,7 +78,8 @@ mod tests {
 
     #[test]
     fn types_merges_and_duplicates() {
-        let v = json("a: yes\nb: \"1\"\nc: 0755\nd: 1.5\ne: ~\nbase: &b {x: 1, y: 2}\nm: {<<: *b, y: 3}\nk: 1\nk: 2\n").unwrap();
+        let v = json("a: yes\nb: \"1\"\nc: 0755\nd: 1.5\ne: ~\nbase: &b {x: 1, y: 2}\nm: {<<: *b, y: 3}\nk: 1\nk: 2\n")
+            .unwrap();
         assert_eq!(
             v,
             serde_json::json!({"a": true, "b": "1", "c": 493, "d": 1.5, "e": null,

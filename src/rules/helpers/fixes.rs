@@ -1,6 +1,8 @@
 //! Edits shared by several rules' fixes.
 
-use crate::diag::Edit;
+use crate::diag::{Edit, ObjectInfo};
+use crate::k8s::carriers::{Carrier, Site};
+use crate::lint::Edits;
 use crate::yaml::NodeRef;
 use crate::yaml::edit::{EditError, Editor, Value};
 
@@ -32,7 +34,8 @@ pub(crate) fn ensure_pod_namespace(
     if !env.is_sequence() {
         return Err(EditError("the container's `env` is not a list".into()));
     }
-    let existing = env.items().enumerate().find(|(_, e)| e.get("name").and_then(|n| n.as_text()) == Some(POD_NAMESPACE));
+    let existing =
+        env.items().enumerate().find(|(_, e)| e.get("name").and_then(|n| n.as_text()) == Some(POD_NAMESPACE));
     match existing {
         Some((i, e)) => {
             let field = e.get_path(&["valueFrom", "fieldRef", "fieldPath"]).and_then(|f| f.as_text());
@@ -50,4 +53,49 @@ pub(crate) fn ensure_pod_namespace(
         }
         None => ed.prepend_item(env, &pod_namespace_item()).map(Some),
     }
+}
+
+/// Rewrites a lease carrier's value to `new_value` (and adds `POD_NAMESPACE` when the new value
+/// refers to it).
+pub(crate) fn carrier_edits(
+    e: &Edits<'_>,
+    info: &ObjectInfo,
+    c: &Carrier,
+    new_value: &str,
+) -> Result<Vec<Edit>, EditError> {
+    let obj = e.object(info)?;
+    let ed = e.editor(info.file)?;
+    let missing = || EditError("internal error: the carrier is no longer where it was found".into());
+    let container = obj.get(&c.container_path).ok_or_else(missing)?;
+    let mut edits = Vec::new();
+    let mut user = None;
+    match &c.site {
+        Site::Item { range } => {
+            let item = obj.get(&c.loc.path).ok_or_else(missing)?;
+            let text = item.as_text().ok_or_else(missing)?;
+            let new = match range {
+                Some(r) => format!(
+                    "{}{new_value}{}",
+                    text.get(..r.start).ok_or_else(missing)?,
+                    text.get(r.end..).ok_or_else(missing)?
+                ),
+                None => new_value.to_string(),
+            };
+            edits.push(ed.replace_scalar(item, &Value::str(new))?);
+        }
+        Site::EnvValue { index } => {
+            let value = container.get("env").and_then(|env| env.item(*index)).and_then(|i| i.get("value"));
+            edits.push(ed.replace_scalar(value.ok_or_else(missing)?, &Value::str(new_value))?);
+            user = Some(*index);
+        }
+        Site::EnvValueFrom { index } => {
+            let item = container.get("env").and_then(|env| env.item(*index)).ok_or_else(missing)?;
+            edits.push(ed.replace_entry(item, "valueFrom", "value", &Value::str(new_value))?);
+            user = Some(*index);
+        }
+    }
+    if new_value.contains(&format!("$({POD_NAMESPACE})")) {
+        edits.extend(ensure_pod_namespace(&ed, container, user)?);
+    }
+    Ok(edits)
 }

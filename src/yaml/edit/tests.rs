@@ -65,7 +65,10 @@ fn insert_entry_after_the_last_entry_before_the_next_comment_block() {
 #[test]
 fn insert_nested_block_with_the_file_indent_and_sequence_style() {
     let text = "spec:\n    containers:\n    - name: a\n    hostNetwork: false\n";
-    let value = Value::map(vec![("options", Value::Seq(vec![Value::map(vec![("name", Value::str("ndots")), ("value", Value::str("2"))])]))]);
+    let value = Value::map(vec![(
+        "options",
+        Value::Seq(vec![Value::map(vec![("name", Value::str("ndots")), ("value", Value::str("2"))])]),
+    )]);
     let out = edit(text, |e, r| e.insert_entry(r.get("spec").unwrap(), "dnsConfig", &value));
     assert_eq!(
         out,
@@ -103,7 +106,8 @@ fn append_and_prepend_items_follow_the_sequence() {
 
 #[test]
 fn remove_entry_block_flow_and_dash_lines() {
-    let text = "r:\n  limits:\n    cpu: 500m # x\n    memory: 1Gi\n  flow: {cpu: 1, memory: 2}\nl:\n- name: a\n  image: b\n";
+    let text =
+        "r:\n  limits:\n    cpu: 500m # x\n    memory: 1Gi\n  flow: {cpu: 1, memory: 2}\nl:\n- name: a\n  image: b\n";
     let out = edit(text, |e, r| e.remove_entry(r.get_path(&["r", "limits"]).unwrap(), "cpu"));
     assert_eq!(out, "r:\n  limits:\n    memory: 1Gi\n  flow: {cpu: 1, memory: 2}\nl:\n- name: a\n  image: b\n");
     let out = edit(text, |e, r| e.remove_entry(r.get_path(&["r", "flow"]).unwrap(), "cpu"));
@@ -119,10 +123,22 @@ fn remove_entry_block_flow_and_dash_lines() {
 #[test]
 fn replace_scalar_keeps_the_quoting() {
     let text = "a: \"x\"\nb: 'y'\nc: z\nd:\n";
-    assert_eq!(edit(text, |e, r| e.replace_scalar(r.get("a").unwrap(), &Value::str("2"))), "a: \"2\"\nb: 'y'\nc: z\nd:\n");
-    assert_eq!(edit(text, |e, r| e.replace_scalar(r.get("b").unwrap(), &Value::str("w"))), "a: \"x\"\nb: 'w'\nc: z\nd:\n");
-    assert_eq!(edit(text, |e, r| e.replace_scalar(r.get("c").unwrap(), &Value::str("2"))), "a: \"x\"\nb: 'y'\nc: \"2\"\nd:\n");
-    assert_eq!(edit(text, |e, r| e.replace_scalar(r.get("d").unwrap(), &Value::raw("1"))), "a: \"x\"\nb: 'y'\nc: z\nd: 1\n");
+    assert_eq!(
+        edit(text, |e, r| e.replace_scalar(r.get("a").unwrap(), &Value::str("2"))),
+        "a: \"2\"\nb: 'y'\nc: z\nd:\n"
+    );
+    assert_eq!(
+        edit(text, |e, r| e.replace_scalar(r.get("b").unwrap(), &Value::str("w"))),
+        "a: \"x\"\nb: 'w'\nc: z\nd:\n"
+    );
+    assert_eq!(
+        edit(text, |e, r| e.replace_scalar(r.get("c").unwrap(), &Value::str("2"))),
+        "a: \"x\"\nb: 'y'\nc: \"2\"\nd:\n"
+    );
+    assert_eq!(
+        edit(text, |e, r| e.replace_scalar(r.get("d").unwrap(), &Value::raw("1"))),
+        "a: \"x\"\nb: 'y'\nc: z\nd: 1\n"
+    );
     let msg = refused("a: &x 1\nb: *x\n", |e, r| e.replace_scalar(r.get("b").unwrap(), &Value::raw("2")));
     assert!(msg.contains("alias"), "{msg}");
 }
@@ -130,7 +146,9 @@ fn replace_scalar_keeps_the_quoting() {
 #[test]
 fn replace_entry_in_place() {
     let text = "env:\n  - name: A\n    valueFrom:\n      fieldRef: {fieldPath: metadata.name}\n  - name: B\n";
-    let out = edit(text, |e, r| e.replace_entry(r.get("env").unwrap().item(0).unwrap(), "valueFrom", "value", &Value::str("x")));
+    let out = edit(text, |e, r| {
+        e.replace_entry(r.get("env").unwrap().item(0).unwrap(), "valueFrom", "value", &Value::str("x"))
+    });
     assert_eq!(out, "env:\n  - name: A\n    value: x\n  - name: B\n");
 }
 
@@ -159,4 +177,8 @@ fn merge_joins_touching_edits_and_rejects_overlaps() {
     assert_eq!(merge(vec![e(1..1, "x"), e(1..1, "y")]), Some(vec![e(1..1, "xy")]));
     assert_eq!(merge(vec![e(1..4, ""), e(2..2, "y")]), None);
     assert_eq!(merge(vec![e(1..2, ""), e(5..6, "")]).map(|v| v.len()), Some(2));
+    // An insertion at the end of a line that a deletion removes moves after the deletion.
+    let text = "a:\n  b: 1\n  c: 2\n";
+    let merged = merge(vec![e(10..17, ""), e(16..16, "\n  d: 3")]).unwrap();
+    assert_eq!(apply(text, &merged).unwrap(), "a:\n  b: 1\n  d: 3\n");
 }
