@@ -90,13 +90,23 @@ pub(super) fn fix(args: &args::CheckArgs, config: &LintConfig, registry: &Regist
     let changed_files = run.changed.iter().filter(|c| **c).count();
     let verb = if args.diff { "Would fix" } else { "Fixed" };
     let remaining = run.report.diagnostics.len();
-    eprintln!(
-        "leaselint: {verb} {} finding{} in {changed_files} file{}; {remaining} remain{}",
-        run.applied.len(),
-        if run.applied.len() == 1 { "" } else { "s" },
-        if changed_files == 1 { "" } else { "s" },
-        if remaining == 1 { "s" } else { "" },
-    );
+    let mut per_rule: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for a in &run.applied {
+        *per_rule.entry(a.code).or_default() += 1;
+    }
+    let rules: Vec<String> = per_rule.iter().map(|(code, n)| format!("{code} ×{n}")).collect();
+    if args.format == args::Format::Json {
+        // The JSON report carries `summary.fixed`; stderr stays pure JSON when it holds the report.
+    } else {
+        eprintln!(
+            "leaselint: {verb} {} finding{} in {changed_files} file{}{}; {remaining} remain{}",
+            run.applied.len(),
+            if run.applied.len() == 1 { "" } else { "s" },
+            if changed_files == 1 { "" } else { "s" },
+            if rules.is_empty() { String::new() } else { format!(" ({})", rules.join(", ")) },
+            if remaining == 1 { "s" } else { "" },
+        );
+    }
     if errors.iter().any(|e| e.message.starts_with("internal error")) {
         return ExitCode::from(EXIT_ERROR);
     }

@@ -26,10 +26,11 @@ pub(crate) const MAX_PASSES: usize = 10;
 /// One fix that was applied.
 #[derive(Clone, Debug)]
 pub(crate) struct Applied {
-    pub(crate) file: FileId,
     pub(crate) code: &'static str,
-    pub(crate) title: String,
 }
+
+/// What one pass did to one file: the new text and the fixes in it, or why it was discarded.
+type PassResult = Result<(String, Vec<Applied>), Discarded>;
 
 /// A pass that was discarded for one file because its result did not validate.
 #[derive(Clone, Debug)]
@@ -87,7 +88,7 @@ pub(crate) fn run(mut files: Vec<SourceFile>, registry: &Registry, config: &Lint
             let changed = files.iter().zip(&originals).map(|(f, o)| f.text != *o).collect();
             return FixRun { files, changed, applied, discarded, report, converged: nothing_left };
         }
-        let results: Vec<(FileId, Result<(String, Vec<Applied>), Discarded>)> = by_file
+        let results: Vec<(FileId, PassResult)> = by_file
             .into_par_iter()
             .filter_map(|(file, diags)| {
                 let source = files.get(file)?;
@@ -123,21 +124,13 @@ pub(crate) fn run(mut files: Vec<SourceFile>, registry: &Registry, config: &Lint
 }
 
 /// Chooses the fixes of one pass for one file, applies them and validates the result.
-fn apply_pass(
-    source: &SourceFile,
-    file: FileId,
-    diags: &[&Diagnostic],
-    pass: usize,
-) -> Result<(String, Vec<Applied>), Discarded> {
+fn apply_pass(source: &SourceFile, file: FileId, diags: &[&Diagnostic], pass: usize) -> PassResult {
     let (edits, chosen) = choose(diags);
     let codes: Vec<&'static str> = chosen.iter().map(|d| d.code).collect();
     let discard = |reason: String| Discarded { file, pass, codes: codes.clone(), reason };
     let text = edit::apply(&source.text, &edits).ok_or_else(|| discard("internal error: edits overlap".into()))?;
     validate::check(source, &text, &edits).map_err(discard)?;
-    let done = chosen
-        .iter()
-        .map(|d| Applied { file, code: d.code, title: d.fix.as_ref().map(|f| f.title.clone()).unwrap_or_default() })
-        .collect();
+    let done = chosen.iter().map(|d| Applied { code: d.code }).collect();
     Ok((text, done))
 }
 

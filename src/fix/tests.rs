@@ -41,3 +41,96 @@ fn overlapping_fixes_wait_for_the_next_pass_and_identical_edits_merge() {
     assert_eq!(codes, ["LL001", "LL003", "LL004"], "b overlaps a; c shares a's identical insertion");
     assert_eq!(edits, vec![edit(0..3, "x"), edit(10..10, "env"), edit(20..20, "w"), edit(20..21, "z")]);
 }
+
+mod passes {
+    use crate::config::LintConfig;
+    use crate::diag::{Edit, Fix};
+    use crate::k8s::Object;
+    use crate::lint::{Ctx, Registry, Rule};
+    use crate::source::{FileRole, SourceFile};
+    use crate::yaml::edit::Value;
+
+    /// A test rule (borrowing LL010's metadata) whose fix is given by a function of the object.
+    struct Scripted(fn(&Object<'_>) -> Option<Vec<Edit>>);
+
+    impl Rule for Scripted {
+        fn code(&self) -> &'static str {
+            "LL010"
+        }
+
+        fn name(&self) -> &'static str {
+            "duplicate-key"
+        }
+
+        fn check_object(&self, obj: &Object<'_>, cx: &mut Ctx<'_>) {
+            let Some(edits) = (self.0)(obj) else { return };
+            let fix = cx.with_edits(Fix::safe("scripted"), |_| Ok(edits));
+            cx.report(obj.at(&crate::yaml::NodePath::root()), "scripted").fix(fix).emit();
+        }
+    }
+
+    fn run(text: &str, rule: Scripted) -> super::super::FixRun {
+        let config = LintConfig::default();
+        let registry = Registry::new(vec![Box::new(rule)], &config).unwrap();
+        let file = SourceFile::new("t.yaml".into(), None, FileRole::Manifests, text.as_bytes().to_vec());
+        super::super::run(vec![file], &registry, &config, false)
+    }
+
+    const CONFIGMAP: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: \"v\"\n";
+
+    #[test]
+    fn a_fix_that_never_converges_stops_at_the_pass_limit() {
+        let out = run(CONFIGMAP, Scripted(|_| Some(vec![Edit { range: 0..0, content: "# again\n".into() }])));
+        assert!(!out.converged);
+        assert_eq!(out.applied.len(), super::super::MAX_PASSES);
+        assert!(out.files[0].text.starts_with(&"# again\n".repeat(super::super::MAX_PASSES)));
+    }
+
+    #[test]
+    fn a_pass_that_breaks_the_yaml_is_discarded() {
+        let out = run(CONFIGMAP, Scripted(|_| Some(vec![Edit { range: 0..0, content: "{".into() }])));
+        assert!(out.converged);
+        assert_eq!(out.files[0].text, CONFIGMAP, "the file keeps its last good state");
+        assert_eq!(out.discarded.len(), 1);
+        assert!(out.discarded[0].reason.contains("does not parse"), "{}", out.discarded[0].reason);
+        assert_eq!(out.discarded[0].codes, ["LL010"]);
+    }
+
+    #[test]
+    fn a_pass_that_breaks_the_type_of_a_valid_object_is_discarded() {
+        // `data.k` becomes a number: the API server would reject the ConfigMap.
+        let fix = |o: &Object<'_>| {
+            let v = o.root.get_path(&["data", "k"])?;
+            let ed = crate::yaml::edit::Editor::new(o.text);
+            Some(vec![ed.replace_scalar(v, &Value::raw("1")).ok()?])
+        };
+        let out = run(CONFIGMAP, Scripted(fix));
+        assert_eq!(out.files[0].text, CONFIGMAP);
+        assert_eq!(out.discarded.len(), 1);
+        assert!(out.discarded[0].reason.contains("no longer type-checks"), "{}", out.discarded[0].reason);
+    }
+
+    #[test]
+    fn an_object_that_was_invalid_before_is_only_held_to_parsing() {
+        let invalid = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: true\n";
+        let fix = |o: &Object<'_>| {
+            let name = o.root.get_path(&["metadata", "name"])?;
+            if name.scalar() == Some("b") {
+                return None;
+            }
+            let ed = crate::yaml::edit::Editor::new(o.text);
+            Some(vec![ed.replace_scalar(name, &Value::str("b")).ok()?])
+        };
+        let out = run(invalid, Scripted(fix));
+        assert!(out.discarded.is_empty());
+        assert!(out.files[0].text.contains("name: b"));
+    }
+
+    #[test]
+    fn a_file_with_a_parse_error_is_never_edited() {
+        let broken = format!("{CONFIGMAP}---\na: [1, 2\n");
+        let out = run(&broken, Scripted(|_| Some(vec![Edit { range: 0..0, content: "# x\n".into() }])));
+        assert_eq!(out.files[0].text, broken);
+        assert!(out.applied.is_empty());
+    }
+}

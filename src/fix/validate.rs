@@ -41,17 +41,25 @@ pub(crate) fn check(old: &SourceFile, new_text: &str, edits: &[Edit]) -> Result<
         return Ok(());
     }
     let mut before: HashMap<Key, bool> = HashMap::new();
+    let mut old_errors: Vec<String> = Vec::new();
     for chunk in touched(&old.text, &old_ranges) {
         let (docs, _) = parse_chunk(&old.text, chunk, Limits::default());
         for doc in &docs {
             for (key, r) in typed_objects(doc, &old.text) {
                 before.insert(key, r.is_ok());
+                old_errors.extend(r.err());
             }
         }
     }
     for (key, r) in after {
         if let Err(e) = r {
-            if before.get(&key).copied().unwrap_or(true) {
+            // Known and valid before: the fix broke it. Renamed or new: it must be valid unless
+            // it fails exactly as an object of the edited region already did.
+            let broke = match before.get(&key) {
+                Some(valid) => *valid,
+                None => !old_errors.contains(&e),
+            };
+            if broke {
                 return Err(format!("{} `{}` no longer type-checks as {}: {e}", key.1, key.3, key.0));
             }
         }

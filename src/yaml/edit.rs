@@ -140,6 +140,7 @@ pub(crate) struct Editor<'t> {
 }
 
 impl<'t> Editor<'t> {
+    #[cfg(test)]
     pub(crate) fn new(text: &'t str) -> Self {
         Editor { text, conv: Conventions::of(text) }
     }
@@ -592,9 +593,11 @@ fn is_plain_safe(s: &str) -> bool {
             return false;
         }
     }
-    !(s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.contains('\n') || s.contains('\t'))
-        && !s.contains(['{', '}', '[', ']', ','])
-        && !s.chars().any(char::is_control)
+    !(s.contains(": ")
+        || s.contains(" #")
+        || s.ends_with(':')
+        || s.contains(['\n', '\t', '{', '}', '[', ']', ','])
+        || s.chars().any(char::is_control))
 }
 
 /// Writes a string scalar with the preferred quoting when needed (or always, for `Double` and
