@@ -67,3 +67,62 @@ fn real_corpus_lints_cleanly_and_matches_reviewed_findings() {
     }
     assert_eq!(total_objects, 1058, "SOURCES.md counts 1058 objects in the corpus");
 }
+
+/// `--fix` on a copy of every corpus file keeps the guarantees of SPEC §5: it succeeds, a second
+/// run changes nothing, no safe-fixable finding remains, the stdin pipe gives the same bytes as
+/// the in-place fix, every comment line survives in order, and the only lines taken out are the
+/// ones the safe fixes rewrite (CPU limits and `ndots` values).
+#[test]
+fn fixing_the_real_corpus_keeps_the_guarantees() {
+    let Some(dir) = corpus_dir() else {
+        eprintln!("notice: ../shared/corpus/real is absent; skipping the real-corpus fix test");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yaml"))
+        .collect();
+    files.sort();
+    let mut changed = 0;
+    for file in files {
+        let original = std::fs::read_to_string(dir.join(&file)).unwrap();
+        std::fs::write(tmp.path().join(&file), &original).unwrap();
+        let out = run_in(tmp.path(), &["--fix", "--format", "json", &file], None);
+        assert_ne!(out.status.code(), Some(2), "{file}: --fix failed: {}", String::from_utf8_lossy(&out.stdout));
+        let fixed = std::fs::read_to_string(tmp.path().join(&file)).unwrap();
+        changed += usize::from(fixed != original);
+
+        let again = run_in(tmp.path(), &["--fix", "--format", "json", &file], None);
+        assert_ne!(again.status.code(), Some(2));
+        assert_eq!(std::fs::read_to_string(tmp.path().join(&file)).unwrap(), fixed, "{file}: --fix is not idempotent");
+
+        let report = json(&run_in(tmp.path(), &["--format", "json", &file], None));
+        assert_eq!(report["errors"], Value::Array(vec![]), "{file}: the fixed file has errors");
+        let safe_left: Vec<_> = report["findings"].as_array().unwrap().iter().filter(|f| f["fix"] == "safe").collect();
+        assert!(safe_left.is_empty(), "{file}: safe-fixable findings remain: {safe_left:?}");
+
+        let piped = run_in(tmp.path(), &["--fix", "--format", "json", "-"], Some(original.as_bytes()));
+        assert_eq!(String::from_utf8(piped.stdout).unwrap(), fixed, "{file}: stdin and in-place fixes differ");
+
+        let comments =
+            |t: &str| t.lines().filter(|l| l.trim_start().starts_with('#')).map(str::to_string).collect::<Vec<_>>();
+        let fixed_comments = comments(&fixed);
+        let mut rest = fixed_comments.iter();
+        for c in comments(&original) {
+            assert!(rest.any(|f| *f == c), "{file}: the comment `{c}` was lost or moved");
+        }
+        // Every original line that a safe fix does not rewrite is still there, in order.
+        let rewritten = |l: &str| {
+            let l = l.trim();
+            l.starts_with("cpu:") || l.starts_with("limits:") || l.starts_with("value:") || l.contains("ndots")
+        };
+        let mut rest = fixed.lines();
+        for line in original.lines().filter(|l| !rewritten(l)) {
+            assert!(rest.any(|f| f == line), "{file}: --fix lost or moved the line {line:?}");
+        }
+    }
+    assert!(changed >= 30, "most corpus files have safe fixes ({changed} changed)");
+}
