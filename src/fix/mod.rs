@@ -143,29 +143,43 @@ fn choose<'d>(diags: &[&'d Diagnostic]) -> (Vec<Edit>, Vec<&'d Diagnostic>) {
         let first = d.fix.as_ref().and_then(|f| f.edits.first()).map(|e| (e.range.start, e.range.end));
         (first, d.code)
     });
-    let mut taken: Vec<Edit> = Vec::new();
+    // Taken edits by (start, end): they are disjoint, so only neighbours can overlap a new one.
+    let mut taken: BTreeMap<(usize, usize), Vec<Edit>> = BTreeMap::new();
     let mut chosen = Vec::new();
     for d in sorted {
         let Some(fix) = &d.fix else { continue };
-        let mut new = Vec::new();
+        let mut new: Vec<&Edit> = Vec::new();
         let mut ok = true;
         for e in &fix.edits {
-            if taken.iter().chain(&new).any(|t: &Edit| t == e) {
-                continue; // the same edit from another fix: apply once
+            let (start, end) = (e.range.start, e.range.end);
+            let near = taken
+                .range(..=(end, usize::MAX))
+                .rev()
+                .take_while(|((s, en), _)| *en >= start || *s >= start)
+                .flat_map(|(_, es)| es.iter());
+            let mut duplicate = false;
+            for t in near.chain(new.iter().copied()) {
+                if t == e {
+                    duplicate = true; // the same edit from another fix: apply once
+                } else if overlaps(t, e) {
+                    ok = false;
+                }
             }
-            if taken.iter().chain(&new).any(|t| overlaps(t, e)) {
-                ok = false;
+            if !ok {
                 break;
             }
-            new.push(e.clone());
+            if !duplicate {
+                new.push(e);
+            }
         }
         if ok {
-            taken.extend(new);
+            for e in new {
+                taken.entry((e.range.start, e.range.end)).or_default().push(e.clone());
+            }
             chosen.push(d);
         }
     }
-    taken.sort_by_key(|e| (e.range.start, e.range.end));
-    (taken, chosen)
+    (taken.into_values().flatten().collect(), chosen)
 }
 
 fn overlaps(a: &Edit, b: &Edit) -> bool {

@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
+use rayon::prelude::*;
+
 use crate::diag::{Edit, ObjId};
 use crate::k8s::{self, Kind, typed};
 use crate::source::{FileRole, SourceFile, split_documents};
@@ -22,34 +24,57 @@ pub(crate) fn check(old: &SourceFile, new_text: &str, edits: &[Edit]) -> Result<
         new_ranges.push(start..start + e.content.len());
         delta += e.content.len() as isize - e.range.len() as isize;
     }
-    let new_lines = crate::source::LineIndex::new(new_text);
+    let typed = old.role != FileRole::HelmValues;
+    let checked: Vec<Result<Vec<(Key, Result<bool, String>)>, usize>> = touched(new_text, &new_ranges)
+        .into_par_iter()
+        .map(|chunk| {
+            let (docs, errors) = parse_chunk(new_text, chunk, Limits::default());
+            if let Some(e) = errors.first() {
+                return Err(e.offset);
+            }
+            Ok(if typed { docs.iter().flat_map(|d| typed_objects(d, new_text)).collect() } else { Vec::new() })
+        })
+        .collect();
     let mut after: Vec<(Key, Result<bool, String>)> = Vec::new();
-    for chunk in touched(new_text, &new_ranges) {
-        let (docs, errors) = parse_chunk(new_text, chunk, Limits::default());
-        if let Some(e) = errors.first() {
-            let (line, col) = new_lines.line_col(new_text, e.offset);
-            return Err(format!("the fixed file does not parse at {line}:{col}: {}", e.message));
-        }
-        if old.role == FileRole::HelmValues {
-            continue;
-        }
-        for doc in &docs {
-            after.extend(typed_objects(doc, new_text));
-        }
-    }
-    if after.iter().all(|(_, r)| r.is_ok()) {
-        return Ok(());
-    }
-    let mut before: HashMap<Key, bool> = HashMap::new();
-    let mut old_errors: Vec<String> = Vec::new();
-    for chunk in touched(&old.text, &old_ranges) {
-        let (docs, _) = parse_chunk(&old.text, chunk, Limits::default());
-        for doc in &docs {
-            for (key, r) in typed_objects(doc, &old.text) {
-                before.insert(key, r.is_ok());
-                old_errors.extend(r.err());
+    for c in checked {
+        match c {
+            Ok(objects) => after.extend(objects.into_iter().filter(|(_, r)| r.is_err())),
+            Err(offset) => {
+                let (docs, errors) = parse_chunk(new_text, 0..new_text.len(), Limits::default());
+                drop(docs);
+                let message = errors.first().map_or_else(String::new, |e| e.message.clone());
+                let (line, col) = crate::source::LineIndex::new(new_text).line_col(new_text, offset);
+                return Err(format!("the fixed file does not parse at {line}:{col}: {message}"));
             }
         }
+    }
+    if after.is_empty() {
+        return Ok(());
+    }
+    // Only objects that fail now are looked up in the old text.
+    let failing: std::collections::HashSet<&Key> = after.iter().map(|(k, _)| k).collect();
+    let old_results: Vec<(Key, Result<bool, String>)> = touched(&old.text, &old_ranges)
+        .into_par_iter()
+        .flat_map_iter(|chunk| {
+            let (docs, _) = parse_chunk(&old.text, chunk, Limits::default());
+            docs.iter().flat_map(|d| typed_objects_where(d, &old.text, &|k| failing.contains(k))).collect::<Vec<_>>()
+        })
+        .collect();
+    let mut before: HashMap<Key, bool> = HashMap::new();
+    let mut old_errors: Vec<String> = Vec::new();
+    for (key, r) in old_results {
+        before.insert(key, r.is_ok());
+        old_errors.extend(r.err());
+    }
+    if after.iter().any(|(k, _)| !before.contains_key(k)) {
+        // A renamed or new object fails: compare with every failure of the edited region.
+        old_errors = touched(&old.text, &old_ranges)
+            .into_par_iter()
+            .flat_map_iter(|chunk| {
+                let (docs, _) = parse_chunk(&old.text, chunk, Limits::default());
+                docs.iter().flat_map(|d| typed_objects(d, &old.text)).filter_map(|(_, r)| r.err()).collect::<Vec<_>>()
+            })
+            .collect();
     }
     for (key, r) in after {
         if let Err(e) = r {
@@ -74,17 +99,29 @@ fn touched(text: &str, ranges: &[Range<usize>]) -> Vec<Range<usize>> {
 
 /// The objects of a document with their type-check result.
 fn typed_objects(doc: &crate::yaml::Doc<'_>, text: &str) -> Vec<(Key, Result<bool, String>)> {
+    typed_objects_where(doc, text, &|_| true)
+}
+
+/// Like [`typed_objects`], for the objects whose key passes `wanted`.
+fn typed_objects_where(
+    doc: &crate::yaml::Doc<'_>,
+    text: &str,
+    wanted: &dyn Fn(&Key) -> bool,
+) -> Vec<(Key, Result<bool, String>)> {
     k8s::objects_in(doc, text, 0, &[], ObjId::default())
         .into_iter()
         .filter(|o| o.kind != Kind::List)
-        .map(|o| {
+        .filter_map(|o| {
             let r = &o.info.object;
             let key = (r.api_version.clone(), r.kind.clone(), r.namespace.clone(), r.name.clone());
+            if !wanted(&key) {
+                return None;
+            }
             let result = match json::to_json(o.root) {
-                Some(value) => typed::check(&r.api_version, &r.kind, &value),
+                Some(value) => typed::check(&r.api_version, &r.kind, value),
                 None => Err("the object cannot be read as JSON (an alias expands too far)".to_string()),
             };
-            (key, result)
+            Some((key, result))
         })
         .collect()
 }

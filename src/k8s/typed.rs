@@ -9,11 +9,11 @@ use k8s_openapi::api::{apps, autoscaling, batch, coordination, core, networking,
 /// Deserializes `json` into the k8s-openapi type of `apiVersion`/`kind`. `Ok(false)` when
 /// leaselint has no type for it (custom resources, other versions); `Err` with the reason when
 /// it does not type-check.
-pub(crate) fn check(api_version: &str, kind: &str, json: &Value) -> Result<bool, String> {
+pub(crate) fn check(api_version: &str, kind: &str, json: Value) -> Result<bool, String> {
     macro_rules! types {
         ($( ($api:literal, $kind:literal, $ty:ty) ),* $(,)?) => {
             match (api_version, kind) {
-                $( ($api, $kind) => serde_json::from_value::<$ty>(json.clone()).map(|_| true).map_err(|e| e.to_string()), )*
+                $( ($api, $kind) => serde_json::from_value::<$ty>(json).map(|_| true).map_err(|e| e.to_string()), )*
                 _ => Ok(false),
             }
         };
@@ -52,9 +52,9 @@ mod tests {
     fn strict_types() {
         let ok =
             serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"k": "v"}});
-        assert_eq!(check("v1", "ConfigMap", &ok), Ok(true));
+        assert_eq!(check("v1", "ConfigMap", ok.clone()), Ok(true));
         let bad = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"k": true}});
-        assert!(check("v1", "ConfigMap", &bad).is_err());
-        assert_eq!(check("example.com/v1", "Widget", &ok), Ok(false));
+        assert!(check("v1", "ConfigMap", bad).is_err());
+        assert_eq!(check("example.com/v1", "Widget", ok), Ok(false));
     }
 }
