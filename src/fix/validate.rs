@@ -14,6 +14,9 @@ use crate::yaml::{Limits, json, parse_chunk};
 
 type Key = (String, String, Option<String>, String);
 
+/// An object and whether it type-checks (`Ok(false)`: leaselint has no type for it).
+type Checked = (Key, Result<bool, String>);
+
 /// Checks the new text of `old` after `edits` (sorted, disjoint, in old coordinates).
 pub(crate) fn check(old: &SourceFile, new_text: &str, edits: &[Edit]) -> Result<(), String> {
     let old_ranges: Vec<Range<usize>> = edits.iter().map(|e| e.range.clone()).collect();
@@ -25,7 +28,7 @@ pub(crate) fn check(old: &SourceFile, new_text: &str, edits: &[Edit]) -> Result<
         delta += e.content.len() as isize - e.range.len() as isize;
     }
     let typed = old.role != FileRole::HelmValues;
-    let checked: Vec<Result<Vec<(Key, Result<bool, String>)>, usize>> = touched(new_text, &new_ranges)
+    let checked: Vec<Result<Vec<Checked>, usize>> = touched(new_text, &new_ranges)
         .into_par_iter()
         .map(|chunk| {
             let (docs, errors) = parse_chunk(new_text, chunk, Limits::default());
@@ -35,7 +38,7 @@ pub(crate) fn check(old: &SourceFile, new_text: &str, edits: &[Edit]) -> Result<
             Ok(if typed { docs.iter().flat_map(|d| typed_objects(d, new_text)).collect() } else { Vec::new() })
         })
         .collect();
-    let mut after: Vec<(Key, Result<bool, String>)> = Vec::new();
+    let mut after: Vec<Checked> = Vec::new();
     for c in checked {
         match c {
             Ok(objects) => after.extend(objects.into_iter().filter(|(_, r)| r.is_err())),
@@ -53,7 +56,7 @@ pub(crate) fn check(old: &SourceFile, new_text: &str, edits: &[Edit]) -> Result<
     }
     // Only objects that fail now are looked up in the old text.
     let failing: std::collections::HashSet<&Key> = after.iter().map(|(k, _)| k).collect();
-    let old_results: Vec<(Key, Result<bool, String>)> = touched(&old.text, &old_ranges)
+    let old_results: Vec<Checked> = touched(&old.text, &old_ranges)
         .into_par_iter()
         .flat_map_iter(|chunk| {
             let (docs, _) = parse_chunk(&old.text, chunk, Limits::default());
@@ -98,16 +101,12 @@ fn touched(text: &str, ranges: &[Range<usize>]) -> Vec<Range<usize>> {
 }
 
 /// The objects of a document with their type-check result.
-fn typed_objects(doc: &crate::yaml::Doc<'_>, text: &str) -> Vec<(Key, Result<bool, String>)> {
+fn typed_objects(doc: &crate::yaml::Doc<'_>, text: &str) -> Vec<Checked> {
     typed_objects_where(doc, text, &|_| true)
 }
 
 /// Like [`typed_objects`], for the objects whose key passes `wanted`.
-fn typed_objects_where(
-    doc: &crate::yaml::Doc<'_>,
-    text: &str,
-    wanted: &dyn Fn(&Key) -> bool,
-) -> Vec<(Key, Result<bool, String>)> {
+fn typed_objects_where(doc: &crate::yaml::Doc<'_>, text: &str, wanted: &dyn Fn(&Key) -> bool) -> Vec<Checked> {
     k8s::objects_in(doc, text, 0, &[], ObjId::default())
         .into_iter()
         .filter(|o| o.kind != Kind::List)
