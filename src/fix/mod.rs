@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::config::LintConfig;
 use crate::diag::{Applicability, Diagnostic, Edit};
-use crate::lint::{LintOutput, Registry, lint_for_fix};
+use crate::lint::{Changed, LintOutput, Registry, lint_for_fix};
 use crate::source::{FileId, SourceFile};
 use crate::yaml::edit;
 
@@ -28,9 +28,6 @@ pub(crate) const MAX_PASSES: usize = 10;
 pub(crate) struct Applied {
     pub(crate) code: &'static str,
 }
-
-/// What one pass did to one file: the new text and the fixes in it, or why it was discarded.
-type PassResult = Result<(String, Vec<Applied>), Discarded>;
 
 /// A pass that was discarded for one file because its result did not validate.
 #[derive(Clone, Debug)]
@@ -62,10 +59,30 @@ pub(crate) fn run(mut files: Vec<SourceFile>, registry: &Registry, config: &Lint
     let mut frozen = vec![false; files.len()];
     let mut applied = Vec::new();
     let mut discarded = Vec::new();
+    let mut pending: BTreeMap<FileId, Pending> = BTreeMap::new();
     let mut pass = 0;
     loop {
-        pass += 1;
-        let report = lint_for_fix(&files, registry, config);
+        let changed: Changed = pending.iter().map(|(f, p)| (*f, validate::new_ranges(&p.edits))).collect();
+        let report = lint_for_fix(&files, registry, config, &changed);
+        // This lint re-parsed the last pass's changes: a pass that broke a file is undone there.
+        let changes = pending.iter().map(|(f, p)| (*f, validate::Change::new(&p.old, &p.edits))).collect();
+        let broken = validate::judge(&report.checks, &files, &changes);
+        drop(changes);
+        let reverted = !broken.is_empty();
+        for (file, reason) in broken {
+            let (Some(p), Some(slot)) = (pending.remove(&file), files.get_mut(file)) else { continue };
+            *slot = SourceFile::new(slot.name.clone(), slot.path.clone(), slot.role, p.old.into_bytes());
+            if let Some(f) = frozen.get_mut(file) {
+                *f = true;
+            }
+            discarded.push(Discarded { file, pass: p.pass, codes: p.codes, reason });
+        }
+        for (_, p) in std::mem::take(&mut pending) {
+            applied.extend(p.applied);
+        }
+        if reverted {
+            continue; // lint again: the report describes texts that were undone
+        }
         for e in &report.errors {
             if let Some(id) = e.file_id {
                 // A file with a parse error (or invalid UTF-8) is never edited.
@@ -83,55 +100,49 @@ pub(crate) fn run(mut files: Vec<SourceFile>, registry: &Registry, config: &Lint
             }
         }
         let nothing_left = by_file.is_empty();
-        if nothing_left || pass > MAX_PASSES {
+        if nothing_left || pass >= MAX_PASSES {
             drop(by_file);
             let changed = files.iter().zip(&originals).map(|(f, o)| f.text != *o).collect();
             return FixRun { files, changed, applied, discarded, report, converged: nothing_left };
         }
-        let results: Vec<(FileId, PassResult)> = by_file
+        pass += 1;
+        let results: Vec<(FileId, Option<Pending>)> = by_file
             .into_par_iter()
-            .filter_map(|(file, diags)| {
-                let source = files.get(file)?;
-                Some((file, apply_pass(source, file, &diags, pass)))
-            })
+            .filter_map(|(file, diags)| Some((file, apply_pass(files.get(file)?, &diags, pass))))
             .collect();
         drop(report);
-        let mut progressed = false;
         for (file, result) in results {
-            match result {
-                Ok((text, done)) => {
-                    if let Some(slot) = files.get_mut(file) {
-                        *slot = SourceFile::new(slot.name.clone(), slot.path.clone(), slot.role, text.into_bytes());
-                        progressed = true;
-                        applied.extend(done);
-                    }
-                }
-                Err(d) => {
-                    if let Some(f) = frozen.get_mut(file) {
-                        *f = true;
-                    }
-                    discarded.push(d);
-                }
-            }
-        }
-        if !progressed {
-            // Every candidate file was discarded: what the last lint found is what remains.
-            let report = lint_for_fix(&files, registry, config);
-            let changed = files.iter().zip(&originals).map(|(f, o)| f.text != *o).collect();
-            return FixRun { files, changed, applied, discarded, report, converged: true };
+            let (Some(mut p), Some(slot)) = (result, files.get_mut(file)) else { continue };
+            let new = std::mem::take(&mut p.new_text);
+            let fixed = SourceFile::new(slot.name.clone(), slot.path.clone(), slot.role, new.into_bytes());
+            p.old = std::mem::replace(slot, fixed).text;
+            pending.insert(file, p);
         }
     }
 }
 
-/// Chooses the fixes of one pass for one file, applies them and validates the result.
-fn apply_pass(source: &SourceFile, file: FileId, diags: &[&Diagnostic], pass: usize) -> PassResult {
+/// A pass's change to one file, until the next lint has checked it.
+struct Pending {
+    old: String,
+    new_text: String,
+    edits: Vec<Edit>,
+    pass: usize,
+    codes: Vec<&'static str>,
+    applied: Vec<Applied>,
+}
+
+/// Chooses the fixes of one pass for one file and applies them.
+fn apply_pass(source: &SourceFile, diags: &[&Diagnostic], pass: usize) -> Option<Pending> {
     let (edits, chosen) = choose(diags);
-    let codes: Vec<&'static str> = chosen.iter().map(|d| d.code).collect();
-    let discard = |reason: String| Discarded { file, pass, codes: codes.clone(), reason };
-    let text = edit::apply(&source.text, &edits).ok_or_else(|| discard("internal error: edits overlap".into()))?;
-    validate::check(source, &text, &edits).map_err(discard)?;
-    let done = chosen.iter().map(|d| Applied { code: d.code }).collect();
-    Ok((text, done))
+    let new_text = edit::apply(&source.text, &edits)?;
+    Some(Pending {
+        old: String::new(),
+        new_text,
+        edits,
+        pass,
+        codes: chosen.iter().map(|d| d.code).collect(),
+        applied: chosen.iter().map(|d| Applied { code: d.code }).collect(),
+    })
 }
 
 /// Fixes in order of their first edit (then code); a fix is taken only if none of its edits

@@ -1,126 +1,126 @@
-//! Validating a fixed file before it is kept: every changed part must parse, and every changed
-//! object that type-checked against its k8s-openapi type before must still do so (objects that
-//! were already invalid are held to parsing only; new objects must type-check).
+//! Judging a fix pass: the next pass's lint parses and type-checks every part of a file that the
+//! pass changed (`lint::Check`). A changed part that does not parse, or an object that no longer
+//! type-checks against its k8s-openapi type, breaks the pass for that file. Objects that were
+//! already invalid before the pass are held to parsing only; a renamed or new object must
+//! type-check unless it fails exactly as an object of the old part did.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::ops::Range;
-
-use rayon::prelude::*;
 
 use crate::diag::{Edit, ObjId};
 use crate::k8s::{self, Kind, typed};
-use crate::source::{FileRole, SourceFile, split_documents};
-use crate::yaml::{Limits, json, parse_chunk};
+use crate::lint::{Check, ObjectKey};
+use crate::source::{FileId, SourceFile, split_documents};
+use crate::yaml::{Doc, Limits, json, parse_chunk};
 
-type Key = (String, String, Option<String>, String);
+/// An object and its type-check result (`Ok(false)`: leaselint has no type for it).
+type Checked = (ObjectKey, Result<bool, String>);
 
-/// An object and whether it type-checks (`Ok(false)`: leaselint has no type for it).
-type Checked = (Key, Result<bool, String>);
-
-/// Checks the new text of `old` after `edits` (sorted, disjoint, in old coordinates).
-pub(crate) fn check(old: &SourceFile, new_text: &str, edits: &[Edit]) -> Result<(), String> {
-    let old_ranges: Vec<Range<usize>> = edits.iter().map(|e| e.range.clone()).collect();
-    let mut delta: isize = 0;
-    let mut new_ranges = Vec::with_capacity(edits.len());
-    for e in edits {
-        let start = e.range.start.saturating_add_signed(delta);
-        new_ranges.push(start..start + e.content.len());
-        delta += e.content.len() as isize - e.range.len() as isize;
-    }
-    let typed = old.role != FileRole::HelmValues;
-    let checked: Vec<Result<Vec<Checked>, usize>> = touched(new_text, &new_ranges)
-        .into_par_iter()
-        .map(|chunk| {
-            let (docs, errors) = parse_chunk(new_text, chunk, Limits::default());
-            if let Some(e) = errors.first() {
-                return Err(e.offset);
-            }
-            Ok(if typed { docs.iter().flat_map(|d| typed_objects(d, new_text)).collect() } else { Vec::new() })
-        })
-        .collect();
-    let mut after: Vec<Checked> = Vec::new();
-    for c in checked {
-        match c {
-            Ok(objects) => after.extend(objects.into_iter().filter(|(_, r)| r.is_err())),
-            Err(offset) => {
-                let (docs, errors) = parse_chunk(new_text, 0..new_text.len(), Limits::default());
-                drop(docs);
-                let message = errors.first().map_or_else(String::new, |e| e.message.clone());
-                let (line, col) = crate::source::LineIndex::new(new_text).line_col(new_text, offset);
-                return Err(format!("the fixed file does not parse at {line}:{col}: {message}"));
-            }
-        }
-    }
-    if after.is_empty() {
-        return Ok(());
-    }
-    // Only objects that fail now are looked up in the old text.
-    let failing: std::collections::HashSet<&Key> = after.iter().map(|(k, _)| k).collect();
-    let old_results: Vec<Checked> = touched(&old.text, &old_ranges)
-        .into_par_iter()
-        .flat_map_iter(|chunk| {
-            let (docs, _) = parse_chunk(&old.text, chunk, Limits::default());
-            docs.iter().flat_map(|d| typed_objects_where(d, &old.text, &|k| failing.contains(k))).collect::<Vec<_>>()
-        })
-        .collect();
-    let mut before: HashMap<Key, bool> = HashMap::new();
-    let mut old_errors: Vec<String> = Vec::new();
-    for (key, r) in old_results {
-        before.insert(key, r.is_ok());
-        old_errors.extend(r.err());
-    }
-    if after.iter().any(|(k, _)| !before.contains_key(k)) {
-        // A renamed or new object fails: compare with every failure of the edited region.
-        old_errors = touched(&old.text, &old_ranges)
-            .into_par_iter()
-            .flat_map_iter(|chunk| {
-                let (docs, _) = parse_chunk(&old.text, chunk, Limits::default());
-                docs.iter().flat_map(|d| typed_objects(d, &old.text)).filter_map(|(_, r)| r.err()).collect::<Vec<_>>()
-            })
-            .collect();
-    }
-    for (key, r) in after {
-        if let Err(e) = r {
-            // Known and valid before: the fix broke it. Renamed or new: it must be valid unless
-            // it fails exactly as an object of the edited region already did.
-            let broke = match before.get(&key) {
-                Some(valid) => *valid,
-                None => !old_errors.contains(&e),
-            };
-            if broke {
-                return Err(format!("{} `{}` no longer type-checks as {}: {e}", key.1, key.3, key.0));
-            }
-        }
-    }
-    Ok(())
+/// What a pass changed in one file.
+pub(crate) struct Change<'a> {
+    /// The text before the pass.
+    pub(crate) old: &'a str,
+    /// The pass's edits, sorted, in the old text's coordinates.
+    pub(crate) edits: &'a [Edit],
+    /// The old text's chunks, split when first needed.
+    pub(crate) old_chunks: std::cell::OnceCell<Vec<Range<usize>>>,
 }
 
-/// The chunks of `text` that overlap or touch any of `ranges`.
-fn touched(text: &str, ranges: &[Range<usize>]) -> Vec<Range<usize>> {
-    split_documents(text).into_iter().filter(|c| ranges.iter().any(|r| r.start <= c.end && c.start <= r.end)).collect()
+impl<'a> Change<'a> {
+    pub(crate) fn new(old: &'a str, edits: &'a [Edit]) -> Self {
+        Change { old, edits, old_chunks: std::cell::OnceCell::new() }
+    }
+}
+
+/// The ranges of the new text that `edits` wrote (sorted, disjoint).
+pub(crate) fn new_ranges(edits: &[Edit]) -> Vec<Range<usize>> {
+    let mut delta: isize = 0;
+    edits
+        .iter()
+        .map(|e| {
+            let start = e.range.start.saturating_add_signed(delta);
+            delta += e.content.len() as isize - e.range.len() as isize;
+            start..start + e.content.len()
+        })
+        .collect()
+}
+
+/// The offset in the old text of `new` (a position in the new text outside the edits).
+fn old_offset(edits: &[Edit], new: usize) -> usize {
+    let mut delta: isize = 0;
+    for e in edits {
+        let new_start = e.range.start.saturating_add_signed(delta);
+        if new_start > new {
+            break;
+        }
+        delta += e.content.len() as isize - e.range.len() as isize;
+    }
+    new.saturating_add_signed(-delta)
+}
+
+/// The files whose last pass broke something, with the reason.
+pub(crate) fn judge(
+    checks: &[Check],
+    files: &[SourceFile],
+    changes: &BTreeMap<FileId, Change<'_>>,
+) -> BTreeMap<FileId, String> {
+    let mut broken = BTreeMap::new();
+    for check in checks {
+        match check {
+            Check::Parse { file, offset, message } => {
+                if changes.contains_key(file) && !broken.contains_key(file) {
+                    let (line, col) = files.get(*file).map_or((1, 1), |f| f.lines.line_col(&f.text, *offset));
+                    broken.insert(*file, format!("the fixed file does not parse at {line}:{col}: {message}"));
+                }
+            }
+            Check::Type { file, chunk, key, error } => {
+                let Some(change) = changes.get(file) else { continue };
+                if broken.contains_key(file) {
+                    continue;
+                }
+                if breaks(change, chunk, key, error) {
+                    broken.insert(*file, format!("{} `{}` no longer type-checks as {}: {error}", key.1, key.3, key.0));
+                }
+            }
+        }
+    }
+    broken
+}
+
+/// Whether a type failure of `key` in the new `chunk` is new (the pass caused it).
+fn breaks(change: &Change<'_>, chunk: &Range<usize>, key: &ObjectKey, error: &str) -> bool {
+    let at = old_offset(change.edits, chunk.start);
+    let old_chunks = change.old_chunks.get_or_init(|| split_documents(change.old));
+    // The old chunk at that place, and its neighbours (documents may have been added or removed).
+    let i = old_chunks.partition_point(|c| c.end <= at).min(old_chunks.len().saturating_sub(1));
+    let before: Vec<Checked> = old_chunks
+        .get(i.saturating_sub(1)..(i + 2).min(old_chunks.len()))
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|c| {
+            let (docs, _) = parse_chunk(change.old, c.clone(), Limits::default());
+            docs.iter().flat_map(|d| typed_objects(d, change.old)).collect::<Vec<_>>()
+        })
+        .collect();
+    match before.iter().find(|(k, _)| k == key) {
+        Some((_, result)) => result.is_ok(),
+        None => !before.iter().any(|(_, r)| r.as_ref().err().is_some_and(|e| e == error)),
+    }
 }
 
 /// The objects of a document with their type-check result.
-fn typed_objects(doc: &crate::yaml::Doc<'_>, text: &str) -> Vec<Checked> {
-    typed_objects_where(doc, text, &|_| true)
-}
-
-/// Like [`typed_objects`], for the objects whose key passes `wanted`.
-fn typed_objects_where(doc: &crate::yaml::Doc<'_>, text: &str, wanted: &dyn Fn(&Key) -> bool) -> Vec<Checked> {
+fn typed_objects(doc: &Doc<'_>, text: &str) -> Vec<Checked> {
     k8s::objects_in(doc, text, 0, &[], ObjId::default())
         .into_iter()
         .filter(|o| o.kind != Kind::List)
-        .filter_map(|o| {
+        .map(|o| {
             let r = &o.info.object;
             let key = (r.api_version.clone(), r.kind.clone(), r.namespace.clone(), r.name.clone());
-            if !wanted(&key) {
-                return None;
-            }
             let result = match json::to_json(o.root) {
                 Some(value) => typed::check(&r.api_version, &r.kind, value),
                 None => Err("the object cannot be read as JSON (an alias expands too far)".to_string()),
             };
-            Some((key, result))
+            (key, result)
         })
         .collect()
 }

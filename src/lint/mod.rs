@@ -6,7 +6,7 @@ pub(crate) mod meta;
 mod runner;
 
 pub(crate) use meta::{FixKind, RuleMeta};
-pub(crate) use runner::{LintOutput, Trees, lint, lint_for_fix, parse_only};
+pub(crate) use runner::{Changed, Check, LintOutput, ObjectKey, Trees, lint, lint_for_fix, parse_only};
 
 use crate::config::{LintConfig, RuleSetting};
 use crate::diag::{Diagnostic, Edit, Fix, Loc, ObjectInfo, Severity};

@@ -28,9 +28,26 @@ pub(crate) struct InputError {
     pub(crate) message: String,
 }
 
+/// A problem found in a part of a file that the previous fix pass changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Check {
+    /// The changed part does not parse.
+    Parse { file: FileId, offset: usize, message: String },
+    /// An object of the changed part does not type-check.
+    Type { file: FileId, chunk: Range<usize>, key: ObjectKey, error: String },
+}
+
+/// apiVersion, kind, namespace, name.
+pub(crate) type ObjectKey = (String, String, Option<String>, String);
+
+/// Byte ranges (of the current text) that the previous fix pass changed, by file.
+pub(crate) type Changed = std::collections::HashMap<FileId, Vec<Range<usize>>>;
+
 /// What a lint run produced (before sorting and rendering).
 #[derive(Debug, Default)]
 pub(crate) struct LintOutput {
+    /// Problems in the parts a previous fix pass changed (`lint_for_fix` with changes only).
+    pub(crate) checks: Vec<Check>,
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) errors: Vec<InputError>,
     /// YAML documents with content.
@@ -41,6 +58,7 @@ pub(crate) struct LintOutput {
 
 #[derive(Default)]
 struct ChunkOutput<'a> {
+    checks: Vec<Check>,
     diagnostics: Vec<Diagnostic>,
     facts: Vec<Facts>,
     errors: Vec<InputError>,
@@ -112,16 +130,55 @@ fn parse<'a>(
 
 /// Lints every file (no fix edits are built).
 pub(crate) fn lint(files: &[SourceFile], registry: &Registry, config: &LintConfig) -> LintOutput {
-    run(files, registry, config, false)
+    run(files, registry, config, false, None)
 }
 
 /// Lints every file and builds the edits of every fix: the parsed trees are kept for the whole
 /// run so that cross-object rules can edit the objects they report.
-pub(crate) fn lint_for_fix(files: &[SourceFile], registry: &Registry, config: &LintConfig) -> LintOutput {
-    run(files, registry, config, true)
+/// `changed` names the parts a previous pass edited: they are checked (parse errors, and
+/// k8s-openapi types of their objects) into `LintOutput::checks`.
+pub(crate) fn lint_for_fix(
+    files: &[SourceFile],
+    registry: &Registry,
+    config: &LintConfig,
+    changed: &Changed,
+) -> LintOutput {
+    run(files, registry, config, true, Some(changed))
 }
 
-fn run(files: &[SourceFile], registry: &Registry, config: &LintConfig, with_edits: bool) -> LintOutput {
+/// Whether `chunk` overlaps or touches one of `ranges` (sorted, disjoint).
+fn touches(ranges: &[Range<usize>], chunk: &Range<usize>) -> bool {
+    let i = ranges.partition_point(|r| r.end < chunk.start);
+    ranges.get(i).is_some_and(|r| r.start <= chunk.end)
+}
+
+/// Type-checks the objects of a changed chunk; records failures.
+fn check_chunk(file: FileId, chunk: &Range<usize>, docs: &[yaml::Doc<'_>], text: &str, out: &mut Vec<Check>) {
+    for doc in docs {
+        for obj in k8s::objects_in(doc, text, file, &[], ObjId::default()) {
+            if obj.kind == k8s::Kind::List {
+                continue;
+            }
+            let r = &obj.info.object;
+            let result = match yaml::json::to_json(obj.root) {
+                Some(value) => k8s::typed::check(&r.api_version, &r.kind, value),
+                None => Err("the object cannot be read as JSON (an alias expands too far)".to_string()),
+            };
+            if let Err(error) = result {
+                let key = (r.api_version.clone(), r.kind.clone(), r.namespace.clone(), r.name.clone());
+                out.push(Check::Type { file, chunk: chunk.clone(), key, error });
+            }
+        }
+    }
+}
+
+fn run(
+    files: &[SourceFile],
+    registry: &Registry,
+    config: &LintConfig,
+    with_edits: bool,
+    changed: Option<&Changed>,
+) -> LintOutput {
     let limits = Limits::default();
     let chunks = manifest_chunks(files);
     let per_object: Vec<_> = registry.enabled().collect();
@@ -134,7 +191,15 @@ fn run(files: &[SourceFile], registry: &Registry, config: &LintConfig, with_edit
         .map(|(index, (id, chunk))| {
             let mut out = ChunkOutput::default();
             let Some(file) = files.get(*id) else { return out };
+            let errors_before = out.errors.len();
             let docs = parse(file, *id, chunk.clone(), limits, &mut out.errors);
+            if changed.and_then(|c| c.get(id)).is_some_and(|r| touches(r, chunk)) {
+                if let Some(e) = out.errors.get(errors_before) {
+                    out.checks.push(Check::Parse { file: *id, offset: e.offset, message: e.message.clone() });
+                } else if file.role == FileRole::Manifests {
+                    check_chunk(*id, chunk, &docs, &file.text, &mut out.checks);
+                }
+            }
             let edits = with_edits.then(|| Edits::new(files, None, &conventions));
             for (d, doc) in docs.iter().enumerate() {
                 if doc.has_content() {
@@ -169,6 +234,7 @@ fn run(files: &[SourceFile], registry: &Registry, config: &LintConfig, with_edit
     let mut inventory = Inventory::default();
     let mut trees = Trees { files, chunks: Vec::with_capacity(outputs.len()), custom: &config.pod_template_kinds };
     for out in outputs {
+        result.checks.extend(out.checks);
         result.diagnostics.extend(out.diagnostics);
         result.errors.extend(out.errors);
         result.documents += out.documents;
