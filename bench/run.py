@@ -14,6 +14,8 @@ round-robin (lint, parse-only, pyyaml-c; lint, parse-only, pyyaml-c; ...):
 
   lint        leaselint --format json FILE      (stdout to /dev/null; exit 1 =
                                                   findings, normal; 2 = error)
+  fix         leaselint --fix --format json COPY (a fresh copy of FILE per run,
+                                                  copied before the clock starts)
   parse-only  leaselint --parse-only FILE       (read + split + parse, no rules;
                                                   one summary line on stderr)
   pyyaml-c    python3 -c '<read bytes; list(yaml.load_all(data,
@@ -29,6 +31,7 @@ medians.  Per run:
 
 Targets (each marked PASS/FAIL):
   lint / parse-only wall          <= 1.3
+  fix / lint wall                 <= 2.0
   lint / pyyaml-c wall            <= 0.12
   lint peak RSS / input bytes     <= 3.0
   lint wall, size b vs size a     <= 1.1 x (b / a)   (e.g. 20k/5k <= 4.4: linear)
@@ -88,12 +91,13 @@ GEN_SEED = 1
 PYYAML_SNIPPET = ('import sys, yaml; data = open(sys.argv[1], "rb").read(); '
                   'list(yaml.load_all(data, Loader=yaml.CSafeLoader))')
 
-COMMANDS = ("lint", "parse-only", "pyyaml-c")
+COMMANDS = ("lint", "parse-only", "fix", "pyyaml-c")
 
 # Targets: (key, description, limit).  All are "value <= limit".
 T_LINT_PARSE = 1.3
 T_LINT_PYYAML = 0.12
 T_LINT_RSS = 3.0
+T_FIX_LINT = 2.0          # --fix on the stream vs a plain lint of it
 T_SCALING_SLACK = 1.1  # lint wall may grow at most 1.1x the size ratio
 
 GNU_TIME = "/usr/bin/time"
@@ -123,6 +127,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--pyyaml-repeat", type=int, default=3,
                    help="timed runs of pyyaml-c per size (default: %(default)s)")
     p.add_argument("--skip-pyyaml", action="store_true", help="do not run the pyyaml-c command")
+    p.add_argument("--skip-fix", action="store_true", help="do not run the fix command")
     p.add_argument("--threads", type=int, metavar="N",
                    help="pass --threads N to leaselint (default: leaselint's own default)")
     p.add_argument("--gen", type=Path, default=DEFAULT_GEN,
@@ -262,6 +267,8 @@ def command_lines(binary: Path, threads: int | None) -> dict[str, list[str]]:
     return {
         "lint": [str(binary), *t, "--format", "json", "{file}"],
         "parse-only": [str(binary), *t, "--parse-only", "{file}"],
+        # --fix rewrites its input: each run gets a fresh copy (copied before the clock starts)
+        "fix": [str(binary), *t, "--fix", "--format", "json", "{fixcopy}"],
         "pyyaml-c": [sys.executable, "-c", PYYAML_SNIPPET, "{file}"],
     }
 
@@ -298,7 +305,7 @@ def measure(argv: list[str], use_time: bool) -> dict:
 
 
 def check_exit(name: str, m: dict, argv: list[str]) -> None:
-    ok = {0, 1} if name == "lint" else {0}  # lint: 1 = findings, normal
+    ok = {0, 1} if name in ("lint", "fix") else {0}  # 1 = findings (remaining), normal
     if m["exit_code"] not in ok:
         print(flush=True)  # end the progress line
         sys.stderr.write(m["stderr"])
@@ -316,11 +323,13 @@ def spread(total: int, k: int) -> set[int]:
 
 def bench_size(n: int, path: Path, cmds: dict[str, list[str]], args, use_time: bool) -> dict:
     size = path.stat().st_size
-    names = [c for c in COMMANDS if not (c == "pyyaml-c" and args.skip_pyyaml)]
+    names = [c for c in COMMANDS if not (c == "pyyaml-c" and args.skip_pyyaml) and not (c == "fix" and args.skip_fix)]
+    fixcopy = path.with_name(path.stem + ".fix-copy.yaml")
     rounds = max(args.repeat, 0 if args.skip_pyyaml else args.pyyaml_repeat)
     plan = {
         "lint": spread(rounds, args.repeat),
         "parse-only": spread(rounds, args.repeat),
+        "fix": spread(rounds, args.repeat),
         "pyyaml-c": spread(rounds, args.pyyaml_repeat),
     }
     runs: dict[str, list[dict]] = {c: [] for c in names}
@@ -330,7 +339,9 @@ def bench_size(n: int, path: Path, cmds: dict[str, list[str]], args, use_time: b
         for name in names:  # round-robin: A B C, A B C, ...
             if r not in plan[name]:
                 continue
-            argv = [str(path) if a == "{file}" else a for a in cmds[name]]
+            if name == "fix":
+                shutil.copyfile(path, fixcopy)
+            argv = [str(path) if a == "{file}" else str(fixcopy) if a == "{fixcopy}" else a for a in cmds[name]]
             m = measure(argv, use_time)
             check_exit(name, m, argv)
             if name == "parse-only":
@@ -388,6 +399,8 @@ def report_size(res: dict) -> list[dict]:
     n = str(res["objects"])
     checks = [target("lint / parse-only (wall)", med["lint"]["wall_s"] / med["parse-only"]["wall_s"],
                      T_LINT_PARSE, where=n)]
+    if "fix" in med:
+        checks.append(target("fix / lint (wall)", med["fix"]["wall_s"] / med["lint"]["wall_s"], T_FIX_LINT, where=n))
     if "pyyaml-c" in med:
         checks.append(target("lint / pyyaml-c (wall)", med["lint"]["wall_s"] / med["pyyaml-c"]["wall_s"],
                              T_LINT_PYYAML, where=n))

@@ -38,8 +38,6 @@ pub(crate) struct Workload {
 #[derive(Clone, Debug)]
 pub(crate) struct ContainerFacts {
     pub(crate) name: String,
-    /// `spec.template.spec.containers[0]`.
-    pub(crate) path: NodePath,
     pub(crate) init: bool,
     pub(crate) restartable: bool,
     /// `resources.limits.cpu` as written, and where.
@@ -377,7 +375,6 @@ fn workload(obj: &Object<'_>, names: &CarrierNames) -> Option<Workload> {
         .iter()
         .map(|c| ContainerFacts {
             name: c.name.to_string(),
-            path: c.path.clone(),
             init: c.init,
             restartable: c.restartable,
             cpu_limit: c

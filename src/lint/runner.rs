@@ -242,7 +242,9 @@ fn run(
         for f in out.facts {
             inventory.add(f);
         }
-        trees.chunks.push(out.trees.unwrap_or_default());
+        if with_edits {
+            trees.chunks.push(out.trees.unwrap_or_default());
+        }
     }
     inventory.finish();
     let edits = with_edits.then(|| Edits::new(files, Some(&trees), &conventions));

@@ -73,8 +73,10 @@ impl Rule for CpuLimitOnLatencySensitive {
                 );
                 let fix = cx.with_edits(fix, |e| {
                     let obj = e.object(&w.info)?;
+                    // The limit is at `<container>.resources.limits.cpu`.
+                    let path = loc.path.prefix(loc.path.len().saturating_sub(3));
                     let container =
-                        obj.get(&c.path).ok_or_else(|| EditError("internal error: the container moved".into()))?;
+                        obj.get(&path).ok_or_else(|| EditError("internal error: the container moved".into()))?;
                     remove_cpu_limit(&e.editor(w.info.file)?, container, c.cpu_request.is_none())
                 });
                 cx.report(loc.clone(), message).fix(fix).emit();
