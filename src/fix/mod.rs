@@ -63,7 +63,7 @@ pub(crate) fn run(mut files: Vec<SourceFile>, registry: &Registry, config: &Lint
     let mut pass = 0;
     loop {
         let changed: Changed = pending.iter().map(|(f, p)| (*f, validate::new_ranges(&p.edits))).collect();
-        let report = lint_for_fix(&files, registry, config, &changed);
+        let report = lint_for_fix(&files, registry, config, wanted, &changed);
         // This lint re-parsed the last pass's changes: a pass that broke a file is undone there.
         let changes = pending.iter().map(|(f, p)| (*f, validate::Change::new(&p.old, &p.edits))).collect();
         let broken = validate::judge(&report.checks, &files, &changes);

@@ -11,7 +11,7 @@ use crate::diag::{Edit, ObjId};
 use crate::k8s::{self, Kind, typed};
 use crate::lint::{Check, ObjectKey};
 use crate::source::{FileId, SourceFile, split_documents};
-use crate::yaml::{Doc, Limits, json, parse_chunk};
+use crate::yaml::{Doc, Limits, parse_chunk};
 
 /// An object and its type-check result (`Ok(false)`: leaselint has no type for it).
 type Checked = (ObjectKey, Result<bool, String>);
@@ -116,10 +116,7 @@ fn typed_objects(doc: &Doc<'_>, text: &str) -> Vec<Checked> {
         .map(|o| {
             let r = &o.info.object;
             let key = (r.api_version.clone(), r.kind.clone(), r.namespace.clone(), r.name.clone());
-            let result = match json::to_json(o.root) {
-                Some(value) => typed::check(&r.api_version, &r.kind, value),
-                None => Err("the object cannot be read as JSON (an alias expands too far)".to_string()),
-            };
+            let result = typed::check_node(&r.api_version, &r.kind, o.root);
             (key, result)
         })
         .collect()

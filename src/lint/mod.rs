@@ -9,7 +9,7 @@ pub(crate) use meta::{FixKind, RuleMeta};
 pub(crate) use runner::{Changed, Check, LintOutput, ObjectKey, Trees, lint, lint_for_fix, parse_only};
 
 use crate::config::{LintConfig, RuleSetting};
-use crate::diag::{Diagnostic, Edit, Fix, Loc, ObjectInfo, Severity};
+use crate::diag::{Applicability, Diagnostic, Edit, Fix, Loc, ObjectInfo, Severity};
 use crate::k8s::{Inventory, Object};
 use crate::source::{FileId, SourceFile};
 use crate::yaml::edit::{self, Conventions, EditError, Editor};
@@ -79,11 +79,18 @@ pub(crate) struct Edits<'r> {
     files: &'r [SourceFile],
     trees: Option<&'r Trees<'r>>,
     conventions: &'r [Conventions],
+    /// Fixes below this applicability are not built (they will not be applied).
+    wanted: Applicability,
 }
 
 impl<'r> Edits<'r> {
-    pub(crate) fn new(files: &'r [SourceFile], trees: Option<&'r Trees<'r>>, conventions: &'r [Conventions]) -> Self {
-        Edits { files, trees, conventions }
+    pub(crate) fn new(
+        files: &'r [SourceFile],
+        trees: Option<&'r Trees<'r>>,
+        conventions: &'r [Conventions],
+        wanted: Applicability,
+    ) -> Self {
+        Edits { files, trees, conventions, wanted }
     }
 
     /// The editor for a file.
@@ -133,7 +140,7 @@ impl<'r> Ctx<'r> {
         mut fix: Fix,
         build: impl FnOnce(&Edits<'r>) -> Result<Vec<Edit>, EditError>,
     ) -> Fix {
-        let Some(edits) = self.edits else { return fix };
+        let Some(edits) = self.edits.filter(|e| fix.applicability >= e.wanted) else { return fix };
         match build(edits)
             .and_then(|e| edit::merge(e).ok_or_else(|| EditError("internal error: the fix's edits overlap".into())))
         {

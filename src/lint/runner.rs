@@ -8,7 +8,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use crate::config::LintConfig;
-use crate::diag::{Diagnostic, ObjId};
+use crate::diag::{Applicability, Diagnostic, ObjId};
 use crate::k8s::{self, Facts, Inventory};
 use crate::source::{FileId, FileRole, SourceFile, split_documents};
 use crate::yaml::edit::Conventions;
@@ -130,7 +130,7 @@ fn parse<'a>(
 
 /// Lints every file (no fix edits are built).
 pub(crate) fn lint(files: &[SourceFile], registry: &Registry, config: &LintConfig) -> LintOutput {
-    run(files, registry, config, false, None)
+    run(files, registry, config, None, None)
 }
 
 /// Lints every file and builds the edits of every fix: the parsed trees are kept for the whole
@@ -141,9 +141,10 @@ pub(crate) fn lint_for_fix(
     files: &[SourceFile],
     registry: &Registry,
     config: &LintConfig,
+    wanted: Applicability,
     changed: &Changed,
 ) -> LintOutput {
-    run(files, registry, config, true, Some(changed))
+    run(files, registry, config, Some(wanted), Some(changed))
 }
 
 /// Whether `chunk` overlaps or touches one of `ranges` (sorted, disjoint).
@@ -160,10 +161,7 @@ fn check_chunk(file: FileId, chunk: &Range<usize>, docs: &[yaml::Doc<'_>], text:
                 continue;
             }
             let r = &obj.info.object;
-            let result = match yaml::json::to_json(obj.root) {
-                Some(value) => k8s::typed::check(&r.api_version, &r.kind, value),
-                None => Err("the object cannot be read as JSON (an alias expands too far)".to_string()),
-            };
+            let result = k8s::typed::check_node(&r.api_version, &r.kind, obj.root);
             if let Err(error) = result {
                 let key = (r.api_version.clone(), r.kind.clone(), r.namespace.clone(), r.name.clone());
                 out.push(Check::Type { file, chunk: chunk.clone(), key, error });
@@ -172,13 +170,16 @@ fn check_chunk(file: FileId, chunk: &Range<usize>, docs: &[yaml::Doc<'_>], text:
     }
 }
 
+/// `fixing`: build the edits of fixes at or above this applicability (and keep the trees).
 fn run(
     files: &[SourceFile],
     registry: &Registry,
     config: &LintConfig,
-    with_edits: bool,
+    fixing: Option<Applicability>,
     changed: Option<&Changed>,
 ) -> LintOutput {
+    let with_edits = fixing.is_some();
+    let wanted = fixing.unwrap_or(Applicability::Safe);
     let limits = Limits::default();
     let chunks = manifest_chunks(files);
     let per_object: Vec<_> = registry.enabled().collect();
@@ -200,7 +201,7 @@ fn run(
                     check_chunk(*id, chunk, &docs, &file.text, &mut out.checks);
                 }
             }
-            let edits = with_edits.then(|| Edits::new(files, None, &conventions));
+            let edits = with_edits.then(|| Edits::new(files, None, &conventions, wanted));
             for (d, doc) in docs.iter().enumerate() {
                 if doc.has_content() {
                     out.documents += 1;
@@ -247,7 +248,7 @@ fn run(
         }
     }
     inventory.finish();
-    let edits = with_edits.then(|| Edits::new(files, Some(&trees), &conventions));
+    let edits = with_edits.then(|| Edits::new(files, Some(&trees), &conventions, wanted));
     for (id, file) in files.iter().enumerate().filter(|(_, f)| f.role == FileRole::HelmValues) {
         lint_values(file, id, registry, config, limits, edits.as_ref(), &mut result);
     }

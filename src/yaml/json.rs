@@ -1,6 +1,9 @@
 //! A document as `serde_json::Value`, read the way the API server reads YAML (go-yaml types,
 //! merge keys, the last of duplicated keys), for type-checking with k8s-openapi. Aliases are
-//! expanded within a node budget so that an alias bomb cannot blow up memory.
+//! expanded within a node budget so that an alias bomb cannot blow up memory. Built-in rules do
+//! not use it: JSONPath data rules (policy as code) will, and tests compare the tree
+//! deserializer (`de`) against it.
+#![allow(dead_code, reason = "the JSON view for JSONPath data rules and the tree deserializer's tests")]
 
 use serde_json::{Map, Number, Value};
 

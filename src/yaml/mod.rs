@@ -2,6 +2,7 @@
 //! document trees (`Doc`), resolves scalars the way Kubernetes does, names nodes by `NodePath`
 //! and turns a path into the span to label. It may use `diag` and nothing else of ours.
 
+pub(crate) mod de;
 pub(crate) mod edit;
 pub(crate) mod json;
 mod parse;
