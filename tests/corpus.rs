@@ -9,7 +9,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{corpus_dir, json, run_in};
+use common::{corpus_dir, corpus_files, json, run_in};
 use serde_json::Value;
 
 /// Findings grouped by rule: a count line per rule, then its findings in file order.
@@ -46,13 +46,7 @@ fn real_corpus_lints_cleanly_and_matches_reviewed_findings() {
         eprintln!("notice: ../shared/corpus/real is absent; skipping the real-corpus test");
         return;
     };
-    let mut files: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".yaml"))
-        .collect();
-    files.sort();
+    let files = corpus_files(&dir);
     assert!(files.len() >= 40, "the corpus has 46 files");
     let mut total_objects = 0;
     for file in files {
@@ -79,13 +73,7 @@ fn fixing_the_real_corpus_keeps_the_guarantees() {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let mut files: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".yaml"))
-        .collect();
-    files.sort();
+    let files = corpus_files(&dir);
     let mut changed = 0;
     for file in files {
         let original = std::fs::read_to_string(dir.join(&file)).unwrap();

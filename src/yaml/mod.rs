@@ -102,6 +102,17 @@ fn first_line(text: &str, span: Range<usize>) -> Range<usize> {
 #[cfg(test)]
 mod tests;
 
+/// An alias bomb ("billion laughs"): 9 levels of 10 aliases each, 10^9 nodes when expanded.
+#[cfg(test)]
+pub(crate) fn alias_bomb() -> String {
+    let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..9 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+    }
+    text
+}
+
 /// The path from `root` to node `target` of the same document (for a mapping key: the path of
 /// its entry). `None` when `target` is not under `root`.
 pub(crate) fn path_to(root: NodeRef<'_, '_>, target: NodeId) -> Option<NodePath> {

@@ -92,3 +92,15 @@ pub(crate) fn corpus_dir() -> Option<PathBuf> {
     let dir = repo().join("../shared/corpus/real");
     if dir.is_dir() { Some(dir) } else { None }
 }
+
+/// The `*.yaml` files of the corpus, sorted.
+pub(crate) fn corpus_files(dir: &Path) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .expect("corpus dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yaml"))
+        .collect();
+    files.sort();
+    files
+}
