@@ -4,6 +4,7 @@
 
 mod cli;
 mod config;
+mod datarules;
 mod diag;
 mod fix;
 mod k8s;

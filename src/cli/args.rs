@@ -14,14 +14,31 @@ pub(crate) struct Cli {
     pub(crate) command: Option<Command>,
     #[command(flatten)]
     pub(crate) check: CheckArgs,
+    #[command(flatten)]
+    pub(crate) setup: SetupArgs,
+}
+
+/// Where configuration and user rules come from (for every subcommand).
+#[derive(Args, Debug)]
+pub(crate) struct SetupArgs {
+    /// Use this config file instead of looking for `.leaselint.yaml` in the current directory and
+    /// its parents.
+    #[arg(long, value_name = "FILE", global = true, conflicts_with = "no_config")]
+    pub(crate) config: Option<PathBuf>,
+    /// Use no config file.
+    #[arg(long, global = true)]
+    pub(crate) no_config: bool,
+    /// Load user rules from this directory or file (repeatable; adds to the config's `rulesDirs`).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub(crate) rules_dir: Vec<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum Command {
     /// List the rules: code, name, default severity, fix, summary.
     Rules {
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
     },
     /// Explain one rule: rationale, remediation, examples.
     Explain {
@@ -38,9 +55,10 @@ pub(crate) struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,
-    /// Exit with 1 when a finding has this severity or a higher one.
-    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
-    pub(crate) fail_on: FailOn,
+    /// Exit with 1 when a finding has this severity or a higher one [default: the config's
+    /// `failOn`, else warning].
+    #[arg(long, value_enum)]
+    pub(crate) fail_on: Option<FailOn>,
     /// Apply safe fixes: files are rewritten in place (atomically); with stdin the fixed stream
     /// goes to stdout and the report to stderr.
     #[arg(long)]
@@ -82,6 +100,17 @@ pub(crate) struct CheckArgs {
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Format {
+    Human,
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations on the pull request).
+    Github,
+}
+
+/// Output of `leaselint rules`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ListFormat {
     Human,
     Json,
 }

@@ -12,7 +12,13 @@ use crate::output::{ErrorEntry, Report, Summary};
 
 use super::{EXIT_ERROR, Loaded, Sink, args, exit_code, input_errors, render};
 
-pub(super) fn fix(args: &args::CheckArgs, config: &LintConfig, registry: &Registry, loaded: Loaded) -> ExitCode {
+pub(super) fn fix(
+    args: &args::CheckArgs,
+    config: &LintConfig,
+    registry: &Registry,
+    fail_on: crate::diag::Severity,
+    loaded: Loaded,
+) -> ExitCode {
     let originals: Vec<String> = loaded.files.iter().map(|f| f.text.clone()).collect();
     let run: FixRun = fix::run(loaded.files, registry, config, args.unsafe_fixes);
     let mut errors = loaded.errors;
@@ -84,7 +90,7 @@ pub(super) fn fix(args: &args::CheckArgs, config: &LintConfig, registry: &Regist
     summary.fixed = run.applied.len();
     let sink = if args.diff || stdin_used { Sink::Stderr } else { Sink::Stdout };
     let report = Report { files: &run.files, diagnostics: &run.report.diagnostics, errors: &errors, summary };
-    if let Err(code) = render(args, &report, sink) {
+    if let Err(code) = render(args, registry, &report, sink) {
         return code;
     }
     let changed_files = run.changed.iter().filter(|c| **c).count();
@@ -110,7 +116,7 @@ pub(super) fn fix(args: &args::CheckArgs, config: &LintConfig, registry: &Regist
     if errors.iter().any(|e| e.message.starts_with("internal error")) {
         return ExitCode::from(EXIT_ERROR);
     }
-    let code = exit_code(args, &run.report.diagnostics, &errors, any_diff);
+    let code = exit_code(fail_on, &run.report.diagnostics, &errors, any_diff);
     // The process ends here: freeing the run's many allocations one by one only costs time.
     std::mem::forget(run);
     code

@@ -5,13 +5,13 @@
 mod args;
 mod fixing;
 mod rules;
+mod setup;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::config::{LintConfig, RuleSetting};
 use crate::diag::Severity;
 use crate::lint::{self, Registry};
 use crate::output::{self, ErrorEntry, HumanOptions, Report, Summary};
@@ -39,38 +39,46 @@ pub fn run() -> ExitCode {
         let _ = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build_global();
     }
     match cli.command {
-        Some(Command::Rules { format }) => rules::list(format),
-        Some(Command::Explain { rule }) => rules::explain(&rule),
+        Some(Command::Rules { format }) => rules::list(format, &cli.setup),
+        Some(Command::Explain { rule }) => rules::explain(&rule, &cli.setup),
         None if cli.check.parse_only => parse_only(&input_paths(&cli.check)),
-        None => check(&cli.check),
+        None => check(&cli.check, &cli.setup),
     }
 }
 
-fn config_from(args: &args::CheckArgs) -> Result<LintConfig, String> {
-    let mut config = LintConfig::default();
-    let rules = crate::rules::builtin();
-    let code_of = |wanted: &str| -> Result<&'static str, String> {
-        rules
-            .iter()
-            .find(|r| r.code().eq_ignore_ascii_case(wanted) || r.name() == wanted)
-            .map(|r| r.code())
-            .ok_or_else(|| format!("unknown rule `{wanted}` (see the rules table in the README)"))
-    };
-    let selected = args.select.iter().map(|s| code_of(s.trim())).collect::<Result<Vec<_>, _>>()?;
-    let ignored = args.ignore.iter().map(|s| code_of(s.trim())).collect::<Result<Vec<_>, _>>()?;
-    for r in &rules {
-        let off = (!selected.is_empty() && !selected.contains(&r.code())) || ignored.contains(&r.code());
-        if off {
-            config.rules.insert(r.code().to_string(), RuleSetting::Off);
+/// Builds the run's setup, printing what is wrong (exit 2) when it cannot.
+fn setup_or_exit(
+    args: &args::SetupArgs,
+    check: Option<&args::CheckArgs>,
+    color: bool,
+) -> Result<setup::Setup, ExitCode> {
+    setup::setup(args, check).map_err(|e| {
+        match e {
+            setup::SetupError::Usage(message) => eprintln!("leaselint: {message}"),
+            setup::SetupError::File(e) => {
+                let theme =
+                    if color { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
+                let mut text = String::new();
+                let rendered = miette::GraphicalReportHandler::new_themed(theme)
+                    .with_width(terminal_width())
+                    .render_report(&mut text, &e);
+                if rendered.is_err() {
+                    text = e.to_string();
+                }
+                eprintln!("leaselint: error in {}\n{text}", e.position());
+            }
         }
+        ExitCode::from(EXIT_ERROR)
+    })
+}
+
+/// Whether stderr gets colour.
+fn stderr_color(choice: args::Color) -> bool {
+    match choice {
+        args::Color::Always => true,
+        args::Color::Never => false,
+        args::Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     }
-    if let Some(n) = args.nodes {
-        config.thresholds.nodes = n;
-    }
-    if let Some(n) = args.fanout_replicas {
-        config.thresholds.fanout_replicas = n;
-    }
-    Ok(config)
 }
 
 /// Inputs to read: the paths, or stdin when there are none and stdin is not a terminal, or the
@@ -123,24 +131,14 @@ fn source_error(e: &source::SourceError) -> ErrorEntry {
     ErrorEntry { file: e.file_name().to_string(), file_id: None, offset: 0, line, column, message: e.message() }
 }
 
-fn check(args: &args::CheckArgs) -> ExitCode {
+fn check(args: &args::CheckArgs, setup: &args::SetupArgs) -> ExitCode {
     if args.unsafe_fixes && !(args.fix || args.diff) {
         eprintln!("leaselint: --unsafe-fixes needs --fix (apply) or --diff (show)");
         return ExitCode::from(EXIT_ERROR);
     }
-    let config = match config_from(args) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("leaselint: {e}");
-            return ExitCode::from(EXIT_ERROR);
-        }
-    };
-    let registry = match Registry::new(crate::rules::builtin(), &config) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("leaselint: {e}");
-            return ExitCode::from(EXIT_ERROR);
-        }
+    let setup::Setup { config, registry, fail_on } = match setup_or_exit(setup, Some(args), stderr_color(args.color)) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
     let loaded = match load(args) {
         Ok(l) => l,
@@ -153,17 +151,17 @@ fn check(args: &args::CheckArgs) -> ExitCode {
         eprintln!("leaselint: note: {n}");
     }
     if args.fix || args.diff {
-        return fixing::fix(args, &config, &registry, loaded);
+        return fixing::fix(args, &config, &registry, fail_on, loaded);
     }
     let result = lint::lint(&loaded.files, &registry, &config);
     let mut errors = loaded.errors;
     errors.extend(input_errors(&result, &loaded.files));
     let summary = Summary::count(&result.diagnostics, loaded.files.len(), result.documents, result.objects);
     let report = Report { files: &loaded.files, diagnostics: &result.diagnostics, errors: &errors, summary };
-    if let Err(code) = render(args, &report, Sink::Stdout) {
+    if let Err(code) = render(args, &registry, &report, Sink::Stdout) {
         return code;
     }
-    let code = exit_code(args, &result.diagnostics, &errors, false);
+    let code = exit_code(fail_on, &result.diagnostics, &errors, false);
     // The process ends here: freeing the run's many allocations one by one only costs time.
     std::mem::forget(result);
     std::mem::forget(loaded.files);
@@ -193,7 +191,7 @@ enum Sink {
     Stderr,
 }
 
-fn render(args: &args::CheckArgs, report: &Report<'_>, sink: Sink) -> Result<(), ExitCode> {
+fn render(args: &args::CheckArgs, registry: &Registry, report: &Report<'_>, sink: Sink) -> Result<(), ExitCode> {
     let is_terminal = match sink {
         Sink::Stdout => std::io::stdout().is_terminal(),
         Sink::Stderr => std::io::stderr().is_terminal(),
@@ -201,6 +199,12 @@ fn render(args: &args::CheckArgs, report: &Report<'_>, sink: Sink) -> Result<(),
     let mut buf = Vec::with_capacity(1 << 16);
     let written = match args.format {
         Format::Json => output::render_json(report, &mut buf),
+        Format::Github => output::render_github(report, &mut buf),
+        Format::Sarif => {
+            let rules = registry.enabled().map(|r| (&r.meta, r.severity)).collect();
+            let srcroot = std::env::current_dir().ok().map(|d| directory_uri(&d));
+            output::render_sarif(report, &output::SarifOptions { rules, srcroot }, &mut buf)
+        }
         Format::Human => {
             let color = match args.color {
                 args::Color::Always => true,
@@ -228,7 +232,7 @@ fn render(args: &args::CheckArgs, report: &Report<'_>, sink: Sink) -> Result<(),
 
 /// 2 on input errors; 1 on findings at or above `--fail-on` (or a non-empty `--diff`); else 0.
 fn exit_code(
-    args: &args::CheckArgs,
+    threshold: Severity,
     diagnostics: &[crate::diag::Diagnostic],
     errors: &[ErrorEntry],
     diff: bool,
@@ -236,12 +240,33 @@ fn exit_code(
     if !errors.is_empty() {
         return ExitCode::from(EXIT_ERROR);
     }
-    let threshold: Severity = args.fail_on.into();
     if diff || diagnostics.iter().any(|d| d.severity >= threshold) {
         ExitCode::from(EXIT_FINDINGS)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// The `file://` URI of a directory, ending in `/` (SARIF's `%SRCROOT%`).
+fn directory_uri(dir: &std::path::Path) -> String {
+    let mut path = dir.to_string_lossy().replace('\\', "/");
+    if !path.starts_with('/') {
+        path.insert(0, '/');
+    }
+    if !path.ends_with('/') {
+        path.push('/');
+    }
+    let encoded: String = path
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~/:".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("file://{encoded}")
 }
 
 fn terminal_width() -> usize {

@@ -4,16 +4,13 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::config::LintConfig;
 use crate::lint::{FixKind, Registry, RuleMeta};
 
-use super::args::Format;
+use super::args::{ListFormat, SetupArgs};
 
-fn registry() -> Result<Registry, ExitCode> {
-    Registry::new(crate::rules::builtin(), &LintConfig::default()).map_err(|e| {
-        eprintln!("leaselint: {e}");
-        ExitCode::from(super::EXIT_ERROR)
-    })
+/// Every rule: built in, and the user rules of the config and `--rules-dir`.
+fn registry(setup: &SetupArgs) -> Result<Registry, ExitCode> {
+    super::setup_or_exit(setup, None, super::stderr_color(super::args::Color::Auto)).map(|s| s.registry)
 }
 
 fn fix_word(f: FixKind) -> &'static str {
@@ -26,15 +23,15 @@ fn fix_word(f: FixKind) -> &'static str {
 }
 
 /// The rules table, one line per rule.
-pub(super) fn list(format: Format) -> ExitCode {
-    let registry = match registry() {
+pub(super) fn list(format: ListFormat, setup: &SetupArgs) -> ExitCode {
+    let registry = match registry(setup) {
         Ok(r) => r,
         Err(code) => return code,
     };
     let metas: Vec<&RuleMeta> = registry.rules.iter().map(|r| &r.meta).collect();
     let mut text = String::new();
     match format {
-        Format::Json => {
+        ListFormat::Json => {
             let rules: Vec<_> = metas
                 .iter()
                 .map(|m| {
@@ -47,7 +44,7 @@ pub(super) fn list(format: Format) -> ExitCode {
             text = serde_json::to_string_pretty(&serde_json::json!({"version": 1, "rules": rules})).unwrap_or_default();
             text.push('\n');
         }
-        Format::Human => {
+        ListFormat::Human => {
             for m in metas {
                 text.push_str(&format!(
                     "{:<6} {:<32} {:<8} {:<7} {}\n",
@@ -75,8 +72,8 @@ fn print(text: &str) -> ExitCode {
 }
 
 /// One rule's documentation.
-pub(super) fn explain(wanted: &str) -> ExitCode {
-    let registry = match registry() {
+pub(super) fn explain(wanted: &str, setup: &SetupArgs) -> ExitCode {
+    let registry = match registry(setup) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -89,18 +86,22 @@ pub(super) fn explain(wanted: &str) -> ExitCode {
         eprintln!("leaselint: unknown rule `{wanted}`; `leaselint rules` lists them");
         return ExitCode::from(super::EXIT_ERROR);
     };
-    let text = format!(
-        "{} {} ({}, fix: {})\n\n{}\n\nWhy\n\n{}How to fix\n\n{}Failing example\n\n{}Passing example\n\n{}",
-        m.code,
-        m.name,
-        m.severity.as_str(),
-        fix_word(m.fix),
-        m.summary,
-        indent(&m.rationale),
-        indent(&m.remediation),
-        indent(&m.examples.fail),
-        indent(&m.examples.pass),
-    );
+    let mut text =
+        format!("{} {} ({}, fix: {})\n\n{}\n\n", m.code, m.name, m.severity.as_str(), fix_word(m.fix), m.summary);
+    for (title, body) in [("Why", &m.rationale), ("How to fix", &m.remediation)] {
+        if !body.trim().is_empty() {
+            text.push_str(&format!("{title}\n\n{}", indent(body)));
+        }
+    }
+    if let Some(ex) = &m.examples {
+        text.push_str(&format!("Failing example\n\n{}Passing example\n\n{}", indent(&ex.fail), indent(&ex.pass)));
+    }
+    if let Some(origin) = &m.origin {
+        text.push_str(&format!("Defined in {origin}\n"));
+    }
+    if let Some(uri) = &m.help_uri {
+        text.push_str(&format!("More: {uri}\n"));
+    }
     print(&format!("{}\n", text.trim_end_matches('\n')))
 }
 

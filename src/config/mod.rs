@@ -1,5 +1,7 @@
 //! Configuration values: the lease policy, carrier lists, thresholds and rule settings, with the
-//! defaults of SPEC §3, §4 and §6. Flags override these; `.leaselint.yaml` loading builds on it.
+//! defaults of SPEC §3, §4 and §6, and `.leaselint.yaml` loading (`file`). Flags override the file.
+
+pub(crate) mod file;
 
 use std::collections::BTreeMap;
 
@@ -66,8 +68,20 @@ impl Default for LatencySensitive {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RuleSetting {
     Off,
-    #[allow(dead_code, reason = "set by .leaselint.yaml rule settings (configuration capability)")]
     Severity(Severity),
+}
+
+/// An `ignore` entry: findings of `rules` (every rule when empty) on objects whose kind,
+/// namespace and name match the globs (a missing glob matches anything), or in files matching
+/// `file`.
+#[derive(Clone, Debug)]
+pub(crate) struct IgnoreEntry {
+    pub(crate) kind: Option<globset::GlobMatcher>,
+    pub(crate) namespace: Option<globset::GlobMatcher>,
+    pub(crate) name: Option<globset::GlobMatcher>,
+    pub(crate) file: Option<globset::GlobMatcher>,
+    /// Rule codes.
+    pub(crate) rules: Vec<String>,
 }
 
 /// Everything the rules read.
@@ -80,4 +94,7 @@ pub(crate) struct LintConfig {
     pub(crate) pod_template_kinds: Vec<CustomKind>,
     /// By rule code.
     pub(crate) rules: BTreeMap<String, RuleSetting>,
+    /// `failOn` of the config file (the `--fail-on` flag wins).
+    pub(crate) fail_on: Option<Severity>,
+    pub(crate) ignore: Vec<IgnoreEntry>,
 }

@@ -29,11 +29,22 @@ impl PodSelector {
         if empty && !empty_selects_all {
             return PodSelector::Nothing;
         }
-        let anchor = anchor_of(&selector);
-        match Selector::try_from(selector) {
-            Ok(selector) => PodSelector::Matching { selector, anchor },
-            Err(_) => PodSelector::Nothing,
+        Self::from_selector(selector).unwrap_or(PodSelector::Nothing)
+    }
+
+    /// A deserialized `LabelSelector` (from config); `None` when the API server would reject it
+    /// (an unknown operator, or `In`/`NotIn` without values). An empty selector selects every pod.
+    pub(crate) fn from_selector(selector: LabelSelector) -> Option<Self> {
+        let invalid = selector
+            .match_expressions
+            .iter()
+            .flatten()
+            .any(|e| matches!(e.operator.as_str(), "In" | "NotIn") && e.values.as_ref().is_none_or(Vec::is_empty));
+        if invalid {
+            return None;
         }
+        let anchor = anchor_of(&selector);
+        Selector::try_from(selector).ok().map(|selector| PodSelector::Matching { selector, anchor })
     }
 
     /// A Service's `spec.selector` map: empty or missing selects nothing (endpoints are managed

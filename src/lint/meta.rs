@@ -33,11 +33,21 @@ pub(crate) struct RuleMeta {
     pub(crate) summary: String,
     pub(crate) rationale: String,
     pub(crate) remediation: String,
-    pub(crate) examples: Examples,
+    /// Required for built-in rules (tests/meta.rs runs them); optional for user rules.
+    pub(crate) examples: Option<Examples>,
     /// Earlier names, still accepted by config and suppressions.
     #[serde(default)]
     pub(crate) aliases: Vec<String>,
+    /// Where the rule's documentation lives (built-in rules: `docs/rules.md`).
+    #[serde(skip)]
+    pub(crate) help_uri: Option<String>,
+    /// The file a user rule came from (`None` for built-in rules).
+    #[serde(skip)]
+    pub(crate) origin: Option<String>,
 }
+
+/// The repository's URL (from Cargo.toml), where the rule documentation is published.
+pub(crate) const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
 
 /// The embedded rule files, as (file name, contents).
 pub(crate) const RULE_FILES: &[(&str, &str)] = &[
@@ -54,9 +64,19 @@ pub(crate) const RULE_FILES: &[(&str, &str)] = &[
     ("LL008-pdb-blocks-eviction.yaml", include_str!("../../rules/LL008-pdb-blocks-eviction.yaml")),
     ("LL009-api-fanout.yaml", include_str!("../../rules/LL009-api-fanout.yaml")),
     ("LL010-duplicate-key.yaml", include_str!("../../rules/LL010-duplicate-key.yaml")),
+    ("LL011-unused-suppression.yaml", include_str!("../../rules/LL011-unused-suppression.yaml")),
 ];
 
 /// Parses one embedded rule file.
 pub(crate) fn parse(file: &str, contents: &str) -> Result<RuleMeta, String> {
-    yaml_serde::from_str(contents).map_err(|e| format!("internal error: rules/{file}: {e}"))
+    let mut meta: RuleMeta =
+        yaml_serde::from_str(contents).map_err(|e| format!("internal error: rules/{file}: {e}"))?;
+    meta.help_uri = Some(help_uri(&meta.code, &meta.name));
+    Ok(meta)
+}
+
+/// The URL of a built-in rule's section in `docs/rules.md` (GitHub's heading anchors: lower
+/// case, spaces to dashes).
+pub(crate) fn help_uri(code: &str, name: &str) -> String {
+    format!("{REPOSITORY}/blob/main/docs/rules.md#{}-{name}", code.to_ascii_lowercase())
 }

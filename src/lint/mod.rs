@@ -4,6 +4,7 @@
 
 pub(crate) mod meta;
 mod runner;
+mod suppress;
 
 pub(crate) use meta::{FixKind, RuleMeta};
 pub(crate) use runner::{Changed, Check, LintOutput, ObjectKey, Trees, lint, lint_for_fix, parse_only};
@@ -21,6 +22,11 @@ pub(crate) trait Rule: Send + Sync {
     fn code(&self) -> &'static str;
     /// The kebab-case name, e.g. `cpu-limit-on-latency-sensitive`.
     fn name(&self) -> &'static str;
+    /// The rule's documentation, for rules not built in (built-in rules take theirs from the
+    /// embedded `rules/*.yaml` by code).
+    fn meta(&self) -> Option<&RuleMeta> {
+        None
+    }
     /// Called for every Kubernetes object (every item of a `List` too, and the `List` itself).
     fn check_object(&self, _obj: &Object<'_>, _cx: &mut Ctx<'_>) {}
     /// Called once per run with the facts of every object.
@@ -52,11 +58,14 @@ impl Registry {
             meta::RULE_FILES.iter().map(|(file, text)| meta::parse(file, text)).collect::<Result<Vec<_>, _>>()?;
         let mut out = Vec::new();
         for rule in rules {
-            let meta = metas
-                .iter()
-                .find(|m| m.code == rule.code())
-                .cloned()
-                .ok_or_else(|| format!("internal error: no rules/{}-{}.yaml", rule.code(), rule.name()))?;
+            let meta = match rule.meta() {
+                Some(m) => m.clone(),
+                None => metas
+                    .iter()
+                    .find(|m| m.code == rule.code())
+                    .cloned()
+                    .ok_or_else(|| format!("internal error: no rules/{}-{}.yaml", rule.code(), rule.name()))?,
+            };
             let setting = config.rules.get(rule.code()).copied();
             let (severity, configured, enabled) = match setting {
                 None => (meta.severity, false, true),

@@ -14,7 +14,9 @@ use crate::source::{FileId, FileRole, SourceFile, split_documents};
 use crate::yaml::edit::Conventions;
 use crate::yaml::{self, Limits};
 
+use super::suppress::{self, Suppressions};
 use super::{Ctx, Edits, Registry, ValuesDoc};
+use crate::yaml::suppress::{IgnoreComment, ignore_comments};
 
 /// Input that could not be read or parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,6 +68,9 @@ struct ChunkOutput<'a> {
     objects: usize,
     /// The chunk's trees, kept when fixing.
     trees: Option<(FileId, Vec<yaml::Doc<'a>>)>,
+    /// Objects with an ignore annotation, and the chunk's suppression comments.
+    ignores: Vec<(ObjId, Vec<String>)>,
+    comments: Vec<IgnoreComment>,
 }
 
 /// The parsed documents of every chunk of a run (kept only when fixing).
@@ -206,6 +211,7 @@ fn run(
                 if doc.has_content() {
                     out.documents += 1;
                 }
+                out.comments.extend(ignore_comments(doc, &file.text));
                 let at = ObjId {
                     chunk: u32::try_from(index).unwrap_or(u32::MAX),
                     doc: u32::try_from(d).unwrap_or(u32::MAX),
@@ -218,6 +224,9 @@ fn run(
                     for r in &per_object {
                         let mut cx = Ctx::new(r, config, &mut out.diagnostics, edits.as_ref());
                         r.rule.check_object(&obj, &mut cx);
+                    }
+                    if let Some(tokens) = suppress::annotation_ignores(&obj) {
+                        out.ignores.push((obj.info.id, tokens));
                     }
                     if let Some(f) = k8s::extract_facts(&obj, &config.carriers) {
                         out.facts.push(f);
@@ -234,7 +243,12 @@ fn run(
     let mut result = LintOutput::default();
     let mut inventory = Inventory::default();
     let mut trees = Trees { files, chunks: Vec::with_capacity(outputs.len()), custom: &config.pod_template_kinds };
-    for out in outputs {
+    let mut suppressions = Suppressions::default();
+    for (out, (file, _)) in outputs.into_iter().zip(&chunks) {
+        suppressions.annotations.extend(out.ignores);
+        if !out.comments.is_empty() {
+            suppressions.comments.entry(*file).or_default().extend(out.comments);
+        }
         result.checks.extend(out.checks);
         result.diagnostics.extend(out.diagnostics);
         result.errors.extend(out.errors);
@@ -250,7 +264,10 @@ fn run(
     inventory.finish();
     let edits = with_edits.then(|| Edits::new(files, Some(&trees), &conventions, wanted));
     for (id, file) in files.iter().enumerate().filter(|(_, f)| f.role == FileRole::HelmValues) {
-        lint_values(file, id, registry, config, limits, edits.as_ref(), &mut result);
+        let comments = lint_values(file, id, registry, config, limits, edits.as_ref(), &mut result);
+        if !comments.is_empty() {
+            suppressions.comments.entry(id).or_default().extend(comments);
+        }
     }
     let enabled: Vec<_> = registry.enabled().collect();
     let cross: Vec<Vec<Diagnostic>> = enabled
@@ -263,6 +280,7 @@ fn run(
         })
         .collect();
     result.diagnostics.extend(cross.into_iter().flatten());
+    suppress::apply(&mut result.diagnostics, files, registry, config, &suppressions, with_edits);
     result.diagnostics.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     result.errors.sort_by_key(|e| (e.file_id, e.offset));
     result
@@ -276,12 +294,14 @@ fn lint_values(
     limits: Limits,
     edits: Option<&Edits<'_>>,
     result: &mut LintOutput,
-) {
+) -> Vec<IgnoreComment> {
     let errors_before = result.errors.len();
     let mut seen_content = false;
+    let mut comments = Vec::new();
     for chunk in split_documents(&file.text) {
         let docs = parse(file, id, chunk, limits, &mut result.errors);
         for doc in &docs {
+            comments.extend(ignore_comments(doc, &file.text));
             let Some(root) = doc.root().filter(|_| doc.has_content()) else { continue };
             seen_content = true;
             result.documents += 1;
@@ -294,6 +314,7 @@ fn lint_values(
         let values = ValuesDoc { root: None, doc: None, file: id, text: &file.text };
         check_values(&values, registry, config, edits, result);
     }
+    comments
 }
 
 fn check_values(

@@ -1,16 +1,21 @@
-//! Rendering a report: `human` (miette), `json` (the SPEC §2 contract). Each renderer is
-//! `render(&Report, &mut impl Write)`. Uses `diag`, `source` and rule metadata only.
+//! Rendering a report: `human` (miette), `json` (the SPEC §2 contract), `sarif` (2.1.0) and
+//! `github` (workflow commands). Each renderer is `render(&Report, &mut impl Write)`. Uses
+//! `diag`, `source` and rule metadata only.
 
+mod github;
 mod human;
 mod json;
+mod sarif;
 
 use std::ops::Range;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::source::{FileId, SourceFile};
 
+pub(crate) use github::render as render_github;
 pub(crate) use human::{HumanOptions, render as render_human};
 pub(crate) use json::render as render_json;
+pub(crate) use sarif::{SarifOptions, render as render_sarif};
 
 /// Input that could not be read or parsed, with its position.
 #[derive(Clone, Debug, PartialEq, Eq)]

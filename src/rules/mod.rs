@@ -12,6 +12,7 @@ mod missing_pdb;
 mod ndots_default;
 mod pdb_blocks_eviction;
 mod per_pod_lease;
+mod unused_suppression;
 
 use crate::lint::Rule;
 
@@ -28,5 +29,6 @@ pub(crate) fn builtin() -> Vec<Box<dyn Rule>> {
         Box::new(pdb_blocks_eviction::PdbBlocksEviction),
         Box::new(api_fanout::ApiFanout),
         Box::new(duplicate_key::DuplicateKey),
+        Box::new(unused_suppression::UnusedSuppression),
     ]
 }

@@ -20,6 +20,17 @@ impl LineIndex {
         self.starts.get(line).map(|&s| s as usize)
     }
 
+    /// The 0-based line of a byte offset.
+    pub(crate) fn line_of(&self, offset: usize) -> usize {
+        self.find(offset)
+    }
+
+    /// The byte range of 0-based line `line`, with its line break.
+    pub(crate) fn line_span(&self, line: usize, text_len: usize) -> Option<std::ops::Range<usize>> {
+        let start = self.start(line)?;
+        Some(start..self.start(line + 1).unwrap_or(text_len))
+    }
+
     fn find(&self, offset: usize) -> usize {
         let key = u32::try_from(offset).unwrap_or(u32::MAX);
         match self.starts.binary_search(&key) {

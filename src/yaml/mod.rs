@@ -4,12 +4,15 @@
 
 pub(crate) mod de;
 pub(crate) mod edit;
+mod file_error;
 pub(crate) mod json;
 mod parse;
 mod path;
 mod scalar;
+pub(crate) mod suppress;
 mod tree;
 
+pub(crate) use file_error::FileError;
 pub(crate) use parse::{Limits, parse_chunk};
 pub(crate) use path::{NodePath, Seg};
 #[allow(unused_imports, reason = "re-exported for rules that read raw scalar types")]

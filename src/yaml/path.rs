@@ -43,6 +43,30 @@ impl NodePath {
         p
     }
 
+    /// Parses a dotted path such as `spec.template` or `spec.jobs[0].template`; `None` when it
+    /// is empty or malformed.
+    pub(crate) fn parse_dotted(text: &str) -> Option<Self> {
+        let mut segs = Vec::new();
+        for part in text.split('.') {
+            let (key, mut rest) = part.split_once('[').map_or((part, ""), |(k, r)| (k, r));
+            if key.is_empty() && (segs.is_empty() || rest.is_empty()) {
+                return None;
+            }
+            if !key.is_empty() {
+                segs.push(Seg::Key(Cow::Owned(key.to_string())));
+            }
+            while !rest.is_empty() {
+                let (n, after) = rest.split_once(']')?;
+                segs.push(Seg::Index(n.parse().ok()?));
+                rest = match after {
+                    "" => "",
+                    a => a.strip_prefix('[')?,
+                };
+            }
+        }
+        (!segs.is_empty()).then_some(NodePath(segs))
+    }
+
     pub(crate) fn segments(&self) -> &[Seg] {
         &self.0
     }
@@ -97,5 +121,15 @@ mod tests {
         assert_eq!(a.to_string(), "metadata.annotations[\"leaselint.io/ignore\"]");
         assert_eq!(NodePath::root().index(2).key("kind").to_string(), "[2].kind");
         assert_eq!(NodePath::root().to_string(), "");
+    }
+
+    #[test]
+    fn parses_dotted_paths() {
+        for text in ["spec.template", "spec.jobs[0].template", "a[1][2].b", "x"] {
+            assert_eq!(NodePath::parse_dotted(text).map(|p| p.to_string()).as_deref(), Some(text));
+        }
+        for bad in ["", ".a", "a.", "a..b", "a[x]", "a[1", "a[1]b"] {
+            assert_eq!(NodePath::parse_dotted(bad), None, "{bad}");
+        }
     }
 }

@@ -1,0 +1,292 @@
+//! `.leaselint.yaml`: discovery (the current directory and its parents, or `--config`),
+//! parsing (serde, unknown keys rejected) and validation, with every error pointing at the file,
+//! line and column of the offending key or value.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use serde::Deserialize;
+
+use super::{IgnoreEntry, LintConfig, RuleSetting};
+use crate::diag::Severity;
+use crate::k8s::{CarrierNames, CustomKind, PodSelector, duration};
+use crate::yaml::{FileError, NodePath};
+
+/// The config file names looked for, in order.
+pub(crate) const FILE_NAMES: [&str; 2] = [".leaselint.yaml", ".leaselint.yml"];
+
+/// Finds the config file: `.leaselint.yaml` in `start` or its nearest parent.
+pub(crate) fn discover(start: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
+    start.ancestors().flat_map(|dir| FILE_NAMES.iter().map(move |n| dir.join(n))).find(|p| p.is_file())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ConfigFile {
+    fail_on: Option<Severity>,
+    rules: Option<BTreeMap<String, RuleValue>>,
+    policy: Option<PolicyFile>,
+    lease_carriers: Option<CarriersFile>,
+    latency_sensitive: Option<LatencyFile>,
+    thresholds: Option<ThresholdsFile>,
+    pod_template_kinds: Option<Vec<KindFile>>,
+    ignore: Option<Vec<IgnoreFile>>,
+    rules_dirs: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RuleValue {
+    Level(Level),
+    Table(RuleTable),
+}
+
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum Level {
+    Off,
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleTable {
+    severity: Level,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PolicyFile {
+    namespace_lease: Option<String>,
+    deployment_lease: Option<String>,
+    renewal_interval: Option<String>,
+    high_churn_threshold_per_hour: Option<u32>,
+    ndots: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CarriersFile {
+    name_args: Option<Vec<String>>,
+    namespace_args: Option<Vec<String>>,
+    name_env: Option<Vec<String>>,
+    namespace_env: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct LatencyFile {
+    infer_from_services: Option<bool>,
+    selectors: Option<Vec<LabelSelector>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ThresholdsFile {
+    fanout_replicas: Option<u32>,
+    nodes: Option<u32>,
+    pdb_min_replicas: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct KindFile {
+    api_version: String,
+    kind: String,
+    path: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IgnoreFile {
+    kind: Option<String>,
+    namespace: Option<String>,
+    name: Option<String>,
+    file: Option<String>,
+    rules: Option<Vec<String>>,
+}
+
+/// A parsed config file, before rule names are checked (user rules are loaded first).
+pub(crate) struct Parsed {
+    pub(crate) path: PathBuf,
+    name: String,
+    text: String,
+    file: ConfigFile,
+}
+
+impl Parsed {
+    /// `rulesDirs`, relative to the config file's directory.
+    pub(crate) fn rules_dirs(&self) -> Vec<PathBuf> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        self.file.rules_dirs.iter().flatten().map(|d| dir.join(d)).collect()
+    }
+
+    pub(crate) fn error(&self, path: &NodePath, message: impl Into<String>) -> FileError {
+        FileError::at_path(&self.name, &self.text, path, message)
+    }
+}
+
+/// Reads and parses a config file.
+pub(crate) fn read(path: &Path) -> Result<Parsed, FileError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| FileError::unreadable(&name, &e))?;
+    parse(path, name, text)
+}
+
+/// Parses a config file's text (an empty file, or one with only comments, sets nothing).
+pub(crate) fn parse(path: &Path, name: String, text: String) -> Result<Parsed, FileError> {
+    let file: Option<ConfigFile> = yaml_serde::from_str(&text).map_err(|e| {
+        FileError::from_serde(&name, &text, 0, &e).help("see the configuration reference in the README")
+    })?;
+    let file = file.unwrap_or_default();
+    Ok(Parsed { path: path.to_path_buf(), name, text, file })
+}
+
+/// A rule's identity, for checking names in the config.
+pub(crate) struct KnownRule {
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) aliases: Vec<String>,
+}
+
+/// The code of a rule named by code, name or alias.
+pub(crate) fn resolve_rule(known: &[KnownRule], wanted: &str) -> Option<String> {
+    known
+        .iter()
+        .find(|r| r.code.eq_ignore_ascii_case(wanted) || r.name == wanted || r.aliases.iter().any(|a| a == wanted))
+        .map(|r| r.code.clone())
+}
+
+fn severity(level: Level) -> RuleSetting {
+    match level {
+        Level::Off => RuleSetting::Off,
+        Level::Error => RuleSetting::Severity(Severity::Error),
+        Level::Warning => RuleSetting::Severity(Severity::Warning),
+        Level::Info => RuleSetting::Severity(Severity::Info),
+    }
+}
+
+/// Applies a parsed config on top of `config`, checking rule names against `known`.
+pub(crate) fn apply(parsed: &Parsed, known: &[KnownRule], config: &mut LintConfig) -> Result<(), FileError> {
+    let f = &parsed.file;
+    let unknown_rule = |path: NodePath, name: &str| {
+        parsed
+            .error(&path, format!("unknown rule `{name}`"))
+            .help("rules are named by code (LL004) or name; `leaselint rules` lists them")
+    };
+    if let Some(level) = f.fail_on {
+        config.fail_on = Some(level);
+    }
+    for (name, value) in f.rules.iter().flatten() {
+        let code = resolve_rule(known, name)
+            .ok_or_else(|| unknown_rule(NodePath::keys(&["rules"]).key(name.clone()), name))?;
+        let level = match value {
+            RuleValue::Level(l) => *l,
+            RuleValue::Table(t) => t.severity,
+        };
+        config.rules.insert(code, severity(level));
+    }
+    if let Some(p) = &f.policy {
+        let at = |key: &'static str| NodePath::keys(&["policy", key]);
+        if let Some(ns) = &p.namespace_lease {
+            if !ns.contains("{namespace}") {
+                return Err(parsed.error(&at("namespaceLease"), "`namespaceLease` must contain `{namespace}`"));
+            }
+            config.policy.namespace_lease = ns.clone();
+        }
+        if let Some(d) = &p.deployment_lease {
+            if !d.contains("{name}") {
+                return Err(parsed.error(&at("deploymentLease"), "`deploymentLease` must contain `{name}`"));
+            }
+            config.policy.deployment_lease = d.clone();
+        }
+        if let Some(r) = &p.renewal_interval {
+            let seconds = duration::parse_seconds(r).filter(|s| *s > 0.0).ok_or_else(|| {
+                parsed.error(&at("renewalInterval"), format!("`{r}` is not a duration such as `10s` or `1m`"))
+            })?;
+            config.policy.renewal_interval = seconds;
+        }
+        if let Some(t) = p.high_churn_threshold_per_hour {
+            config.policy.high_churn_threshold_per_hour = f64::from(t);
+        }
+        if let Some(n) = p.ndots {
+            config.policy.ndots = n;
+        }
+    }
+    if let Some(c) = &f.lease_carriers {
+        let defaults = CarrierNames::default();
+        config.carriers = CarrierNames {
+            name_args: c.name_args.clone().unwrap_or(defaults.name_args),
+            namespace_args: c.namespace_args.clone().unwrap_or(defaults.namespace_args),
+            name_env: c.name_env.clone().unwrap_or(defaults.name_env),
+            namespace_env: c.namespace_env.clone().unwrap_or(defaults.namespace_env),
+        };
+    }
+    if let Some(l) = &f.latency_sensitive {
+        if let Some(infer) = l.infer_from_services {
+            config.latency.infer_from_services = infer;
+        }
+        for (i, s) in l.selectors.iter().flatten().enumerate() {
+            let selector = PodSelector::from_selector(s.clone()).ok_or_else(|| {
+                parsed.error(
+                    &NodePath::keys(&["latencySensitive", "selectors"]).index(i),
+                    "invalid label selector (operators are In, NotIn, Exists, DoesNotExist; In and NotIn need values)",
+                )
+            })?;
+            config.latency.selectors.push(selector);
+        }
+    }
+    if let Some(t) = &f.thresholds {
+        if let Some(n) = t.fanout_replicas {
+            config.thresholds.fanout_replicas = i64::from(n);
+        }
+        if let Some(n) = t.nodes {
+            config.thresholds.nodes = i64::from(n);
+        }
+        if let Some(n) = t.pdb_min_replicas {
+            config.thresholds.pdb_min_replicas = i64::from(n);
+        }
+    }
+    for (i, k) in f.pod_template_kinds.iter().flatten().enumerate() {
+        let template = NodePath::parse_dotted(&k.path).ok_or_else(|| {
+            parsed.error(
+                &NodePath::keys(&["podTemplateKinds"]).index(i).key("path"),
+                format!("`{}` is not a path such as `spec.template`", k.path),
+            )
+        })?;
+        config.pod_template_kinds.push(CustomKind {
+            api_version: k.api_version.clone(),
+            kind: k.kind.clone(),
+            template,
+        });
+    }
+    for (i, e) in f.ignore.iter().flatten().enumerate() {
+        let at = NodePath::keys(&["ignore"]).index(i);
+        let glob = |field: &'static str, value: &Option<String>| -> Result<Option<globset::GlobMatcher>, FileError> {
+            value
+                .as_deref()
+                .map(|g| {
+                    globset::Glob::new(g)
+                        .map(|g| g.compile_matcher())
+                        .map_err(|err| parsed.error(&at.key(field), format!("invalid glob `{g}`: {err}")))
+                })
+                .transpose()
+        };
+        let mut rules = Vec::new();
+        for (j, r) in e.rules.iter().flatten().enumerate() {
+            rules.push(resolve_rule(known, r).ok_or_else(|| unknown_rule(at.key("rules").index(j), r))?);
+        }
+        config.ignore.push(IgnoreEntry {
+            kind: glob("kind", &e.kind)?,
+            namespace: glob("namespace", &e.namespace)?,
+            name: glob("name", &e.name)?,
+            file: glob("file", &e.file)?,
+            rules,
+        });
+    }
+    Ok(())
+}
