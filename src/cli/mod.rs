@@ -65,7 +65,7 @@ fn setup_or_exit(
                 if rendered.is_err() {
                     text = e.to_string();
                 }
-                eprintln!("leaselint: error in {}\n{text}", e.position());
+                eprint!("{text}");
             }
         }
         ExitCode::from(EXIT_ERROR)

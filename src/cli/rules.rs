@@ -38,6 +38,7 @@ pub(super) fn list(format: ListFormat, setup: &SetupArgs) -> ExitCode {
                     serde_json::json!({
                         "code": m.code, "name": m.name, "severity": m.severity.as_str(),
                         "fix": fix_word(m.fix), "summary": m.summary,
+                        "help_uri": m.help_uri, "origin": m.origin,
                     })
                 })
                 .collect();

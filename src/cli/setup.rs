@@ -54,7 +54,7 @@ pub(super) fn setup(args: &SetupArgs, check: Option<&CheckArgs>) -> Result<Setup
         for (i, dir) in p.rules_dirs().into_iter().enumerate() {
             if !dir.exists() {
                 let at = NodePath::keys(&["rulesDirs"]).index(i);
-                return Err(p.error(&at, format!("no such rules directory: {}", dir.display())).into());
+                return Err(p.value_error(&at, format!("no such rules directory: {}", dir.display())).into());
             }
             load_rules(&dir, &mut user)?;
         }

@@ -16,10 +16,20 @@ use crate::yaml::{FileError, NodePath};
 /// The config file names looked for, in order.
 pub(crate) const FILE_NAMES: [&str; 2] = [".leaselint.yaml", ".leaselint.yml"];
 
-/// Finds the config file: `.leaselint.yaml` in `start` or its nearest parent.
+/// Finds the config file: `.leaselint.yaml` in `start` or its nearest parent, named relative to
+/// `start` when it is inside it (`.leaselint.yaml`, `../.leaselint.yaml`).
 pub(crate) fn discover(start: &Path) -> Option<PathBuf> {
-    let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
-    start.ancestors().flat_map(|dir| FILE_NAMES.iter().map(move |n| dir.join(n))).find(|p| p.is_file())
+    let absolute = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
+    let mut relative = if start == Path::new(".") { PathBuf::new() } else { start.to_path_buf() };
+    for dir in absolute.ancestors() {
+        for name in FILE_NAMES {
+            if dir.join(name).is_file() {
+                return Some(relative.join(name));
+            }
+        }
+        relative = relative.join("..");
+    }
+    None
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -36,11 +46,38 @@ struct ConfigFile {
     rules_dirs: Option<Vec<String>>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+/// A rule's setting: a level (`off`), or a table (`{severity: error}`).
+#[derive(Debug)]
 enum RuleValue {
     Level(Level),
     Table(RuleTable),
+}
+
+impl<'de> Deserialize<'de> for RuleValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RuleValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("off, error, warning, info, or {severity: ...}")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RuleValue, E> {
+                Level::deserialize(serde::de::value::StrDeserializer::<E>::new(v)).map(RuleValue::Level)
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<RuleValue, E> {
+                // YAML 1.1 reads a bare `off` as false.
+                if v {
+                    Err(E::invalid_value(serde::de::Unexpected::Bool(v), &self))
+                } else {
+                    Ok(RuleValue::Level(Level::Off))
+                }
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RuleValue, A::Error> {
+                RuleTable::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(RuleValue::Table)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Deserialize, Clone, Copy)]
@@ -125,8 +162,14 @@ impl Parsed {
         self.file.rules_dirs.iter().flatten().map(|d| dir.join(d)).collect()
     }
 
+    /// An error at the key `path` ends in.
     pub(crate) fn error(&self, path: &NodePath, message: impl Into<String>) -> FileError {
         FileError::at_path(&self.name, &self.text, path, message)
+    }
+
+    /// An error at the value at `path`.
+    pub(crate) fn value_error(&self, path: &NodePath, message: impl Into<String>) -> FileError {
+        FileError::at_value(&self.name, &self.text, path, message)
     }
 }
 
@@ -194,19 +237,19 @@ pub(crate) fn apply(parsed: &Parsed, known: &[KnownRule], config: &mut LintConfi
         let at = |key: &'static str| NodePath::keys(&["policy", key]);
         if let Some(ns) = &p.namespace_lease {
             if !ns.contains("{namespace}") {
-                return Err(parsed.error(&at("namespaceLease"), "`namespaceLease` must contain `{namespace}`"));
+                return Err(parsed.value_error(&at("namespaceLease"), "`namespaceLease` must contain `{namespace}`"));
             }
             config.policy.namespace_lease = ns.clone();
         }
         if let Some(d) = &p.deployment_lease {
             if !d.contains("{name}") {
-                return Err(parsed.error(&at("deploymentLease"), "`deploymentLease` must contain `{name}`"));
+                return Err(parsed.value_error(&at("deploymentLease"), "`deploymentLease` must contain `{name}`"));
             }
             config.policy.deployment_lease = d.clone();
         }
         if let Some(r) = &p.renewal_interval {
             let seconds = duration::parse_seconds(r).filter(|s| *s > 0.0).ok_or_else(|| {
-                parsed.error(&at("renewalInterval"), format!("`{r}` is not a duration such as `10s` or `1m`"))
+                parsed.value_error(&at("renewalInterval"), format!("`{r}` is not a duration such as `10s` or `1m`"))
             })?;
             config.policy.renewal_interval = seconds;
         }
@@ -232,7 +275,7 @@ pub(crate) fn apply(parsed: &Parsed, known: &[KnownRule], config: &mut LintConfi
         }
         for (i, s) in l.selectors.iter().flatten().enumerate() {
             let selector = PodSelector::from_selector(s.clone()).ok_or_else(|| {
-                parsed.error(
+                parsed.value_error(
                     &NodePath::keys(&["latencySensitive", "selectors"]).index(i),
                     "invalid label selector (operators are In, NotIn, Exists, DoesNotExist; In and NotIn need values)",
                 )
@@ -253,7 +296,7 @@ pub(crate) fn apply(parsed: &Parsed, known: &[KnownRule], config: &mut LintConfi
     }
     for (i, k) in f.pod_template_kinds.iter().flatten().enumerate() {
         let template = NodePath::parse_dotted(&k.path).ok_or_else(|| {
-            parsed.error(
+            parsed.value_error(
                 &NodePath::keys(&["podTemplateKinds"]).index(i).key("path"),
                 format!("`{}` is not a path such as `spec.template`", k.path),
             )
@@ -272,7 +315,7 @@ pub(crate) fn apply(parsed: &Parsed, known: &[KnownRule], config: &mut LintConfi
                 .map(|g| {
                     globset::Glob::new(g)
                         .map(|g| g.compile_matcher())
-                        .map_err(|err| parsed.error(&at.key(field), format!("invalid glob `{g}`: {err}")))
+                        .map_err(|err| parsed.value_error(&at.key(field), format!("invalid glob `{g}`: {err}")))
                 })
                 .transpose()
         };

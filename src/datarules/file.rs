@@ -7,10 +7,10 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::eval::{Op, as_number};
-use super::{Assertion, DataRule, KindMatch};
+use super::{Assertion, DataRule, KindMatch, Namespaces};
 use crate::diag::Severity;
 use crate::lint::{FixKind, RuleMeta, meta::Examples};
-use crate::yaml::{FileError, Limits, NodePath, locate_key, parse_chunk};
+use crate::yaml::{FileError, NodePath};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -69,22 +69,17 @@ const PLACEHOLDERS: [&str; 7] = ["kind", "name", "namespace", "apiVersion", "pat
 /// Parses the rules of one file (one rule per YAML document).
 pub(crate) fn load(name: &str, text: &str) -> Result<Vec<DataRule>, FileError> {
     let mut rules = Vec::new();
-    for (index, doc) in yaml_serde::Deserializer::from_str(text).enumerate() {
+    for doc in yaml_serde::Deserializer::from_str(text) {
         let parsed = Option::<RuleFile>::deserialize(doc).map_err(|e| {
             FileError::from_serde(name, text, 0, &e).help("a rule has code, name, severity, summary, match, assert")
         })?;
+        // Documents without content (only comments) are skipped here and when locating.
         let Some(file) = parsed else { continue };
-        let at = |path: NodePath, message: String| FileError::at(name, text, span(text, index, &path), message);
+        let index = rules.len();
+        let at = |path: NodePath, message: String| FileError::at_node(name, text, index, &path, false, message);
         rules.push(validate(file, name, &at)?);
     }
     Ok(rules)
-}
-
-/// The span of `path` in document `index` of `text`.
-fn span(text: &str, index: usize, path: &NodePath) -> std::ops::Range<usize> {
-    let (docs, _) = parse_chunk(text, 0..text.len(), Limits::default());
-    let root = docs.iter().filter(|d| d.has_content()).nth(index).and_then(|d| d.root());
-    root.map_or(0..0, |root| locate_key(text, root, path).span)
 }
 
 fn validate(f: RuleFile, origin: &str, at: &dyn Fn(NodePath, String) -> FileError) -> Result<DataRule, FileError> {
@@ -121,14 +116,27 @@ fn validate(f: RuleFile, origin: &str, at: &dyn Fn(NodePath, String) -> FileErro
     let namespaces = match f.matches.namespaces {
         None => None,
         Some(globs) => {
-            let mut set = globset::GlobSetBuilder::new();
+            let (mut include, mut exclude) = (globset::GlobSetBuilder::new(), globset::GlobSetBuilder::new());
+            let mut any_include = false;
             for (i, g) in globs.iter().enumerate() {
-                let glob = globset::Glob::new(g).map_err(|e| {
+                let (negated, pattern) = g.strip_prefix('!').map_or((false, g.as_str()), |p| (true, p));
+                let glob = globset::Glob::new(pattern).map_err(|e| {
                     at(NodePath::keys(&["match", "namespaces"]).index(i), format!("invalid glob `{g}`: {e}"))
                 })?;
-                set.add(glob);
+                if negated {
+                    exclude.add(glob);
+                } else {
+                    any_include = true;
+                    include.add(glob);
+                }
             }
-            Some(set.build().map_err(|e| at(NodePath::keys(&["match", "namespaces"]), e.to_string()))?)
+            if !any_include {
+                include.add(globset::Glob::new("*").map_err(|e| at(NodePath::keys(&["match"]), e.to_string()))?);
+            }
+            let build = |b: globset::GlobSetBuilder| {
+                b.build().map_err(|e| at(NodePath::keys(&["match", "namespaces"]), e.to_string()))
+            };
+            Some(Namespaces { include: build(include)?, exclude: build(exclude)? })
         }
     };
     if f.asserts.is_empty() {

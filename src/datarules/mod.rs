@@ -26,6 +26,20 @@ impl KindMatch {
     }
 }
 
+/// The namespaces a rule matches: any `include` glob and no `exclude` (`!glob`) glob. Objects
+/// without a namespace are matched as the empty name.
+#[derive(Debug)]
+pub(crate) struct Namespaces {
+    include: globset::GlobSet,
+    exclude: globset::GlobSet,
+}
+
+impl Namespaces {
+    fn matches(&self, namespace: &str) -> bool {
+        self.include.is_match(namespace) && !self.exclude.is_match(namespace)
+    }
+}
+
 /// One JSONPath assertion.
 #[derive(Debug)]
 pub(crate) struct Assertion {
@@ -46,7 +60,7 @@ pub(crate) struct DataRule {
     code: &'static str,
     name: &'static str,
     kinds: Vec<KindMatch>,
-    namespaces: Option<globset::GlobSet>,
+    namespaces: Option<Namespaces>,
     asserts: Vec<Assertion>,
     message: Option<String>,
 }
@@ -55,7 +69,7 @@ impl DataRule {
     fn new(
         meta: RuleMeta,
         kinds: Vec<KindMatch>,
-        namespaces: Option<globset::GlobSet>,
+        namespaces: Option<Namespaces>,
         asserts: Vec<Assertion>,
         message: Option<String>,
     ) -> Self {
@@ -73,7 +87,7 @@ impl DataRule {
         let r = &obj.info.object;
         let kind_ok =
             self.kinds.iter().any(|k| k.matches(&r.api_version, &r.kind) && (obj.kind != Kind::List || k.kind != "*"));
-        kind_ok && self.namespaces.as_ref().is_none_or(|set| set.is_match(r.namespace.as_deref().unwrap_or_default()))
+        kind_ok && self.namespaces.as_ref().is_none_or(|n| n.matches(r.namespace.as_deref().unwrap_or_default()))
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::{Limits, NodePath, locate_key, parse_chunk};
+use super::{Limits, NodePath, locate, locate_key, parse_chunk};
 
 /// A config or rule-file mistake, pointing into the file (boxed: errors stay one pointer wide).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -59,7 +59,26 @@ impl FileError {
     /// An error at the node `path` of the first document of `text` (at its deepest existing
     /// parent when the node is missing; at a key when the path ends in one).
     pub(crate) fn at_path(name: &str, text: &str, path: &NodePath, message: impl Into<String>) -> FileError {
-        FileError::at(name, text, span_of(text, path), message)
+        FileError::at(name, text, span_of(text, 0, path, true), message)
+    }
+
+    /// An error at the value at `path` in the first document of `text` (at its deepest existing
+    /// parent when it is missing).
+    pub(crate) fn at_value(name: &str, text: &str, path: &NodePath, message: impl Into<String>) -> FileError {
+        FileError::at(name, text, span_of(text, 0, path, false), message)
+    }
+
+    /// An error at the node `path` of document `doc` (counting documents with content): its
+    /// key when `key` and the path ends in one, else its value.
+    pub(crate) fn at_node(
+        name: &str,
+        text: &str,
+        doc: usize,
+        path: &NodePath,
+        key: bool,
+        message: impl Into<String>,
+    ) -> FileError {
+        FileError::at(name, text, span_of(text, doc, path, key), message)
     }
 
     /// A file that cannot be read.
@@ -74,6 +93,7 @@ impl FileError {
     }
 
     /// `file:line:column`.
+    #[cfg(test)]
     pub(crate) fn position(&self) -> &str {
         &self.0.position
     }
@@ -89,11 +109,13 @@ impl FileError {
     }
 }
 
-/// The span of the node at `path` in the first document of `text`.
-fn span_of(text: &str, path: &NodePath) -> Range<usize> {
+/// The span of the node at `path` in document `index` (counting documents with content) of
+/// `text`: its key when `key` and the path ends in one, else its value.
+fn span_of(text: &str, index: usize, path: &NodePath, key: bool) -> Range<usize> {
     let (docs, _) = parse_chunk(text, 0..text.len(), Limits::default());
-    match docs.iter().find(|d| d.has_content()).and_then(|d| d.root()) {
-        Some(root) => locate_key(text, root, path).span,
+    match docs.iter().filter(|d| d.has_content()).nth(index).and_then(|d| d.root()) {
+        Some(root) if key => locate_key(text, root, path).span,
+        Some(root) => locate(text, root, path).span,
         None => 0..0,
     }
 }
