@@ -31,6 +31,15 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
+/// `problem.severity` of GitHub code scanning: error, warning or recommendation.
+fn level_word(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "recommendation",
+    }
+}
+
 /// Percent-encodes what may not appear in a URI path (RFC 3986), keeping `/`.
 fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
@@ -63,6 +72,26 @@ fn multiformat(text: &str) -> Value {
     json!({"text": text})
 }
 
+/// GitHub code scanning accepts descriptions of at most this many characters.
+const MAX_DESCRIPTION: usize = 1024;
+
+/// The rationale's leading paragraphs that fit GitHub's limit (the summary when none does);
+/// `help` carries the whole text.
+fn full_description(m: &RuleMeta) -> String {
+    let mut out = String::new();
+    for paragraph in m.rationale.trim().split("\n\n") {
+        let len = out.chars().count() + paragraph.chars().count() + 2;
+        if len > MAX_DESCRIPTION {
+            break;
+        }
+        if !out.is_empty() {
+            out.push_str("\n\n");
+        }
+        out.push_str(paragraph.trim_end());
+    }
+    if out.is_empty() { m.summary.chars().take(MAX_DESCRIPTION).collect() } else { out }
+}
+
 fn rule_entry(m: &RuleMeta, severity: Severity) -> Value {
     let mut help_text = format!("{}\n\n", m.summary);
     let mut help_md = format!("{}\n\n", m.summary);
@@ -79,10 +108,10 @@ fn rule_entry(m: &RuleMeta, severity: Severity) -> Value {
         "id": m.code,
         "name": m.name,
         "shortDescription": multiformat(&m.summary),
-        "fullDescription": multiformat(if m.rationale.trim().is_empty() { &m.summary } else { m.rationale.trim() }),
+        "fullDescription": multiformat(&full_description(m)),
         "help": {"text": help_text.trim_end(), "markdown": help_md.trim_end()},
         "defaultConfiguration": {"level": level(severity)},
-        "properties": {"tags": ["kubernetes"]},
+        "properties": {"tags": ["kubernetes"], "precision": "very-high", "problem.severity": level_word(severity)},
     });
     if let (Some(uri), Value::Object(map)) = (&m.help_uri, &mut entry) {
         map.insert("helpUri".into(), Value::from(uri.as_str()));
