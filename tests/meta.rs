@@ -125,3 +125,46 @@ fn readme_rules_table_matches_the_registry() {
         }
     }
 }
+
+/// `docs/rules.md`, the rule documentation SARIF help URIs point into: one section per rule,
+/// generated from `rules/*.yaml`.
+fn rules_doc() -> String {
+    let mut doc = String::from(
+        "# Rules\n\n<!-- Generated from rules/*.yaml by `UPDATE_DOCS=1 cargo test --test meta`; edit those files. -->\n\n\
+         Every rule can be turned off or given another severity in `.leaselint.yaml` and suppressed on one\n\
+         object or line (see the README). `leaselint explain CODE` prints the same text.\n",
+    );
+    for r in registry() {
+        let code = r["code"].as_str().unwrap();
+        let name = r["name"].as_str().unwrap();
+        let text = std::fs::read_to_string(repo().join(format!("rules/{code}-{name}.yaml"))).unwrap();
+        let meta: Value = yaml_serde::from_str(&text).unwrap();
+        doc.push_str(&format!(
+            "\n## {code} {name}\n\n{}\n\nDefault severity: **{}**. Fix: **{}**.\n\n### Why\n\n{}\n\n### How to fix\n\n{}\n",
+            meta["summary"].as_str().unwrap(),
+            meta["severity"].as_str().unwrap(),
+            meta["fix"].as_str().unwrap(),
+            meta["rationale"].as_str().unwrap().trim_end(),
+            meta["remediation"].as_str().unwrap().trim_end(),
+        ));
+        for (title, key) in [("Failing example", "fail"), ("Passing example", "pass")] {
+            doc.push_str(&format!("\n### {title}\n\n```yaml\n{}```\n", meta["examples"][key].as_str().unwrap()));
+        }
+    }
+    doc
+}
+
+#[test]
+fn docs_rules_md_matches_the_rule_files() {
+    let path = repo().join("docs/rules.md");
+    let wanted = rules_doc();
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    if current != wanted {
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, wanted).unwrap();
+        } else {
+            panic!("docs/rules.md is stale: run `UPDATE_DOCS=1 cargo test --test meta`");
+        }
+    }
+}
