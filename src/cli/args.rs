@@ -31,6 +31,9 @@ pub(crate) struct SetupArgs {
     /// Load user rules from this directory or file (repeatable; adds to the config's `rulesDirs`).
     #[arg(long, value_name = "DIR", global = true)]
     pub(crate) rules_dir: Vec<PathBuf>,
+    /// Worker threads for parsing (default: one per CPU).
+    #[arg(long, value_name = "N", global = true)]
+    pub(crate) threads: Option<usize>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -45,6 +48,24 @@ pub(crate) enum Command {
         /// A rule code (`LL004`) or name (`cpu-limit-on-latency-sensitive`).
         rule: String,
     },
+    /// Render a Helm chart (`helm template`) or a kustomization (`kustomize build`, or
+    /// `kubectl kustomize`) and lint the result; the chart's values files are checked too.
+    Render(Box<RenderArgs>),
+}
+
+/// `leaselint render PATH`.
+#[derive(Args, Debug)]
+pub(crate) struct RenderArgs {
+    /// A chart directory (with Chart.yaml) or a kustomization directory (with kustomization.yaml).
+    pub(crate) path: PathBuf,
+    /// Namespace to render the chart into (`helm template --namespace`).
+    #[arg(long, value_name = "NS")]
+    pub(crate) namespace: Option<String>,
+    /// Set a chart value (`helm template --set`; repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub(crate) set: Vec<String>,
+    #[command(flatten)]
+    pub(crate) check: CheckArgs,
 }
 
 #[derive(Args, Debug)]
@@ -75,7 +96,8 @@ pub(crate) struct CheckArgs {
     /// Do not run these rules (codes or names, comma-separated or repeated).
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     pub(crate) ignore: Vec<String>,
-    /// A Helm values file to check with LL003 (repeatable; for pipes).
+    /// A Helm values file to check with LL003 (repeatable; for pipes; `render` also passes it to
+    /// `helm template`).
     #[arg(long = "values", value_name = "FILE")]
     pub(crate) values: Vec<PathBuf>,
     /// Skip files and directories matching this glob while walking directories (repeatable).
@@ -87,9 +109,6 @@ pub(crate) struct CheckArgs {
     /// Replicas from which a workload's list/watch counts as fan-out (LL009).
     #[arg(long, value_name = "N")]
     pub(crate) fanout_replicas: Option<i64>,
-    /// Worker threads for parsing (default: one per CPU).
-    #[arg(long, value_name = "N", global = true)]
-    pub(crate) threads: Option<usize>,
     /// Benchmark helper: read, split and parse the inputs as a lint run does, without rules.
     #[arg(long, hide = true)]
     pub(crate) parse_only: bool,

@@ -4,6 +4,7 @@
 
 mod args;
 mod fixing;
+mod render;
 mod rules;
 mod setup;
 
@@ -34,13 +35,14 @@ pub fn run() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    if let Some(threads) = cli.check.threads {
+    if let Some(threads) = cli.setup.threads {
         // Fails only when the pool was already built, which cannot happen this early.
         let _ = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build_global();
     }
     match cli.command {
         Some(Command::Rules { format }) => rules::list(format, &cli.setup),
         Some(Command::Explain { rule }) => rules::explain(&rule, &cli.setup),
+        Some(Command::Render(args)) => render::render(&args, &cli.setup),
         None if cli.check.parse_only => parse_only(&input_paths(&cli.check)),
         None => check(&cli.check, &cli.setup),
     }
@@ -132,14 +134,7 @@ fn source_error(e: &source::SourceError) -> ErrorEntry {
 }
 
 fn check(args: &args::CheckArgs, setup: &args::SetupArgs) -> ExitCode {
-    if args.unsafe_fixes && !(args.fix || args.diff) {
-        eprintln!("leaselint: --unsafe-fixes needs --fix (apply) or --diff (show)");
-        return ExitCode::from(EXIT_ERROR);
-    }
-    let setup::Setup { config, registry, fail_on } = match setup_or_exit(setup, Some(args), stderr_color(args.color)) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    let Some(setup) = prepare(args, setup) else { return ExitCode::from(EXIT_ERROR) };
     let loaded = match load(args) {
         Ok(l) => l,
         Err(e) => {
@@ -147,6 +142,21 @@ fn check(args: &args::CheckArgs, setup: &args::SetupArgs) -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
+    check_loaded(args, setup, loaded)
+}
+
+/// Checks the flags that go together and builds the setup; `None` after printing why not.
+fn prepare(args: &args::CheckArgs, setup: &args::SetupArgs) -> Option<setup::Setup> {
+    if args.unsafe_fixes && !(args.fix || args.diff) {
+        eprintln!("leaselint: --unsafe-fixes needs --fix (apply) or --diff (show)");
+        return None;
+    }
+    setup_or_exit(setup, Some(args), stderr_color(args.color)).ok()
+}
+
+/// Lints (or fixes) loaded inputs and reports.
+fn check_loaded(args: &args::CheckArgs, setup: setup::Setup, loaded: Loaded) -> ExitCode {
+    let setup::Setup { config, registry, fail_on } = setup;
     for n in &loaded.notices {
         eprintln!("leaselint: note: {n}");
     }
