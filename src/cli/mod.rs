@@ -25,6 +25,9 @@ const EXIT_FINDINGS: u8 = 1;
 /// Exit code: usage, config, I/O or parse errors.
 pub(crate) const EXIT_ERROR: u8 = 2;
 
+/// GitHub code scanning rejects a SARIF run with more results than this.
+const GITHUB_MAX_RESULTS: usize = 25_000;
+
 /// Runs leaselint with the process's arguments.
 pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -211,6 +214,13 @@ fn render(args: &args::CheckArgs, registry: &Registry, report: &Report<'_>, sink
         Format::Json => output::render_json(report, &mut buf),
         Format::Github => output::render_github(report, &mut buf),
         Format::Sarif => {
+            if report.diagnostics.len() > GITHUB_MAX_RESULTS {
+                eprintln!(
+                    "leaselint: note: the SARIF log has {} results; GitHub code scanning rejects a run with more \
+                     than {GITHUB_MAX_RESULTS} (narrow the paths or raise --fail-on)",
+                    report.diagnostics.len()
+                );
+            }
             let rules = registry.enabled().map(|r| (&r.meta, r.severity)).collect();
             let srcroot = std::env::current_dir().ok().map(|d| directory_uri(&d));
             output::render_sarif(report, &output::SarifOptions { rules, srcroot }, &mut buf)
