@@ -9,7 +9,6 @@ use jsonpath_rust::parser::model::JpQuery;
 
 use crate::k8s::{Kind, Object};
 use crate::lint::{Ctx, Rule, RuleMeta};
-use crate::yaml::json::to_json;
 
 pub(crate) use file::load;
 
@@ -121,9 +120,9 @@ impl Rule for DataRule {
         if !self.applies_to(obj) {
             return;
         }
-        let Some(json) = to_json(obj.root) else { return };
+        let Some(json) = obj.json() else { return };
         for a in &self.asserts {
-            for failure in eval::check(&a.query, &a.ops, &json) {
+            for failure in eval::check(&a.query, &a.ops, json) {
                 let path = failure.path.to_string();
                 let value = failure.value.as_ref().map(eval::show).unwrap_or_default();
                 let message = match a.message.as_deref().or(self.message.as_deref()) {

@@ -34,6 +34,8 @@ pub(crate) struct Object<'d> {
     pub(crate) info: Arc<ObjectInfo>,
     /// The whole file's text (spans are file offsets).
     pub(crate) text: &'d str,
+    /// The object as JSON, built on first use and shared by the rules that read it (data rules).
+    json: std::cell::OnceCell<Option<serde_json::Value>>,
 }
 
 impl<'d> Object<'d> {
@@ -70,6 +72,12 @@ impl<'d> Object<'d> {
     /// An annotation's value.
     pub(crate) fn annotation(&self, key: &str) -> Option<&'d str> {
         self.root.get_path(&["metadata", "annotations"])?.get(key)?.as_text()
+    }
+
+    /// The object as a JSON value (`None` when it cannot be one: a non-scalar key, an alias
+    /// expansion over budget), converted once for all the rules of a run.
+    pub(crate) fn json(&self) -> Option<&serde_json::Value> {
+        self.json.get_or_init(|| yaml::json::to_json(self.root)).as_ref()
     }
 
     /// The pod template and spec, for kinds that carry one and have it.
@@ -114,7 +122,7 @@ pub(crate) fn objects_in<'d>(
         let items = root.get("items").into_iter().flat_map(|s| s.items());
         let children: Vec<_> =
             items.filter_map(|item| object_with(item, text, file, source.clone(), custom, implied)).collect();
-        out.push(Object { kind: Kind::List, ..obj });
+        out.push(Object { kind: Kind::List, json: std::cell::OnceCell::new(), ..obj });
         out.extend(children);
     } else {
         out.push(obj);
@@ -172,7 +180,8 @@ fn object_with<'d>(
         namespace: namespace.map(str::to_string),
         name: name.to_string(),
     };
-    Some(Object { root: node, kind, info: Arc::new(ObjectInfo { file, object, source, id: ObjId::default() }), text })
+    let info = Arc::new(ObjectInfo { file, object, source, id: ObjId::default() });
+    Some(Object { root: node, kind, info, text, json: std::cell::OnceCell::new() })
 }
 
 /// The `# Source: <path>` comment `helm template` prints before each document.
