@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::config::LintConfig;
 use crate::diag::{Applicability, Diagnostic, Edit};
-use crate::lint::{Changed, LintOutput, Registry, lint_for_fix};
+use crate::lint::{Changed, LintOutput, Registry, lint_checking, lint_for_fix};
 use crate::source::{FileId, SourceFile};
 use crate::yaml::edit;
 
@@ -63,7 +63,14 @@ pub(crate) fn run(mut files: Vec<SourceFile>, registry: &Registry, config: &Lint
     let mut pass = 0;
     loop {
         let changed: Changed = pending.iter().map(|(f, p)| (*f, validate::new_ranges(&p.edits))).collect();
-        let report = lint_for_fix(&files, registry, config, wanted, &changed);
+        // The first lint builds the fixes' edits. Later ones first only check the last pass
+        // (edits are not built and trees not kept, as in a plain lint); the edits are built again
+        // only when something is left to fix, which is rare: most runs converge in one pass.
+        let mut report = if pass == 0 {
+            lint_for_fix(&files, registry, config, wanted, &changed)
+        } else {
+            lint_checking(&files, registry, config, &changed)
+        };
         // This lint re-parsed the last pass's changes: a pass that broke a file is undone there.
         let changes = pending.iter().map(|(f, p)| (*f, validate::Change::new(&p.old, &p.edits))).collect();
         let broken = validate::judge(&report.checks, &files, &changes);
@@ -91,11 +98,19 @@ pub(crate) fn run(mut files: Vec<SourceFile>, registry: &Registry, config: &Lint
                 }
             }
         }
+        let fixable = |d: &Diagnostic, frozen: &[bool]| {
+            d.fix.as_ref().is_some_and(|f| f.applicability >= wanted)
+                && !frozen.get(d.loc.file).copied().unwrap_or(true)
+        };
+        if pass > 0 && report.diagnostics.iter().any(|d| fixable(d, &frozen)) {
+            // Something is left to fix (or a fix whose edits were refused, which only building
+            // them tells): lint again with edits. The texts were checked above.
+            report = lint_for_fix(&files, registry, config, wanted, &Changed::new());
+        }
         let mut by_file: BTreeMap<FileId, Vec<&Diagnostic>> = BTreeMap::new();
         for d in &report.diagnostics {
             let Some(fix) = &d.fix else { continue };
-            if fix.applicability >= wanted && !fix.edits.is_empty() && !frozen.get(d.loc.file).copied().unwrap_or(true)
-            {
+            if fixable(d, &frozen) && !fix.edits.is_empty() {
                 by_file.entry(d.loc.file).or_default().push(d);
             }
         }

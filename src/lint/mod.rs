@@ -7,7 +7,7 @@ mod runner;
 mod suppress;
 
 pub(crate) use meta::{FixKind, RuleMeta};
-pub(crate) use runner::{Changed, Check, LintOutput, ObjectKey, Trees, lint, lint_for_fix, parse_only};
+pub(crate) use runner::{Changed, Check, LintOutput, ObjectKey, Trees, lint, lint_checking, lint_for_fix, parse_only};
 
 use crate::config::{LintConfig, RuleSetting};
 use crate::diag::{Applicability, Diagnostic, Edit, Fix, Loc, ObjectInfo, Severity};

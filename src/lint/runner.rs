@@ -152,6 +152,18 @@ pub(crate) fn lint_for_fix(
     run(files, registry, config, Some(wanted), Some(changed))
 }
 
+/// Lints every file without building fix edits, checking the parts a previous fix pass changed
+/// (parse errors, k8s-openapi types) into `LintOutput::checks`: the cheap lint that verifies a
+/// pass and tells whether anything is left to fix.
+pub(crate) fn lint_checking(
+    files: &[SourceFile],
+    registry: &Registry,
+    config: &LintConfig,
+    changed: &Changed,
+) -> LintOutput {
+    run(files, registry, config, None, Some(changed))
+}
+
 /// Whether `chunk` overlaps or touches one of `ranges` (sorted, disjoint).
 fn touches(ranges: &[Range<usize>], chunk: &Range<usize>) -> bool {
     let i = ranges.partition_point(|r| r.end < chunk.start);
