@@ -222,7 +222,7 @@ fn render(args: &args::CheckArgs, registry: &Registry, report: &Report<'_>, sink
                 );
             }
             let rules = registry.enabled().map(|r| (&r.meta, r.severity)).collect();
-            let srcroot = std::env::current_dir().ok().map(|d| directory_uri(&d));
+            let srcroot = std::env::current_dir().ok();
             output::render_sarif(report, &output::SarifOptions { rules, srcroot }, &mut buf)
         }
         Format::Human => {
@@ -265,28 +265,6 @@ fn exit_code(
     } else {
         ExitCode::SUCCESS
     }
-}
-
-/// The `file://` URI of a directory, ending in `/` (SARIF's `%SRCROOT%`).
-fn directory_uri(dir: &std::path::Path) -> String {
-    let mut path = dir.to_string_lossy().replace('\\', "/");
-    if !path.starts_with('/') {
-        path.insert(0, '/');
-    }
-    if !path.ends_with('/') {
-        path.push('/');
-    }
-    let encoded: String = path
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~/:".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    format!("file://{encoded}")
 }
 
 fn terminal_width() -> usize {

@@ -78,12 +78,7 @@ pub(super) fn explain(wanted: &str, setup: &SetupArgs) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let found = registry
-        .rules
-        .iter()
-        .map(|r| &r.meta)
-        .find(|m| m.code.eq_ignore_ascii_case(wanted) || m.name == wanted || m.aliases.iter().any(|a| a == wanted));
-    let Some(m) = found else {
+    let Some(m) = registry.resolve(wanted).map(|r| &r.meta) else {
         eprintln!("leaselint: unknown rule `{wanted}`; `leaselint rules` lists them");
         return ExitCode::from(super::EXIT_ERROR);
     };

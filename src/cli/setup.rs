@@ -66,12 +66,12 @@ pub(super) fn setup(args: &SetupArgs, check: Option<&CheckArgs>) -> Result<Setup
         load_rules(dir, &mut user)?;
     }
 
-    let builtin = crate::rules::builtin();
-    let builtin_registry = Registry::new(crate::rules::builtin(), &LintConfig::default()).map_err(SetupError::Usage)?;
-    let mut known: Vec<KnownRule> = builtin_registry
-        .rules
-        .iter()
-        .map(|r| KnownRule { code: r.meta.code.clone(), name: r.meta.name.clone(), aliases: r.meta.aliases.clone() })
+    // Rule names in the config are checked against the built-in rules' metadata and the user
+    // rules, before the registry (which needs the config) exists.
+    let mut known: Vec<KnownRule> = crate::lint::meta::embedded()
+        .map_err(SetupError::Usage)?
+        .into_iter()
+        .map(|m| KnownRule { code: m.code, name: m.name, aliases: m.aliases })
         .collect();
     for rule in &user {
         let clash = known.iter().find(|k| k.code.eq_ignore_ascii_case(rule.code()) || k.name == rule.name());
@@ -99,7 +99,7 @@ pub(super) fn setup(args: &SetupArgs, check: Option<&CheckArgs>) -> Result<Setup
             fail_on = f.into();
         }
     }
-    let mut rules: Vec<Box<dyn Rule>> = builtin;
+    let mut rules: Vec<Box<dyn Rule>> = crate::rules::builtin();
     rules.extend(user.into_iter().map(|r| Box::new(r) as Box<dyn Rule>));
     let registry = Registry::new(rules, &config).map_err(SetupError::Usage)?;
     Ok(Setup { config, registry, fail_on })

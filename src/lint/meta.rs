@@ -67,6 +67,11 @@ pub(crate) const RULE_FILES: &[(&str, &str)] = &[
     ("LL011-unused-suppression.yaml", include_str!("../../rules/LL011-unused-suppression.yaml")),
 ];
 
+/// The metadata of every built-in rule, from the embedded files.
+pub(crate) fn embedded() -> Result<Vec<RuleMeta>, String> {
+    RULE_FILES.iter().map(|(file, text)| parse(file, text)).collect()
+}
+
 /// Parses one embedded rule file.
 pub(crate) fn parse(file: &str, contents: &str) -> Result<RuleMeta, String> {
     let mut meta: RuleMeta =

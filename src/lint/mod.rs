@@ -54,8 +54,7 @@ pub(crate) struct Registry {
 impl Registry {
     /// Pairs each rule with its embedded metadata (by code) and applies config settings.
     pub(crate) fn new(rules: Vec<Box<dyn Rule>>, config: &LintConfig) -> Result<Registry, String> {
-        let metas =
-            meta::RULE_FILES.iter().map(|(file, text)| meta::parse(file, text)).collect::<Result<Vec<_>, _>>()?;
+        let metas = meta::embedded()?;
         let mut out = Vec::new();
         for rule in rules {
             let meta = match rule.meta() {
@@ -76,6 +75,15 @@ impl Registry {
         }
         out.sort_by(|a, b| a.meta.code.cmp(&b.meta.code));
         Ok(Registry { rules: out })
+    }
+
+    /// The rule named by code (any case), name or alias.
+    pub(crate) fn resolve(&self, wanted: &str) -> Option<&Registered> {
+        self.rules.iter().find(|r| {
+            r.meta.code.eq_ignore_ascii_case(wanted)
+                || r.meta.name == wanted
+                || r.meta.aliases.iter().any(|a| a == wanted)
+        })
     }
 
     pub(crate) fn enabled(&self) -> impl Iterator<Item = &Registered> {

@@ -53,17 +53,6 @@ struct Comment<'c> {
     used: Vec<bool>,
 }
 
-impl Registry {
-    /// The code of a rule named by code (any case), name or alias.
-    pub(crate) fn resolve(&self, wanted: &str) -> Option<&Registered> {
-        self.rules.iter().find(|r| {
-            r.meta.code.eq_ignore_ascii_case(wanted)
-                || r.meta.name == wanted
-                || r.meta.aliases.iter().any(|a| a == wanted)
-        })
-    }
-}
-
 fn entry_matches(e: &IgnoreEntry, d: &Diagnostic, file: &SourceFile) -> bool {
     if !e.rules.is_empty() && !e.rules.iter().any(|r| r == d.code) {
         return false;

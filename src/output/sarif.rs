@@ -19,8 +19,8 @@ const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os
 pub(crate) struct SarifOptions<'a> {
     /// The rules of the run (their metadata and configured severity), in registry order.
     pub(crate) rules: Vec<(&'a RuleMeta, Severity)>,
-    /// The `file://` URI of the directory relative file names are relative to (`%SRCROOT%`).
-    pub(crate) srcroot: Option<String>,
+    /// The directory relative file names are relative to (`%SRCROOT%`).
+    pub(crate) srcroot: Option<std::path::PathBuf>,
 }
 
 fn level(severity: Severity) -> &'static str {
@@ -51,6 +51,18 @@ fn encode_path(path: &str) -> String {
         }
     }
     out
+}
+
+/// The `file://` URI of a directory, ending in `/` (as `originalUriBaseIds` requires).
+fn directory_uri(dir: &std::path::Path) -> String {
+    let mut path = dir.to_string_lossy().replace('\\', "/");
+    if !path.starts_with('/') {
+        path.insert(0, '/');
+    }
+    if !path.ends_with('/') {
+        path.push('/');
+    }
+    format!("file://{}", encode_path(&path))
 }
 
 /// An artifact location for a file as reports name it: relative names are relative to
@@ -238,7 +250,10 @@ pub(crate) fn render(report: &Report<'_>, options: &SarifOptions<'_>, out: &mut 
             "executionSuccessful": report.errors.is_empty(),
             "toolExecutionNotifications": notifications,
         }]),
-        original_uri_base_ids: options.srcroot.as_ref().map(|root| json!({"%SRCROOT%": {"uri": root}})),
+        original_uri_base_ids: options
+            .srcroot
+            .as_deref()
+            .map(|root| json!({"%SRCROOT%": {"uri": directory_uri(root)}})),
         column_kind: "unicodeCodePoints",
         results: Results { report, options },
     };
@@ -269,7 +284,7 @@ struct Run<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::{artifact, encode_path};
+    use super::{artifact, directory_uri, encode_path};
 
     #[test]
     fn file_names_become_uris() {
@@ -278,5 +293,6 @@ mod tests {
         assert_eq!(artifact("<stdin>", false)["uri"], "%3Cstdin%3E");
         assert_eq!(artifact("/abs/x.yaml", true)["uri"], "file:///abs/x.yaml");
         assert!(artifact("/abs/x.yaml", true).get("uriBaseId").is_none());
+        assert_eq!(directory_uri(std::path::Path::new("/work/my repo")), "file:///work/my%20repo/");
     }
 }
