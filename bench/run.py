@@ -273,13 +273,14 @@ def command_lines(binary: Path, threads: int | None) -> dict[str, list[str]]:
     }
 
 
-def measure(argv: list[str], use_time: bool) -> dict:
-    """Run argv once (stdout to /dev/null, stderr to a temp file); return the
-    measurements.  Popen + os.wait4 gives the rusage of exactly this child."""
+def measure(argv: list[str], use_time: bool, stdout=subprocess.DEVNULL) -> dict:
+    """Run argv once (stdout to /dev/null unless `stdout` names another sink,
+    stderr to a temp file); return the measurements.  Popen + os.wait4 gives
+    the rusage of exactly this child."""
     with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r", suffix=".time") as tout:
         full = [GNU_TIME, "-f", RSS_MARK + "%M", "-o", tout.name, "--", *argv] if use_time else argv
         t0 = time.perf_counter()
-        p = subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        p = subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=stdout, stderr=err)
         _, status, ru = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
         p.returncode = code = os.waitstatus_to_exitcode(status)  # Popen must not reap it again
@@ -304,8 +305,9 @@ def measure(argv: list[str], use_time: bool) -> dict:
     }
 
 
-def check_exit(name: str, m: dict, argv: list[str]) -> None:
-    ok = {0, 1} if name in ("lint", "fix") else {0}  # 1 = findings (remaining), normal
+def check_exit(name: str, m: dict, argv: list[str], ok: set[int] | None = None) -> None:
+    if ok is None:
+        ok = {0, 1} if name in ("lint", "fix") else {0}  # 1 = findings (remaining), normal
     if m["exit_code"] not in ok:
         print(flush=True)  # end the progress line
         sys.stderr.write(m["stderr"])

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::diag::Severity;
+use crate::yaml::Limits;
 
 /// Lint Kubernetes manifests for per-pod leases, CPU limits, ndots, PDBs and API fan-out.
 #[derive(Parser, Debug)]
@@ -34,6 +35,59 @@ pub(crate) struct SetupArgs {
     /// Worker threads for parsing (default: one per CPU).
     #[arg(long, value_name = "N", global = true)]
     pub(crate) threads: Option<usize>,
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
+}
+
+/// Bounds on hostile input (see the README's "Limits"): a document or file over a limit is an
+/// error (exit 2), never a hang or an out-of-memory kill.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct LimitArgs {
+    /// Deepest nesting of collections in a document.
+    #[arg(long, value_name = "LEVELS", global = true, default_value_t = Limits::DEFAULT_MAX_DEPTH as u64,
+          value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub(crate) max_depth: u64,
+    /// Most nodes that aliases (`*name`) may add to a document when expanded.
+    #[arg(long, value_name = "NODES", global = true, default_value_t = Limits::DEFAULT_MAX_ALIAS_NODES)]
+    pub(crate) max_alias_nodes: u64,
+    /// Largest document (from its `---` to the next), e.g. `64MiB`, `200M`, `1G`.
+    #[arg(long, value_name = "SIZE", global = true, default_value = "64MiB", value_parser = parse_size)]
+    pub(crate) max_document_size: usize,
+    /// Largest file (or standard input) read, e.g. `1GiB`.
+    #[arg(long, value_name = "SIZE", global = true, default_value = "1GiB", value_parser = parse_size)]
+    pub(crate) max_file_size: usize,
+}
+
+impl LimitArgs {
+    pub(crate) fn limits(&self) -> Limits {
+        Limits {
+            max_depth: usize::try_from(self.max_depth).unwrap_or(usize::MAX),
+            max_alias_nodes: self.max_alias_nodes,
+            max_document_bytes: self.max_document_size,
+        }
+    }
+}
+
+/// A size in bytes: a number with an optional unit, K/M/G (powers of 1024, with or without
+/// `i`/`iB`/`B`), e.g. `64MiB`, `200M`, `1G`, `4096`.
+pub(crate) fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(digits);
+    let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a size (e.g. 64MiB, 200M, 1G, 4096)"))?;
+    let shift = match unit.trim().to_ascii_lowercase().trim_end_matches('b').trim_end_matches('i') {
+        "" => 0,
+        "k" => 10,
+        "m" => 20,
+        "g" => 30,
+        _ => return Err(format!("`{s}`: unknown unit (use K, M or G, e.g. 64MiB)")),
+    };
+    let bytes = n.checked_shl(shift).filter(|b| b >> shift == n).ok_or_else(|| format!("`{s}` is too large"))?;
+    let bytes = usize::try_from(bytes).map_err(|_| format!("`{s}` is too large"))?;
+    if bytes == 0 {
+        return Err("the size must be more than 0".into());
+    }
+    Ok(bytes)
 }
 
 #[derive(Subcommand, Debug)]

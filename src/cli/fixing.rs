@@ -77,7 +77,7 @@ pub(super) fn fix(
                     }
                 }
                 Some(path) if *changed => {
-                    if let Err(e) = fix::write_atomic(path, file.text.as_bytes()) {
+                    if let Err(e) = fix::write_atomic(path, old.as_bytes(), file.text.as_bytes()) {
                         errors.push(write_error(&file.name, &e));
                     }
                 }

@@ -46,7 +46,7 @@ pub fn run() -> ExitCode {
         Some(Command::Rules { format }) => rules::list(format, &cli.setup),
         Some(Command::Explain { rule }) => rules::explain(&rule, &cli.setup),
         Some(Command::Render(args)) => render::render(&args, &cli.setup),
-        None if cli.check.parse_only => parse_only(&input_paths(&cli.check)),
+        None if cli.check.parse_only => parse_only(&input_paths(&cli.check), &cli.setup.limits),
         None => check(&cli.check, &cli.setup),
     }
 }
@@ -101,7 +101,7 @@ struct Loaded {
     notices: Vec<String>,
 }
 
-fn load(args: &args::CheckArgs) -> Result<Loaded, String> {
+fn load(args: &args::CheckArgs, max_file_size: usize) -> Result<Loaded, String> {
     let exclude = if args.exclude.is_empty() {
         None
     } else {
@@ -123,7 +123,7 @@ fn load(args: &args::CheckArgs) -> Result<Loaded, String> {
             }
             stdin_read = true;
         }
-        match source::load(input.name, input.path.as_deref(), input.role) {
+        match source::load(input.name, input.path.as_deref(), input.role, max_file_size) {
             Ok(f) => files.push(f),
             Err(e) => errors.push(source_error(&e)),
         }
@@ -136,9 +136,9 @@ fn source_error(e: &source::SourceError) -> ErrorEntry {
     ErrorEntry { file: e.file_name().to_string(), file_id: None, offset: 0, line, column, message: e.message() }
 }
 
-fn check(args: &args::CheckArgs, setup: &args::SetupArgs) -> ExitCode {
-    let Some(setup) = prepare(args, setup) else { return ExitCode::from(EXIT_ERROR) };
-    let loaded = match load(args) {
+fn check(args: &args::CheckArgs, setup_args: &args::SetupArgs) -> ExitCode {
+    let Some(setup) = prepare(args, setup_args) else { return ExitCode::from(EXIT_ERROR) };
+    let loaded = match load(args, setup_args.limits.max_file_size) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("leaselint: {e}");
@@ -272,11 +272,11 @@ fn terminal_width() -> usize {
 }
 
 /// The benchmark's parse-only pass: read, split and parse in parallel, as `check` does.
-fn parse_only(paths: &[std::path::PathBuf]) -> ExitCode {
+fn parse_only(paths: &[std::path::PathBuf], limits: &args::LimitArgs) -> ExitCode {
     let found = source::discover(paths, &WalkOptions::default());
     let mut files = Vec::new();
     for input in found.inputs {
-        match source::load(input.name, input.path.as_deref(), source::FileRole::Manifests) {
+        match source::load(input.name, input.path.as_deref(), source::FileRole::Manifests, limits.max_file_size) {
             Ok(f) => files.push(f),
             Err(e) => {
                 eprintln!("leaselint: {e}");
@@ -284,7 +284,7 @@ fn parse_only(paths: &[std::path::PathBuf]) -> ExitCode {
             }
         }
     }
-    let (documents, nodes, errors) = lint::parse_only(&files);
+    let (documents, nodes, errors) = lint::parse_only(&files, limits.limits());
     eprintln!("parse-only: {} files, {documents} documents, {nodes} nodes, {errors} errors", files.len());
     ExitCode::SUCCESS
 }

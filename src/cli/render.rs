@@ -140,7 +140,7 @@ pub(super) fn render(args: &RenderArgs, setup: &SetupArgs) -> ExitCode {
     let found = source::discover(&chart_values, &WalkOptions { exclude: None, values: args.check.values.clone() });
     loaded.errors.extend(found.errors.iter().map(source_error));
     for input in found.inputs.into_iter().filter(|i| i.role == FileRole::HelmValues) {
-        match source::load(input.name, input.path.as_deref(), input.role) {
+        match source::load(input.name, input.path.as_deref(), input.role, setup.limits.max_file_size) {
             Ok(f) => loaded.files.push(f),
             Err(e) => loaded.errors.push(source_error(&e)),
         }

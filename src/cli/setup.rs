@@ -89,6 +89,7 @@ pub(super) fn setup(args: &SetupArgs, check: Option<&CheckArgs>) -> Result<Setup
     }
 
     let mut config = LintConfig::default();
+    config.limits = args.limits.limits();
     if let Some(p) = &parsed {
         config_file::apply(p, &known, &mut config)?;
     }

@@ -97,4 +97,6 @@ pub(crate) struct LintConfig {
     /// `failOn` of the config file (the `--fail-on` flag wins).
     pub(crate) fail_on: Option<Severity>,
     pub(crate) ignore: Vec<IgnoreEntry>,
+    /// Bounds on hostile input (flags only).
+    pub(crate) limits: crate::yaml::Limits,
 }

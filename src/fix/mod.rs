@@ -73,7 +73,7 @@ pub(crate) fn run(mut files: Vec<SourceFile>, registry: &Registry, config: &Lint
         };
         // This lint re-parsed the last pass's changes: a pass that broke a file is undone there.
         let changes = pending.iter().map(|(f, p)| (*f, validate::Change::new(&p.old, &p.edits))).collect();
-        let broken = validate::judge(&report.checks, &files, &changes);
+        let broken = validate::judge(&report.checks, &files, &changes, config.limits);
         drop(changes);
         let reverted = !broken.is_empty();
         for (file, reason) in broken {

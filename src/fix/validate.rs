@@ -63,6 +63,7 @@ pub(crate) fn judge(
     checks: &[Check],
     files: &[SourceFile],
     changes: &BTreeMap<FileId, Change<'_>>,
+    limits: Limits,
 ) -> BTreeMap<FileId, String> {
     let mut broken = BTreeMap::new();
     for check in checks {
@@ -78,7 +79,7 @@ pub(crate) fn judge(
                 if broken.contains_key(file) {
                     continue;
                 }
-                if breaks(change, chunk, key, error) {
+                if breaks(change, chunk, key, error, limits) {
                     broken.insert(*file, format!("{} `{}` no longer type-checks as {}: {error}", key.1, key.3, key.0));
                 }
             }
@@ -88,7 +89,7 @@ pub(crate) fn judge(
 }
 
 /// Whether a type failure of `key` in the new `chunk` is new (the pass caused it).
-fn breaks(change: &Change<'_>, chunk: &Range<usize>, key: &ObjectKey, error: &str) -> bool {
+fn breaks(change: &Change<'_>, chunk: &Range<usize>, key: &ObjectKey, error: &str, limits: Limits) -> bool {
     let at = old_offset(change.edits, chunk.start);
     let old_chunks = change.old_chunks.get_or_init(|| split_documents(change.old));
     // The old chunk at that place, and its neighbours (documents may have been added or removed).
@@ -98,7 +99,7 @@ fn breaks(change: &Change<'_>, chunk: &Range<usize>, key: &ObjectKey, error: &st
         .unwrap_or_default()
         .iter()
         .flat_map(|c| {
-            let (docs, _) = parse_chunk(change.old, c.clone(), Limits::default());
+            let (docs, _) = parse_chunk(change.old, c.clone(), limits);
             docs.iter().flat_map(|d| typed_objects(d, change.old)).collect::<Vec<_>>()
         })
         .collect();

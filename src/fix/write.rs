@@ -5,17 +5,57 @@ use std::io::Write;
 use std::path::Path;
 
 /// Replaces the file at `path` (through symbolic links) with `contents`: either the old bytes or
-/// the new bytes are on disk at any moment.
-pub(crate) fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+/// the new bytes are on disk at any moment (a temporary file in the same directory, flushed to
+/// disk, then renamed over the file; the directory is flushed after the rename).
+///
+/// Refused, leaving the file as it is: a read-only file or directory (no write permission bit:
+/// leaselint does not replace what was made read-only, even when run as root), and a file whose
+/// bytes are no longer `expected` (changed since it was read: writing would lose that change).
+pub(crate) fn write_atomic(path: &Path, expected: &[u8], contents: &[u8]) -> std::io::Result<()> {
     let target = std::fs::canonicalize(path)?;
     let dir = target.parent().unwrap_or(Path::new("."));
-    let permissions = std::fs::metadata(&target)?.permissions();
+    let metadata = std::fs::metadata(&target)?;
+    if read_only(&metadata) {
+        return Err(refused("the file is read-only"));
+    }
+    if std::fs::metadata(dir).is_ok_and(|m| read_only(&m)) {
+        return Err(refused(&format!(
+            "its directory {} is read-only (the fixed file is written beside it, then renamed)",
+            dir.display()
+        )));
+    }
+    if std::fs::read(&target)? != expected {
+        return Err(refused("the file changed since leaselint read it; run again"));
+    }
+    let permissions = metadata.permissions();
     let mut tmp = tempfile::Builder::new().prefix(".leaselint-").suffix(".tmp").tempfile_in(dir)?;
     tmp.write_all(contents)?;
     tmp.as_file().sync_all()?;
     tmp.as_file().set_permissions(permissions)?;
     tmp.persist(&target).map_err(|e| e.error)?;
+    // The rename is durable once the directory is flushed (best effort: not every platform or
+    // file system can open a directory for it).
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
     Ok(())
+}
+
+fn refused(why: &str) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::PermissionDenied, why.to_string())
+}
+
+/// No write permission bit at all (for the owner, the group or others).
+fn read_only(m: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        m.permissions().mode() & 0o222 == 0
+    }
+    #[cfg(not(unix))]
+    {
+        m.permissions().readonly()
+    }
 }
 
 /// A unified diff of `old` and `new` with `a/` and `b/` headers (empty when equal).

@@ -197,7 +197,7 @@ fn run(
 ) -> LintOutput {
     let with_edits = fixing.is_some();
     let wanted = fixing.unwrap_or(Applicability::Safe);
-    let limits = Limits::default();
+    let limits = config.limits;
     let chunks = manifest_chunks(files);
     let per_object: Vec<_> = registry.enabled().collect();
     let conventions: Vec<Conventions> =
@@ -344,8 +344,7 @@ fn check_values(
 
 /// The parse-only pass of the benchmark: the same splitting and parallel parsing as `lint`,
 /// without rules. Returns (documents, nodes, errors).
-pub(crate) fn parse_only(files: &[SourceFile]) -> (usize, usize, usize) {
-    let limits = Limits::default();
+pub(crate) fn parse_only(files: &[SourceFile], limits: Limits) -> (usize, usize, usize) {
     let chunks = manifest_chunks(files);
     chunks
         .par_iter()

@@ -137,19 +137,53 @@ pub(crate) const MAX_FILE_BYTES: usize = u32::MAX as usize;
 const BINARY_SNIFF_BYTES: usize = 8000;
 
 /// Loads one file (or stdin when `path` is `None`) and checks it is text with some content.
-pub(crate) fn load(name: String, path: Option<&Path>, role: FileRole) -> Result<SourceFile, SourceError> {
+/// At most `max_bytes` are read (`--max-file-size`): a larger input is an error, not an
+/// unbounded allocation. A regular file that changes while it is read is an error too: what was
+/// read may be half of an edit, and `--fix` must not write over the change.
+pub(crate) fn load(name: String, path: Option<&Path>, role: FileRole, max_bytes: usize) -> Result<SourceFile, SourceError> {
+    let read_error = |e: std::io::Error| SourceError::Read { path: name.clone(), message: describe_io(&e) };
+    let too_large = || SourceError::Read {
+        path: name.clone(),
+        message: format!("larger than {max_bytes} bytes (raise the limit with --max-file-size)"),
+    };
+    let limit = max_bytes.min(MAX_FILE_BYTES);
     let bytes = match path {
-        Some(p) => std::fs::read(p).map_err(|e| SourceError::Read { path: name.clone(), message: describe_io(&e) })?,
-        None => {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .lock()
-                .read_to_end(&mut buf)
-                .map_err(|e| SourceError::Read { path: name.clone(), message: describe_io(&e) })?;
-            buf
+        Some(p) => {
+            let mut file = std::fs::File::open(p).map_err(read_error)?;
+            let before = file.metadata().map_err(read_error)?;
+            if before.is_dir() {
+                return Err(SourceError::Read { path: name, message: "is a directory".into() });
+            }
+            if before.is_file() && before.len() > limit as u64 {
+                return Err(too_large());
+            }
+            let bytes = read_at_most(&mut file, limit).map_err(read_error)?.ok_or_else(too_large)?;
+            if before.is_file() {
+                let after = file.metadata().map_err(read_error)?;
+                let same = after.len() == before.len()
+                    && bytes.len() as u64 == before.len()
+                    && after.modified().ok() == before.modified().ok();
+                if !same {
+                    return Err(SourceError::Read {
+                        path: name,
+                        message: "the file changed while it was being read; nothing in it was linted or fixed \
+                                  (run again when it is no longer being written)"
+                            .into(),
+                    });
+                }
+            }
+            bytes
         }
+        None => read_at_most(&mut std::io::stdin().lock(), limit).map_err(read_error)?.ok_or_else(too_large)?,
     };
     from_bytes(name, path.map(Path::to_path_buf), role, bytes)
+}
+
+/// Reads to the end, or `None` when there are more than `limit` bytes.
+fn read_at_most(reader: &mut impl Read, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
+    let mut buf = Vec::new();
+    reader.take(limit as u64 + 1).read_to_end(&mut buf)?;
+    Ok((buf.len() <= limit).then_some(buf))
 }
 
 /// Checks and wraps bytes already read.

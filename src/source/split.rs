@@ -22,6 +22,17 @@ pub(crate) fn split_documents(text: &str) -> Vec<Range<usize>> {
             starts.push(at);
         }
     }
+    // A byte order mark may start any document of a stream (YAML 1.2, 5.2), as in files saved
+    // with one and concatenated: `<BOM>---` at a line start is a marker too (the chunk starts at
+    // the BOM, where the parser accepts it).
+    let mut with_bom = memchr::memmem::find_iter(bytes, b"\n\xEF\xBB\xBF---")
+        .map(|nl| nl + 1)
+        .filter(|at| is_marker_at(bytes, at + 3))
+        .peekable();
+    if with_bom.peek().is_some() {
+        starts.extend(with_bom);
+        starts.sort_unstable();
+    }
     let mut chunks = Vec::with_capacity(starts.len() + 1);
     let mut begin = 0;
     for &s in &starts {
@@ -95,6 +106,12 @@ mod tests {
     #[test]
     fn leading_marker_and_crlf() {
         assert_eq!(pieces("---\r\na: 1\r\n---\r\nb: 2"), vec!["---\r\na: 1\r\n", "---\r\nb: 2"]);
+    }
+
+    #[test]
+    fn a_bom_may_start_a_later_document() {
+        let text = "a: 1\n\u{feff}---\nb: 2\n---\n\u{feff}--- \nc: 3\n\u{feff}x: ---\n";
+        assert_eq!(pieces(text), vec!["a: 1\n", "\u{feff}---\nb: 2\n", "---\n", "\u{feff}--- \nc: 3\n\u{feff}x: ---\n"]);
     }
 
     #[test]

@@ -95,6 +95,12 @@ fn walk_dir(root: &Path, opts: &WalkOptions, found: &mut Discovered) {
         if !has_manifest_extension(path) || is_excluded(path, opts) || is_chart_metadata(path) {
             continue;
         }
+        if !entry.file_type().is_file() {
+            // A FIFO, socket or device found by walking would block or never end: only files
+            // named on the command line are read whatever they are (`<(helm template .)`).
+            found.notices.push(format!("{}: not a regular file; skipped", display(path)));
+            continue;
+        }
         let role = if is_chart_values_file(path) {
             if is_subchart(root, path) {
                 // A subchart sees only the parent's globals: its own values file is neither

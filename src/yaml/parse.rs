@@ -14,16 +14,31 @@ pub(crate) struct ParseError {
     pub(crate) message: String,
 }
 
-/// Limits that keep hostile input bounded.
-#[derive(Clone, Copy, Debug)]
+/// Limits that keep hostile input bounded in time and memory (`--max-depth`,
+/// `--max-alias-nodes`, `--max-document-size`). A document over a limit is a parse error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Limits {
     /// Nesting depth of collections.
     pub(crate) max_depth: usize,
+    /// Nodes that aliases may add to a document when expanded ("billion laughs").
+    pub(crate) max_alias_nodes: u64,
+    /// Bytes of one chunk of a stream (a document, from its `---` to the next).
+    pub(crate) max_document_bytes: usize,
+}
+
+impl Limits {
+    pub(crate) const DEFAULT_MAX_DEPTH: usize = 256;
+    pub(crate) const DEFAULT_MAX_ALIAS_NODES: u64 = 1_000_000;
+    pub(crate) const DEFAULT_MAX_DOCUMENT_BYTES: usize = 64 << 20;
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 255 }
+        Limits {
+            max_depth: Self::DEFAULT_MAX_DEPTH,
+            max_alias_nodes: Self::DEFAULT_MAX_ALIAS_NODES,
+            max_document_bytes: Self::DEFAULT_MAX_DOCUMENT_BYTES,
+        }
     }
 }
 
@@ -38,12 +53,26 @@ pub(crate) fn parse_chunk<'a>(text: &'a str, chunk: Range<usize>, limits: Limits
             vec![ParseError { offset: base, message: "internal error: chunk is not on a character boundary".into() }],
         );
     };
+    if src.len() > limits.max_document_bytes {
+        return (
+            Vec::new(),
+            vec![ParseError {
+                offset: base,
+                message: format!(
+                    "this document is {} bytes, more than the limit of {} bytes (raise it with \
+                     --max-document-size)",
+                    src.len(),
+                    limits.max_document_bytes
+                ),
+            }],
+        );
+    }
     let options = granit_parser::options! {
         block_nesting_limit: limits.max_depth,
         flow_nesting_limit: limits.max_depth,
     };
     let mut parser = Parser::new_from_str_with_options(src, options);
-    let mut b = Builder::new(text, base, chunk);
+    let mut b = Builder::new(text, base, chunk, limits);
     let mut errors = Vec::new();
     loop {
         match parser.next_event() {
@@ -56,21 +85,23 @@ pub(crate) fn parse_chunk<'a>(text: &'a str, chunk: Range<usize>, limits: Limits
                     let offset = b.offset_of(span.start);
                     errors.push(ParseError { offset, message });
                     b.abandon();
-                    if !skip_document(&mut parser, &mut errors, &b) {
+                    if !skip_document(&mut parser, &mut errors, &b, limits) {
                         break;
                     }
                 }
             }
             Some(Err(e)) => {
                 let offset = b.offset_of(*e.marker());
-                errors.push(ParseError { offset, message: describe(&e) });
+                errors.push(ParseError { offset, message: describe(&e, limits) });
                 b.abandon();
-                if !skip_document(&mut parser, &mut errors, &b) {
+                if !skip_document(&mut parser, &mut errors, &b, limits) {
                     break;
                 }
             }
         }
     }
+    errors.append(&mut b.late_errors);
+    errors.sort_by_key(|e| e.offset);
     (b.docs, errors)
 }
 
@@ -79,19 +110,24 @@ fn skip_document<'a>(
     parser: &mut Parser<'a, granit_parser::StrInput<'a>>,
     errors: &mut Vec<ParseError>,
     b: &Builder<'a>,
+    limits: Limits,
 ) -> bool {
     match parser.proceed_next_document() {
         Ok(more) => more,
         Err(e) => {
-            errors.push(ParseError { offset: b.offset_of(*e.marker()), message: describe(&e) });
+            errors.push(ParseError { offset: b.offset_of(*e.marker()), message: describe(&e, limits) });
             false
         }
     }
 }
 
-fn describe(e: &granit_parser::ScanError) -> String {
+fn describe(e: &granit_parser::ScanError, limits: Limits) -> String {
     use granit_parser::ErrorKind;
     match e.kind() {
+        ErrorKind::RecursionLimitExceeded => format!(
+            "collections are nested deeper than the limit of {} levels (raise it with --max-depth)",
+            limits.max_depth
+        ),
         ErrorKind::UnknownAnchor => {
             format!(
                 "{}: an alias (`*name`) refers to an anchor (`&name`) that is not defined before it in this document",
@@ -120,10 +156,15 @@ struct Builder<'a> {
     pending_comments: Vec<Range<usize>>,
     /// End of the previous event, to find block scalar indicators.
     last_end: usize,
+    limits: Limits,
+    /// The open document has an alias (its expansion is measured at its end).
+    has_alias: bool,
+    /// Errors found once a document was complete (the parser has moved past it).
+    late_errors: Vec<ParseError>,
 }
 
 impl<'a> Builder<'a> {
-    fn new(text: &'a str, base: usize, chunk: Range<usize>) -> Self {
+    fn new(text: &'a str, base: usize, chunk: Range<usize>, limits: Limits) -> Self {
         Builder {
             text,
             base,
@@ -134,6 +175,9 @@ impl<'a> Builder<'a> {
             anchors: Vec::new(),
             pending_comments: Vec::new(),
             last_end: base,
+            limits,
+            has_alias: false,
+            late_errors: Vec::new(),
         }
     }
 
@@ -152,6 +196,7 @@ impl<'a> Builder<'a> {
         self.cur = None;
         self.stack.clear();
         self.anchors.clear();
+        self.has_alias = false;
     }
 
     fn event(&mut self, event: Event<'a>, span: Span) -> Result<(), String> {
@@ -171,14 +216,29 @@ impl<'a> Builder<'a> {
                     chunk: self.chunk.clone(),
                 });
                 self.anchors.clear();
+                self.has_alias = false;
             }
             Event::DocumentEnd => {
                 if let Some(mut doc) = self.cur.take() {
                     let content_end = doc.nodes.first().map_or(doc.span.end, |n| n.span.end);
                     doc.span.end = doc.span.end.max(content_end).max(range.end);
-                    self.docs.push(doc);
+                    let added = if self.has_alias { alias_expansion(&doc.nodes) } else { 0 };
+                    if added > self.limits.max_alias_nodes {
+                        let first_alias = doc.nodes.iter().find(|n| n.kind == NodeKind::Alias);
+                        self.late_errors.push(ParseError {
+                            offset: first_alias.map_or(doc.span.start, |n| n.span.start),
+                            message: format!(
+                                "aliases expand this document by more than {} nodes (an alias bomb?); \
+                                 raise the limit with --max-alias-nodes",
+                                self.limits.max_alias_nodes
+                            ),
+                        });
+                    } else {
+                        self.docs.push(doc);
+                    }
                 }
                 self.stack.clear();
+                self.has_alias = false;
             }
             Event::Comment(..) => match self.cur.as_mut() {
                 Some(doc) => doc.comments.push(range.clone()),
@@ -189,6 +249,12 @@ impl<'a> Builder<'a> {
                 let Some(target) = target else {
                     return Err("an alias refers to an anchor that is not defined before it".into());
                 };
+                if self.stack.iter().any(|open| open.id == target) {
+                    return Err("recursive alias: this alias is inside the node its anchor names, so it would \
+                                expand forever"
+                        .into());
+                }
+                self.has_alias = true;
                 self.leaf(
                     NodeKind::Alias,
                     Style::Plain,
@@ -346,6 +412,43 @@ impl<'a> Builder<'a> {
         }
         start
     }
+}
+
+/// How many nodes the aliases of a document add when every alias is expanded (saturating).
+/// Linear: nodes are visited in post-order (children, then their collection), and an alias
+/// names an anchored node whose subtree is complete before it, so its expanded size is known.
+fn alias_expansion(nodes: &[Node<'_>]) -> u64 {
+    let mut size = vec![0u64; nodes.len()];
+    let mut open: Vec<usize> = Vec::new();
+    let finish = |id: usize, open: &[usize], size: &mut [u64]| {
+        let s = size.get(id).copied().unwrap_or(0);
+        if let Some(parent) = open.last().and_then(|p| size.get_mut(*p)) {
+            *parent = parent.saturating_add(s);
+        }
+    };
+    for (id, node) in nodes.iter().enumerate() {
+        while open.last().and_then(|o| nodes.get(*o)).is_some_and(|o| o.end as usize <= id) {
+            if let Some(done) = open.pop() {
+                finish(done, &open, &mut size);
+            }
+        }
+        let own = match node.kind {
+            NodeKind::Alias => size.get(node.target as usize).copied().unwrap_or(1).max(1),
+            _ => 1,
+        };
+        if let Some(s) = size.get_mut(id) {
+            *s = own;
+        }
+        if matches!(node.kind, NodeKind::Mapping | NodeKind::Sequence) {
+            open.push(id);
+        } else {
+            finish(id, &open, &mut size);
+        }
+    }
+    while let Some(done) = open.pop() {
+        finish(done, &open, &mut size);
+    }
+    size.first().copied().unwrap_or(0).saturating_sub(nodes.len() as u64)
 }
 
 fn tag_kind(tag: Option<&granit_parser::Tag>) -> TagKind {
