@@ -7,6 +7,9 @@ mod config;
 mod datarules;
 mod diag;
 mod fix;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod k8s;
 mod lint;
 mod output;

@@ -88,8 +88,7 @@ pub(super) fn setup(args: &SetupArgs, check: Option<&CheckArgs>) -> Result<Setup
         known.push(KnownRule { code: rule.code().to_string(), name: rule.name().to_string(), aliases: Vec::new() });
     }
 
-    let mut config = LintConfig::default();
-    config.limits = args.limits.limits();
+    let mut config = LintConfig { limits: args.limits.limits(), ..LintConfig::default() };
     if let Some(p) = &parsed {
         config_file::apply(p, &known, &mut config)?;
     }

@@ -50,6 +50,11 @@ pub(crate) struct FixRun {
     pub(crate) report: LintOutput,
     /// Whether the passes stopped because nothing more applied (not at `MAX_PASSES`).
     pub(crate) converged: bool,
+    /// The edits of every pass that was kept, in order, each in the coordinates of the file's
+    /// text before that pass: replaying them on the input gives the output (what the fuzz
+    /// target checks: no byte outside an edit changes).
+    #[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code, reason = "read by the fuzz target"))]
+    pub(crate) history: Vec<(FileId, Vec<Edit>)>,
 }
 
 /// Fixes `files` in memory: safe fixes, and unsafe ones too when `unsafe_fixes`.
@@ -58,6 +63,7 @@ pub(crate) fn run(mut files: Vec<SourceFile>, registry: &Registry, config: &Lint
     let originals: Vec<String> = files.iter().map(|f| f.text.clone()).collect();
     let mut frozen = vec![false; files.len()];
     let mut applied = Vec::new();
+    let mut history = Vec::new();
     let mut discarded = Vec::new();
     let mut pending: BTreeMap<FileId, Pending> = BTreeMap::new();
     let mut pass = 0;
@@ -84,8 +90,9 @@ pub(crate) fn run(mut files: Vec<SourceFile>, registry: &Registry, config: &Lint
             }
             discarded.push(Discarded { file, pass: p.pass, codes: p.codes, reason });
         }
-        for (_, p) in std::mem::take(&mut pending) {
+        for (file, p) in std::mem::take(&mut pending) {
             applied.extend(p.applied);
+            history.push((file, p.edits));
         }
         if reverted {
             continue; // lint again: the report describes texts that were undone
@@ -118,7 +125,7 @@ pub(crate) fn run(mut files: Vec<SourceFile>, registry: &Registry, config: &Lint
         if nothing_left || pass >= MAX_PASSES {
             drop(by_file);
             let changed = files.iter().zip(&originals).map(|(f, o)| f.text != *o).collect();
-            return FixRun { files, changed, applied, discarded, report, converged: nothing_left };
+            return FixRun { files, changed, applied, discarded, report, converged: nothing_left, history };
         }
         pass += 1;
         let results: Vec<(FileId, Option<Pending>)> = by_file

@@ -140,7 +140,12 @@ const BINARY_SNIFF_BYTES: usize = 8000;
 /// At most `max_bytes` are read (`--max-file-size`): a larger input is an error, not an
 /// unbounded allocation. A regular file that changes while it is read is an error too: what was
 /// read may be half of an edit, and `--fix` must not write over the change.
-pub(crate) fn load(name: String, path: Option<&Path>, role: FileRole, max_bytes: usize) -> Result<SourceFile, SourceError> {
+pub(crate) fn load(
+    name: String,
+    path: Option<&Path>,
+    role: FileRole,
+    max_bytes: usize,
+) -> Result<SourceFile, SourceError> {
     let read_error = |e: std::io::Error| SourceError::Read { path: name.clone(), message: describe_io(&e) };
     let too_large = || SourceError::Read {
         path: name.clone(),

@@ -111,7 +111,10 @@ mod tests {
     #[test]
     fn a_bom_may_start_a_later_document() {
         let text = "a: 1\n\u{feff}---\nb: 2\n---\n\u{feff}--- \nc: 3\n\u{feff}x: ---\n";
-        assert_eq!(pieces(text), vec!["a: 1\n", "\u{feff}---\nb: 2\n", "---\n", "\u{feff}--- \nc: 3\n\u{feff}x: ---\n"]);
+        assert_eq!(
+            pieces(text),
+            vec!["a: 1\n", "\u{feff}---\nb: 2\n", "---\n", "\u{feff}--- \nc: 3\n\u{feff}x: ---\n"]
+        );
     }
 
     #[test]
