@@ -55,7 +55,8 @@ fn reports_are_byte_identical_across_runs_and_threads() {
 
 #[test]
 fn fixed_files_are_byte_identical_across_runs_and_threads() {
-    let mut results: Vec<(String, Vec<(PathBuf, Vec<u8>)>)> = Vec::new();
+    type Files = Vec<(PathBuf, Vec<u8>)>;
+    let mut results: Vec<(String, Files)> = Vec::new();
     for (threads, run) in [("1", 1), ("1", 2), ("2", 1), ("2", 2)] {
         let dir = tempfile::tempdir().unwrap();
         let mut copies = Vec::new();
