@@ -123,3 +123,25 @@ fn locate_names_the_deepest_existing_node() {
     let img = locate(text, root, &NodePath::keys(&["spec", "template", "spec", "containers"]).index(0).key("image"));
     assert_eq!(slice(text, img.span), "x");
 }
+
+#[test]
+fn alias_expansion_is_measured_and_limited() {
+    let bomb = super::alias_bomb();
+    let (docs, errors) = parse_chunk(&bomb, 0..bomb.len(), Limits::default());
+    assert!(docs.is_empty());
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].message.contains("more than 1000000 nodes"), "{}", errors[0].message);
+    // Exactly at the limit: `a` (3 nodes) named by four aliases adds 4 x 2 = 8 nodes.
+    let text = "a: &a [x, y]
+b: [*a, *a, *a, *a]
+c: *x
+";
+    let text = text.replace("c: *x\n", "");
+    let at = |n: u64| parse_chunk(&text, 0..text.len(), Limits { max_alias_nodes: n, ..Limits::default() }).1.len();
+    assert_eq!(at(8), 0);
+    assert_eq!(at(7), 1);
+    // A recursive alias is an error whatever the limit.
+    let cyclic = "a: &a {b: *a}\n";
+    let (_, errors) = parse_chunk(cyclic, 0..cyclic.len(), Limits { max_alias_nodes: u64::MAX, ..Limits::default() });
+    assert!(errors[0].message.starts_with("recursive alias"), "{:?}", errors);
+}

@@ -250,9 +250,17 @@ impl<'d, 'a> NodeRef<'d, 'a> {
         }
         let mut found = None;
         let mut merges = false;
+        // Without duplicated keys in the document (nearly always), the first match is the
+        // answer; otherwise the last one wins and every entry is read.
+        let first_wins = self.doc.duplicates.is_empty();
         for (k, v) in self.entries() {
             match k.scalar() {
-                Some(s) if s == key => found = Some((k, v)),
+                Some(s) if s == key => {
+                    found = Some((k, v));
+                    if first_wins {
+                        break;
+                    }
+                }
                 Some("<<") if k.style() == Style::Plain => merges = true,
                 _ => {}
             }
