@@ -19,8 +19,11 @@ export RUSTC_BOOTSTRAP=1
 cargo fuzz build -O
 for t in "${targets[@]}"; do
   echo "== $t: ${secs}s"
+  # -fork=1 with -ignore_*: a crash is saved to artifacts/ and the run goes on.
   cargo fuzz run -O "$t" "corpus/$t" -- \
     -max_total_time="$secs" -max_len=65536 -timeout=20 -rss_limit_mb=3072 \
-    -print_final_stats=1 >"logs/$t.log" 2>&1 || echo "$t: stopped with a finding (see logs/$t.log, artifacts/$t/)"
-  grep -E "^#[0-9]+.*(cov|ft):" "logs/$t.log" | tail -1 || true
+    -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
+    -print_final_stats=1 >"logs/$t.log" 2>&1 || echo "$t: stopped (see logs/$t.log)"
+  ls "artifacts/$t" 2>/dev/null | sed "s|^|$t: finding: |" || true
+  grep -E "cov: [0-9]+" "logs/$t.log" | tail -1 || true
 done

@@ -1,7 +1,7 @@
 //! LL007 missing-pdb.
 
 use crate::diag::Fix;
-use crate::k8s::{Inventory, Kind};
+use crate::k8s::{Inventory, Kind, PodSelector};
 use crate::lint::{Ctx, Rule};
 use crate::yaml::edit::{EditError, Value};
 
@@ -13,7 +13,8 @@ use crate::yaml::edit::{EditError, Value};
 /// namespace (policy/v1beta1: none). The PDB may be in any file of the run.
 ///
 /// The fix (safe) appends a `policy/v1` PodDisruptionBudget `{name}-pdb` after the workload's
-/// document, with `maxUnavailable: 1` and the workload's `spec.selector`.
+/// document, with `maxUnavailable: 1` and the workload's `spec.selector`; it is refused when that
+/// selector does not select the workload's own pod template (such a PDB would select nothing).
 pub(crate) struct MissingPdb;
 
 impl Rule for MissingPdb {
@@ -51,6 +52,15 @@ impl Rule for MissingPdb {
                 let (doc, _) = e.document(&w.info)?;
                 let ed = e.editor(w.info.file)?;
                 let selector = match obj.root.get_path(&["spec", "selector"]).filter(|s| s.is_mapping()) {
+                    // A PDB with this selector would not select the pods either (and the API
+                    // server rejects such a workload): adding one would not fix anything.
+                    Some(s) if !PodSelector::from_label_selector(Some(s), true).matches(&w.pod_labels) => {
+                        return Err(EditError(
+                            "the workload's `spec.selector` does not select its own pod template's labels; fix \
+                             the workload first"
+                                .into(),
+                        ));
+                    }
                     Some(s) => Value::from_node(s, ed.text()),
                     None if !w.pod_labels.is_empty() => Value::map(vec![(
                         "matchLabels",
