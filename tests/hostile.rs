@@ -378,18 +378,25 @@ fn symlink_loops_fifos_and_unreadable_files() {
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
     // Root reads anything: drop to `nobody` for the permission check (setpriv, util-linux).
     let root = std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false);
-    let prefix: &[&str] = if root { &["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] } else { &[] };
+    let setpriv = Command::new("setpriv").arg("--version").output().is_ok_and(|o| o.status.success());
+    let prefix: &[&str] = match (root, setpriv) {
+        (false, _) => &[],
+        (true, true) => &["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"],
+        (true, false) => {
+            eprintln!("notice: running as root without setpriv: the unreadable file is readable here; not checked");
+            std::fs::remove_file(&secret).unwrap();
+            &[]
+        }
+    };
     let r = run_as(d, &["--format", "json", "tree"], None, SECS(30), prefix);
     assert_eq!(r.code(), 2, "{}", r.stderr());
     let mut errors = r.errors();
     errors.sort();
-    assert_eq!(
-        errors,
-        [
-            "tree/secret.yaml:1:1 cannot read the file: permission denied",
-            "tree/sub/up:1:1 symbolic link loop: this directory links back to one of its parents; skipped",
-        ]
-    );
+    let mut expected = vec!["tree/sub/up:1:1 symbolic link loop: this directory links back to one of its parents; skipped"];
+    if !prefix.is_empty() || !root {
+        expected.insert(0, "tree/secret.yaml:1:1 cannot read the file: permission denied");
+    }
+    assert_eq!(errors, expected);
     assert!(r.stderr().contains("tree/pipe.yaml: not a regular file; skipped"), "{}", r.stderr());
     assert_eq!(r.json()["summary"]["objects"], 1);
 }
