@@ -392,7 +392,8 @@ fn symlink_loops_fifos_and_unreadable_files() {
     assert_eq!(r.code(), 2, "{}", r.stderr());
     let mut errors = r.errors();
     errors.sort();
-    let mut expected = vec!["tree/sub/up:1:1 symbolic link loop: this directory links back to one of its parents; skipped"];
+    let mut expected =
+        vec!["tree/sub/up:1:1 symbolic link loop: this directory links back to one of its parents; skipped"];
     if !prefix.is_empty() || !root {
         expected.insert(0, "tree/secret.yaml:1:1 cannot read the file: permission denied");
     }

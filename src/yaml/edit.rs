@@ -65,7 +65,11 @@ impl Value {
             return Value::Seq(node.items().map(|i| Value::from_node(i, text)).collect());
         }
         let source = node.source(text);
-        if source.is_empty() || matches!(node.style(), Style::Literal | Style::Folded) {
+        if source.is_empty() {
+            // An empty value is null (`key:`); written out, it must stay null, not become a string.
+            return Value::Raw("null".to_string());
+        }
+        if matches!(node.style(), Style::Literal | Style::Folded) {
             Value::Str(node.scalar().unwrap_or_default().to_string())
         } else {
             Value::Raw(source.to_string())
