@@ -8,11 +8,10 @@
 use std::ops::Range;
 
 use crate::config::LintConfig;
-use crate::diag::Edit;
 use crate::lint::{self, Registry};
 use crate::output::{self, ErrorEntry, HumanOptions, Report, SarifOptions, Summary};
 use crate::source::{self, FileRole, SourceFile, split_documents};
-use crate::yaml::{Limits, parse_chunk};
+use crate::yaml::{Limits, edit, parse_chunk};
 
 /// Small limits, so that the fuzzer spends its time on structure, not on size.
 fn limits() -> Limits {
@@ -98,21 +97,7 @@ pub fn lint(data: &[u8]) {
             }
         }
     }
-    let errors: Vec<ErrorEntry> = out
-        .errors
-        .iter()
-        .map(|e| {
-            let (line, column) = files[0].lines.line_col(text, e.offset);
-            ErrorEntry {
-                file: e.file.clone(),
-                file_id: e.file_id,
-                offset: e.offset,
-                line,
-                column,
-                message: e.message.clone(),
-            }
-        })
-        .collect();
+    let errors: Vec<ErrorEntry> = crate::cli::input_errors(&out, &files).collect();
     let summary = Summary::count(&out.diagnostics, 1, out.documents, out.objects);
     let report = Report { files: &files, diagnostics: &out.diagnostics, errors: &errors, summary };
     let mut buf = Vec::new();
@@ -145,7 +130,7 @@ pub fn fix(data: &[u8]) {
     assert!(run.discarded.is_empty(), "a pass was discarded: {:?}", run.discarded.first().map(|d| &d.reason));
     let mut replayed = original.clone();
     for (_, edits) in &run.history {
-        replayed = replay(&replayed, edits);
+        replayed = edit::apply(&replayed, edits).expect("a kept pass's edits are disjoint and inside its text");
     }
     assert_eq!(&replayed, fixed, "the output is not the input with the edits applied");
     if errors_before > 0 {
@@ -155,25 +140,6 @@ pub fn fix(data: &[u8]) {
     }
     let again = crate::fix::run(run.files, &registry, &config, unsafe_fixes);
     assert!(again.history.is_empty(), "a second --fix changed the file");
-}
-
-/// Applies sorted, disjoint edits, checking they are.
-fn replay(text: &str, edits: &[Edit]) -> String {
-    let mut out = String::new();
-    let mut at = 0;
-    let mut sorted: Vec<&Edit> = edits.iter().collect();
-    sorted.sort_by_key(|e| (e.range.start, e.range.end));
-    for e in sorted {
-        assert!(
-            at <= e.range.start && e.range.start <= e.range.end && e.range.end <= text.len(),
-            "edits overlap or leave the text"
-        );
-        out.push_str(text.get(at..e.range.start).expect("edits start on character boundaries"));
-        out.push_str(&e.content);
-        at = e.range.end;
-    }
-    out.push_str(text.get(at..).expect("edits end on character boundaries"));
-    out
 }
 
 #[cfg(test)]

@@ -182,7 +182,10 @@ fn check_loaded(args: &args::CheckArgs, setup: setup::Setup, loaded: Loaded) -> 
 }
 
 /// Input errors of a lint run, with line and column.
-fn input_errors<'a>(result: &'a lint::LintOutput, files: &'a [SourceFile]) -> impl Iterator<Item = ErrorEntry> + 'a {
+pub(crate) fn input_errors<'a>(
+    result: &'a lint::LintOutput,
+    files: &'a [SourceFile],
+) -> impl Iterator<Item = ErrorEntry> + 'a {
     result.errors.iter().map(|e| {
         let (line, column) =
             e.file_id.and_then(|id| files.get(id)).map_or((1, 1), |f| f.lines.line_col(&f.text, e.offset));
