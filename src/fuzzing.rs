@@ -8,6 +8,7 @@
 use std::ops::Range;
 
 use crate::config::LintConfig;
+use crate::diag::Applicability;
 use crate::lint::{self, Registry};
 use crate::output::{self, ErrorEntry, HumanOptions, Report, SarifOptions, Summary};
 use crate::source::{self, FileRole, SourceFile, split_documents};
@@ -113,32 +114,64 @@ pub fn lint(data: &[u8]) {
     output::render_github(&report, &mut buf).expect("github renders");
 }
 
-/// `--fix` (safe fixes, or unsafe ones too when the first byte is odd): replaying the kept
-/// passes' edits on the input gives the output, so no byte outside an edit changed; a file that
-/// parsed still parses and one that did not is untouched; no pass was discarded; fixing again
-/// changes nothing.
+/// `--fix` (the first byte's bit 0: unsafe fixes too; bit 1: the input is stdin, not a file):
+/// replaying the kept passes' edits on the input gives the output, so no byte outside an edit
+/// changed; every kept pass changed nothing but what its fixes declared, compared as data (as
+/// JSON, independently of the hashes the run compared); a file that parsed still parses, one
+/// that did not is untouched (on stdin: its documents that do not parse are); what a plain lint
+/// counted as fixable is what was fixed; fixing again changes nothing.
 pub fn fix(data: &[u8]) {
-    let unsafe_fixes = data.first().is_some_and(|b| b & 1 == 1);
-    let Some(file) = load(data.get(1..).unwrap_or_default()) else { return };
+    let flags = data.first().copied().unwrap_or(0);
+    let unsafe_fixes = flags & 1 == 1;
+    let stdin = flags & 2 == 2;
+    let Some(mut file) = load(data.get(1..).unwrap_or_default()) else { return };
+    if !stdin {
+        file.path = Some("fuzz.yaml".into());
+    }
     let original = file.text.clone();
     let config = config();
     let registry = registry(&config);
-    let errors_before = lint::lint(std::slice::from_ref(&file), &registry, &config).errors.len();
-    let run = crate::fix::run(vec![file], &registry, &config, unsafe_fixes);
+    let before = lint::lint(std::slice::from_ref(&file), &registry, &config);
+    let wanted = if unsafe_fixes { Applicability::Unsafe } else { Applicability::Safe };
+    let fixable = before.diagnostics.iter().filter(|d| d.fix.as_ref().is_some_and(|f| f.applies(wanted))).count();
+    let broken: Vec<Range<usize>> = before
+        .errors
+        .iter()
+        .filter_map(|e| split_documents(&original).into_iter().find(|c| c.start <= e.offset && e.offset <= c.end))
+        .collect();
+    let opts = crate::fix::Options { unsafe_fixes, history: true };
+    let run = crate::fix::run(vec![file], &registry, &config, opts);
     let fixed = &run.files[0].text;
     assert!(run.converged, "fixes did not converge");
-    assert!(run.discarded.is_empty(), "a pass was discarded: {:?}", run.discarded.first().map(|d| &d.reason));
     let mut replayed = original.clone();
-    for (_, edits) in &run.history {
-        replayed = edit::apply(&replayed, edits).expect("a kept pass's edits are disjoint and inside its text");
+    for pass in &run.history {
+        let next = edit::apply(&replayed, &pass.edits).expect("a kept pass's edits are disjoint and inside its text");
+        let old = SourceFile::new("old.yaml".into(), None, FileRole::Manifests, replayed.into_bytes());
+        let new = SourceFile::new("new.yaml".into(), None, FileRole::Manifests, next.clone().into_bytes());
+        let changes: Vec<&crate::change::Change> = pass.changes.iter().collect();
+        if let Err(f) = crate::fix::check_by_json(&old, Some(&new), &changes, limits()) {
+            panic!("a kept pass changed what it did not declare: {}", f.reason);
+        }
+        replayed = next;
     }
     assert_eq!(&replayed, fixed, "the output is not the input with the edits applied");
-    if errors_before > 0 {
+    if before.errors.is_empty() {
+        assert!(run.report.errors.is_empty(), "the fixed file has errors: {:?}", run.report.errors.first());
+    } else if !stdin {
         assert_eq!(fixed, &original, "a file with errors was changed");
     } else {
-        assert!(run.report.errors.is_empty(), "the fixed file has errors: {:?}", run.report.errors.first());
+        for chunk in &broken {
+            let text = original.get(chunk.clone()).unwrap_or_default();
+            assert!(fixed.contains(text), "a document that does not parse was changed: {text:?}");
+        }
     }
-    let again = crate::fix::run(run.files, &registry, &config, unsafe_fixes);
+    assert_eq!(
+        run.applied.len(),
+        fixable,
+        "lint counted {fixable} fixable findings, --fix fixed {}",
+        run.applied.len()
+    );
+    let again = crate::fix::run(run.files, &registry, &config, opts);
     assert!(again.history.is_empty(), "a second --fix changed the file");
 }
 

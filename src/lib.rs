@@ -2,6 +2,7 @@
 //!
 //! The binary is a thin wrapper around [`run`]; everything else is crate-private.
 
+mod change;
 mod cli;
 mod config;
 mod datarules;

@@ -57,7 +57,7 @@ fn json_report_has_the_contract_fields() {
     assert_eq!(finding["file"], "helm-stream.yaml");
     assert_eq!(
         keys(&report["summary"]),
-        ["documents", "errors", "files", "fixable", "fixed", "infos", "objects", "warnings"]
+        ["documents", "errors", "files", "fixable", "fixed", "infos", "objects", "warnings", "would_fix"]
     );
     assert_eq!(report["summary"]["files"], 1);
     assert_eq!(report["summary"]["documents"], 3, "the empty helm document is not counted");
@@ -108,7 +108,7 @@ fn a_broken_document_is_an_error_and_the_others_are_linted() {
 }
 
 #[test]
-fn unreadable_binary_empty_and_non_utf8_files_are_errors() {
+fn unreadable_binary_and_non_utf8_files_are_errors_and_empty_files_are_not() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("empty.yaml"), "").unwrap();

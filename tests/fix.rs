@@ -66,11 +66,21 @@ fn stdin_gets_the_whole_fixed_stream_on_stdout_and_the_report_on_stderr() {
 }
 
 #[test]
-fn a_stream_with_a_parse_error_is_repeated_verbatim() {
+fn a_stream_repeats_its_unparsable_documents_verbatim_and_fixes_the_others() {
     let broken = fixture("_streams/broken.yaml");
     let out = run_in(&repo(), &["--fix", "-"], Some(broken.as_bytes()));
+    assert_eq!(out.status.code(), Some(2), "the parse errors make exit code 2");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for doc in broken.split("---\n").filter(|d| d.contains("broken") || d.contains("undefined")) {
+        assert!(stdout.contains(doc), "an unparsable document is repeated as it was:\n{doc}\n--- got\n{stdout}");
+    }
+    assert!(stdout.contains("name: ndots"), "the Pod that parses is fixed:\n{stdout}");
+    // A file with the same text is not edited at all.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("b.yaml"), &broken).unwrap();
+    let out = run_in(dir.path(), &["--fix", "b.yaml"], None);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), broken);
+    assert_eq!(std::fs::read_to_string(dir.path().join("b.yaml")).unwrap(), broken);
 }
 
 #[test]

@@ -130,6 +130,10 @@ pub(crate) struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,
+    /// Write the report to this file instead of stdout (or stderr, where stdout carries the
+    /// fixed stream or the diff).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) output_file: Option<PathBuf>,
     /// Exit with 1 when a finding has this severity or a higher one [default: the config's
     /// `failOn`, else warning].
     #[arg(long, value_enum)]

@@ -99,6 +99,13 @@ struct Loaded {
     files: Vec<SourceFile>,
     errors: Vec<ErrorEntry>,
     notices: Vec<String>,
+    /// Standard input was one of the inputs.
+    stdin: bool,
+    /// Standard input as read, when it could not be decoded (binary, empty, invalid UTF-8):
+    /// `--fix` repeats it on stdout byte for byte.
+    stdin_raw: Option<Vec<u8>>,
+    /// `--max-file-size`.
+    max_file_size: usize,
 }
 
 fn load(args: &args::CheckArgs, max_file_size: usize) -> Result<Loaded, String> {
@@ -116,19 +123,51 @@ fn load(args: &args::CheckArgs, max_file_size: usize) -> Result<Loaded, String> 
     let mut errors: Vec<ErrorEntry> = found.errors.iter().map(source_error).collect();
     let mut files = Vec::new();
     let mut stdin_read = false;
+    let mut stdin_raw = None;
     for input in found.inputs {
         if input.path.is_none() {
             if stdin_read {
                 continue;
             }
             stdin_read = true;
+            match load_stdin(input.name, input.role, max_file_size) {
+                Ok((file, raw)) => {
+                    files.push(file);
+                    stdin_raw = raw;
+                }
+                Err((e, raw)) => {
+                    errors.push(source_error(&e));
+                    stdin_raw = raw;
+                }
+            }
+            continue;
         }
         match source::load(input.name, input.path.as_deref(), input.role, max_file_size) {
             Ok(f) => files.push(f),
             Err(e) => errors.push(source_error(&e)),
         }
     }
-    Ok(Loaded { files, errors, notices: found.notices })
+    Ok(Loaded { files, errors, notices: found.notices, stdin: stdin_read, stdin_raw, max_file_size })
+}
+
+/// Reads standard input. Input that cannot be decoded (empty, binary, invalid UTF-8) comes back
+/// as read too, for `--fix` to repeat.
+#[allow(clippy::type_complexity, reason = "the file or the error, each with the raw bytes")]
+fn load_stdin(
+    name: String,
+    role: source::FileRole,
+    max_file_size: usize,
+) -> Result<(SourceFile, Option<Vec<u8>>), (source::SourceError, Option<Vec<u8>>)> {
+    let bytes = source::read_stdin(max_file_size).map_err(|e| (e, None))?;
+    if source::is_blank(&bytes) {
+        return Err((source::SourceError::Empty { path: name }, Some(bytes)));
+    }
+    if let Some((line, column)) = source::binary_at(&bytes) {
+        return Err((source::SourceError::Binary { path: name, line, column }, Some(bytes)));
+    }
+    let raw = std::str::from_utf8(&bytes).is_err().then(|| bytes.clone());
+    let file = source::from_bytes(name, None, role, bytes).map_err(|e| (e, None))?;
+    Ok((file, raw))
 }
 
 fn source_error(e: &source::SourceError) -> ErrorEntry {
@@ -171,7 +210,7 @@ fn check_loaded(args: &args::CheckArgs, setup: setup::Setup, loaded: Loaded) -> 
     errors.extend(input_errors(&result, &loaded.files));
     let summary = Summary::count(&result.diagnostics, loaded.files.len(), result.documents, result.objects);
     let report = Report { files: &loaded.files, diagnostics: &result.diagnostics, errors: &errors, summary };
-    if let Err(code) = render(args, &registry, &report, Sink::Stdout) {
+    if let Err(code) = render(args, &registry, &report, Sink::of(args, loaded.stdin)) {
         return code;
     }
     let code = exit_code(fail_on, &result.diagnostics, &errors, false);
@@ -200,17 +239,34 @@ pub(crate) fn input_errors<'a>(
     })
 }
 
-/// Where the report goes: stdout, or stderr when stdout carries the fixed stream or a diff.
+/// Where the report goes: stdout, or stderr when stdout carries the fixed stream or a diff, or
+/// the `--output-file`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Sink {
     Stdout,
     Stderr,
+    File,
+}
+
+impl Sink {
+    /// The report's place for these arguments: `--output-file`; else stderr when stdout carries
+    /// data (`--diff`, or `--fix` with standard input among the inputs); else stdout.
+    fn of(args: &args::CheckArgs, stdin: bool) -> Sink {
+        if args.output_file.is_some() {
+            Sink::File
+        } else if args.diff || (args.fix && stdin) {
+            Sink::Stderr
+        } else {
+            Sink::Stdout
+        }
+    }
 }
 
 fn render(args: &args::CheckArgs, registry: &Registry, report: &Report<'_>, sink: Sink) -> Result<(), ExitCode> {
     let is_terminal = match sink {
         Sink::Stdout => std::io::stdout().is_terminal(),
         Sink::Stderr => std::io::stderr().is_terminal(),
+        Sink::File => false,
     };
     let mut buf = Vec::with_capacity(1 << 16);
     let written = match args.format {
@@ -243,10 +299,19 @@ fn render(args: &args::CheckArgs, registry: &Registry, report: &Report<'_>, sink
             out.write_all(&buf).and_then(|()| out.flush())
         }
         Sink::Stderr => std::io::stderr().lock().write_all(&buf),
+        Sink::File => match &args.output_file {
+            Some(path) => std::fs::write(path, &buf),
+            None => Ok(()),
+        },
     });
     match flushed {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            eprintln!("leaselint: cannot write the report: {e}");
+            match (&args.output_file, sink) {
+                (Some(path), Sink::File) => {
+                    eprintln!("leaselint: cannot write the report to {}: {e}", path.display());
+                }
+                _ => eprintln!("leaselint: cannot write the report: {e}"),
+            }
             Err(ExitCode::from(EXIT_ERROR))
         }
         _ => Ok(()),

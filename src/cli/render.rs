@@ -130,7 +130,15 @@ pub(super) fn render(args: &RenderArgs, setup: &SetupArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let mut loaded = Loaded { files: Vec::new(), errors: Vec::new(), notices: Vec::new() };
+    let mut loaded = Loaded {
+        files: Vec::new(),
+        errors: Vec::new(),
+        notices: Vec::new(),
+        // The rendered stream is not a file: like stdin, `--fix` prints it fixed.
+        stdin: true,
+        stdin_raw: None,
+        max_file_size: setup.limits.max_file_size,
+    };
     match source::from_bytes(name, None, FileRole::Manifests, stream) {
         Ok(f) => loaded.files.push(f),
         Err(e) => loaded.errors.push(source_error(&e)),

@@ -99,4 +99,6 @@ pub(crate) struct LintConfig {
     pub(crate) ignore: Vec<IgnoreEntry>,
     /// Bounds on hostile input (flags only).
     pub(crate) limits: crate::yaml::Limits,
+    /// `fixes: {safe: [...], unsafe: [...]}`: rule code → the class its fixes get.
+    pub(crate) fix_classes: BTreeMap<String, crate::diag::Applicability>,
 }

@@ -1,16 +1,13 @@
 //! Diagnostics: findings, severities, fixes and their applicability. A leaf module: it uses
-//! nothing of ours except `source::FileId` and `yaml::NodePath`, and must never import rules,
-//! output or the CLI.
+//! nothing of ours except `source::FileId` and the `change` vocabulary (spans, edits, paths,
+//! declared changes), and must never import `yaml`, rules, output or the CLI.
 
 use std::fmt;
-use std::ops::Range;
 use std::sync::Arc;
 
+use crate::change::NodePath;
+pub(crate) use crate::change::{Change, Edit, Patch, Span};
 use crate::source::FileId;
-use crate::yaml::NodePath;
-
-/// A byte range into a whole file (never line/column; those are computed in `output`).
-pub(crate) type Span = Range<usize>;
 
 /// How serious a finding is. Ordered: `Info < Warning < Error`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
@@ -61,33 +58,47 @@ impl Applicability {
     }
 }
 
-/// One text edit on a file: replace `range` with `content`. An insertion has an empty range, a
-/// deletion empty content. Applying edits is the job of the `fix` capability.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Edit {
-    pub(crate) range: Span,
-    pub(crate) content: String,
-}
-
 /// A fix: one logical change, applied all or nothing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Fix {
     /// Imperative title, e.g. ``add `dnsConfig` with `ndots: "2"` ``.
     pub(crate) title: String,
     pub(crate) applicability: Applicability,
-    /// Sorted, disjoint edits (built only when fixing).
+    /// Sorted, disjoint edits.
     pub(crate) edits: Vec<Edit>,
-    /// Why the edits could not be built (a construct the edit helpers refuse).
+    /// What the edits change (checked after they are applied: nothing else may change).
+    pub(crate) changes: Vec<Change>,
+    /// Why the fix is refused (a construct the edit helpers refuse, a check of the rule, a file
+    /// that does not parse, or a change the edits made that the fix did not declare).
     pub(crate) refused: Option<String>,
 }
 
 impl Fix {
+    pub(crate) fn new(title: impl Into<String>, applicability: Applicability) -> Fix {
+        Fix { title: title.into(), applicability, edits: Vec::new(), changes: Vec::new(), refused: None }
+    }
+
     pub(crate) fn safe(title: impl Into<String>) -> Fix {
-        Fix { title: title.into(), applicability: Applicability::Safe, edits: Vec::new(), refused: None }
+        Fix::new(title, Applicability::Safe)
     }
 
     pub(crate) fn unsafe_(title: impl Into<String>) -> Fix {
-        Fix { title: title.into(), applicability: Applicability::Unsafe, edits: Vec::new(), refused: None }
+        Fix::new(title, Applicability::Unsafe)
+    }
+
+    /// A fix that `--fix` applies when asked for `wanted` (and nothing refused it).
+    pub(crate) fn applies(&self, wanted: Applicability) -> bool {
+        self.refused.is_none() && self.applicability >= wanted && self.applicability > Applicability::DisplayOnly
+    }
+
+    /// The fix moved by `delta` bytes (its text moved that far in a later version of the file).
+    pub(crate) fn shift(&mut self, delta: isize) {
+        for e in &mut self.edits {
+            *e = e.shifted(delta);
+        }
+        for c in &mut self.changes {
+            *c = c.shifted(delta);
+        }
     }
 }
 
@@ -141,7 +152,22 @@ pub(crate) struct Diagnostic {
     pub(crate) fix: Option<Fix>,
 }
 
+impl Loc {
+    /// The location moved by `delta` bytes.
+    pub(crate) fn shift(&mut self, delta: isize) {
+        self.span = crate::change::shift_range(&self.span, delta);
+    }
+}
+
 impl Diagnostic {
+    /// The finding moved by `delta` bytes (with its fix).
+    pub(crate) fn shift(&mut self, delta: isize) {
+        self.loc.shift(delta);
+        if let Some(f) = &mut self.fix {
+            f.shift(delta);
+        }
+    }
+
     /// Stable output order: file, span start, then code.
     pub(crate) fn sort_key(&self) -> (FileId, usize, &'static str, usize) {
         (self.loc.file, self.loc.span.start, self.code, self.loc.span.end)

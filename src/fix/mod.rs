@@ -1,24 +1,30 @@
-//! Applying fixes: choosing the fixes of a pass (at or above the requested applicability, never
-//! two that overlap), splicing their edits, validating the result (it must parse, and every
-//! changed object that type-checked before must still type-check), and repeating until nothing
-//! more applies (at most `MAX_PASSES`). A file with a parse error is never edited; a pass that
-//! breaks a file is discarded for that file and reported. Uses `diag`, `source`, `yaml`, `k8s`,
-//! and the lint runner to re-lint between passes.
+//! Applying fixes. A pass takes the fixes at or above the requested applicability that nothing
+//! refused, never two that overlap, and splices their edits; then every changed document is
+//! parsed again, compared as data with the document before (nothing but what the fixes declared
+//! may differ), type-checked, and linted for the next pass — unchanged documents keep their
+//! results. A fix whose edits changed more than it declared (or broke parsing or types) is
+//! refused with the reason and the pass is redone without it. Passes repeat until nothing more
+//! applies (at most `MAX_PASSES`). A file with a parse error is never edited; on stdin, the
+//! documents that parse are. Uses `diag`, `source`, `yaml`, `k8s` and the lint runner.
 
-mod validate;
+mod declared;
+mod verify;
 mod write;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 
+use crate::change::{Change, Edit};
 use crate::config::LintConfig;
-use crate::diag::{Applicability, Diagnostic, Edit};
-use crate::lint::{Changed, LintOutput, Registry, lint_checking, lint_for_fix};
-use crate::source::{FileId, SourceFile};
+use crate::diag::{Applicability, Diagnostic};
+use crate::lint::{ChunkOutput, ChunkTable, EditEnv, LintOutput, Registry, RunEnv, assemble, conventions};
+use crate::source::{FileId, FileRole, SourceFile};
 use crate::yaml::edit;
 
-pub(crate) use write::{unified_diff, write_atomic};
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) use verify::check_by_json;
+pub(crate) use write::{Digest, unified_diff, write_atomic};
 
 /// Passes after which fixing stops (hitting it is a bug: fixes that do not converge).
 pub(crate) const MAX_PASSES: usize = 10;
@@ -27,15 +33,16 @@ pub(crate) const MAX_PASSES: usize = 10;
 #[derive(Clone, Debug)]
 pub(crate) struct Applied {
     pub(crate) code: &'static str,
+    pub(crate) file: FileId,
 }
 
-/// A pass that was discarded for one file because its result did not validate.
-#[derive(Clone, Debug)]
-pub(crate) struct Discarded {
-    pub(crate) file: FileId,
-    pub(crate) pass: usize,
-    pub(crate) codes: Vec<&'static str>,
-    pub(crate) reason: String,
+/// What `--fix` is asked to do.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Options {
+    /// Apply unsafe fixes too.
+    pub(crate) unsafe_fixes: bool,
+    /// Keep every pass's edits (`FixRun::history`).
+    pub(crate) history: bool,
 }
 
 /// The outcome of `--fix`.
@@ -45,126 +52,433 @@ pub(crate) struct FixRun {
     /// Which files changed.
     pub(crate) changed: Vec<bool>,
     pub(crate) applied: Vec<Applied>,
-    pub(crate) discarded: Vec<Discarded>,
     /// The lint of the fixed files: what remains.
     pub(crate) report: LintOutput,
     /// Whether the passes stopped because nothing more applied (not at `MAX_PASSES`).
     pub(crate) converged: bool,
-    /// The edits of every pass that was kept, in order, each in the coordinates of the file's
-    /// text before that pass: replaying them on the input gives the output (what the fuzz
-    /// target checks: no byte outside an edit changes).
-    #[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code, reason = "read by the fuzz target"))]
-    pub(crate) history: Vec<(FileId, Vec<Edit>)>,
+    /// With `Options::history`: the edits of every pass, in order, each in the coordinates of
+    /// the file's text before that pass, with the changes the pass's fixes declared. Replaying
+    /// them on the input gives the output.
+    pub(crate) history: Vec<Pass>,
 }
 
-/// Fixes `files` in memory: safe fixes, and unsafe ones too when `unsafe_fixes`.
-pub(crate) fn run(mut files: Vec<SourceFile>, registry: &Registry, config: &LintConfig, unsafe_fixes: bool) -> FixRun {
-    let wanted = if unsafe_fixes { Applicability::Unsafe } else { Applicability::Safe };
-    let originals: Vec<String> = files.iter().map(|f| f.text.clone()).collect();
-    let mut frozen = vec![false; files.len()];
+/// One kept pass over one file.
+#[derive(Clone, Debug)]
+pub(crate) struct Pass {
+    pub(crate) file: FileId,
+    pub(crate) edits: Vec<Edit>,
+    #[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code, reason = "checked by the fuzz target"))]
+    pub(crate) changes: Vec<Change>,
+}
+
+/// The offset in a file as it was read of `offset` in the fixed file: the kept passes' edits
+/// (`FixRun::history`) undone, last pass first. An offset inside inserted text maps to where the
+/// text was inserted.
+pub(crate) fn map_back(history: &[Pass], file: FileId, offset: usize) -> usize {
+    let mut at = offset;
+    for p in history.iter().rev().filter(|p| p.file == file) {
+        at = before_edits(&p.edits, at);
+    }
+    at
+}
+
+/// The offset before `edits` (sorted, disjoint) of `at`, an offset after them.
+fn before_edits(edits: &[Edit], at: usize) -> usize {
+    let mut delta: isize = 0;
+    for e in edits {
+        let new_start = e.range.start.saturating_add_signed(delta);
+        if at < new_start {
+            break;
+        }
+        if at < new_start + e.content.len() {
+            return e.range.start;
+        }
+        delta += e.content.len() as isize - e.range.len() as isize;
+    }
+    at.saturating_add_signed(-delta)
+}
+
+/// A finding's identity across passes (its offsets move): rule, file, object and path.
+type FixKey = (&'static str, FileId, Option<(String, String, Option<String>, String)>, String);
+
+fn key_of(d: &Diagnostic) -> FixKey {
+    let object = d.loc.object.as_ref().map(|o| {
+        let r = &o.object;
+        (r.api_version.clone(), r.kind.clone(), r.namespace.clone(), r.name.clone())
+    });
+    (d.code, d.loc.file, object, d.loc.path.to_string())
+}
+
+/// The run's state between passes.
+struct State {
+    files: Vec<SourceFile>,
+    /// Per file, its chunks' lint results in order (manifest files only).
+    outputs: Vec<Vec<ChunkOutput>>,
+    table: ChunkTable,
+}
+
+impl State {
+    fn report(&self, registry: &Registry, config: &LintConfig) -> LintOutput {
+        let conv = conventions(&self.files);
+        let run = run_env(&self.files, &conv, &self.table, registry, config);
+        let refs: Vec<&ChunkOutput> = self.outputs.iter().flatten().collect();
+        assemble(&run, &refs)
+    }
+}
+
+fn run_env<'r>(
+    files: &'r [SourceFile],
+    conv: &'r [edit::Conventions],
+    table: &'r ChunkTable,
+    registry: &'r Registry,
+    config: &'r LintConfig,
+) -> RunEnv<'r> {
+    RunEnv {
+        registry,
+        config,
+        edits: EditEnv {
+            files,
+            conventions: conv,
+            chunks: table,
+            limits: config.limits,
+            custom: &config.pod_template_kinds,
+        },
+        hashes: true,
+    }
+}
+
+/// Fixes `files` in memory.
+pub(crate) fn run(files: Vec<SourceFile>, registry: &Registry, config: &LintConfig, opts: Options) -> FixRun {
+    let wanted = if opts.unsafe_fixes { Applicability::Unsafe } else { Applicability::Safe };
+    let mut state = first_pass(files, registry, config);
+    let mut changed = vec![false; state.files.len()];
     let mut applied = Vec::new();
     let mut history = Vec::new();
-    let mut discarded = Vec::new();
-    let mut pending: BTreeMap<FileId, Pending> = BTreeMap::new();
+    let mut refused: HashMap<FixKey, String> = HashMap::new();
     let mut pass = 0;
     loop {
-        let changed: Changed = pending.iter().map(|(f, p)| (*f, validate::new_ranges(&p.edits))).collect();
-        // The first lint builds the fixes' edits. Later ones first only check the last pass
-        // (edits are not built and trees not kept, as in a plain lint); the edits are built again
-        // only when something is left to fix, which is rare: most runs converge in one pass.
-        let mut report = if pass == 0 {
-            lint_for_fix(&files, registry, config, wanted, &changed)
-        } else {
-            lint_checking(&files, registry, config, &changed)
-        };
-        // This lint re-parsed the last pass's changes: a pass that broke a file is undone there.
-        let changes = pending.iter().map(|(f, p)| (*f, validate::Change::new(&p.old, &p.edits))).collect();
-        let broken = validate::judge(&report.checks, &files, &changes, config.limits);
-        drop(changes);
-        let reverted = !broken.is_empty();
-        for (file, reason) in broken {
-            let (Some(p), Some(slot)) = (pending.remove(&file), files.get_mut(file)) else { continue };
-            *slot = SourceFile::new(slot.name.clone(), slot.path.clone(), slot.role, p.old.into_bytes());
-            if let Some(f) = frozen.get_mut(file) {
-                *f = true;
-            }
-            discarded.push(Discarded { file, pass: p.pass, codes: p.codes, reason });
-        }
-        for (file, p) in std::mem::take(&mut pending) {
-            applied.extend(p.applied);
-            history.push((file, p.edits));
-        }
-        if reverted {
-            continue; // lint again: the report describes texts that were undone
-        }
-        for e in &report.errors {
-            if let Some(id) = e.file_id {
-                // A file with a parse error (or invalid UTF-8) is never edited.
-                if let Some(f) = frozen.get_mut(id) {
-                    *f = true;
+        let mut report = state.report(registry, config);
+        if !refused.is_empty() {
+            for d in &mut report.diagnostics {
+                let why = refused.get(&key_of(d)).cloned();
+                if let (Some(fix), Some(why)) = (d.fix.as_mut().filter(|f| f.refused.is_none()), why) {
+                    fix.refused = Some(why);
                 }
             }
         }
-        let fixable = |d: &Diagnostic, frozen: &[bool]| {
-            d.fix.as_ref().is_some_and(|f| f.applicability >= wanted)
-                && !frozen.get(d.loc.file).copied().unwrap_or(true)
-        };
-        if pass > 0 && report.diagnostics.iter().any(|d| fixable(d, &frozen)) {
-            // Something is left to fix (or a fix whose edits were refused, which only building
-            // them tells): lint again with edits. The texts were checked above.
-            report = lint_for_fix(&files, registry, config, wanted, &Changed::new());
-        }
         let mut by_file: BTreeMap<FileId, Vec<&Diagnostic>> = BTreeMap::new();
         for d in &report.diagnostics {
-            let Some(fix) = &d.fix else { continue };
-            if fixable(d, &frozen) && !fix.edits.is_empty() {
+            if d.fix.as_ref().is_some_and(|f| f.applies(wanted) && !f.edits.is_empty()) {
                 by_file.entry(d.loc.file).or_default().push(d);
             }
         }
-        let nothing_left = by_file.is_empty();
-        if nothing_left || pass >= MAX_PASSES {
+        if by_file.is_empty() || pass >= MAX_PASSES {
+            let converged = by_file.is_empty();
             drop(by_file);
-            let changed = files.iter().zip(&originals).map(|(f, o)| f.text != *o).collect();
-            return FixRun { files, changed, applied, discarded, report, converged: nothing_left, history };
+            let files = state.files;
+            return FixRun { files, changed, applied, report, converged, history };
         }
         pass += 1;
-        let results: Vec<(FileId, Option<Pending>)> = by_file
-            .into_par_iter()
-            .filter_map(|(file, diags)| Some((file, apply_pass(files.get(file)?, &diags, pass))))
-            .collect();
-        drop(report);
-        for (file, result) in results {
-            let (Some(mut p), Some(slot)) = (result, files.get_mut(file)) else { continue };
-            let new = std::mem::take(&mut p.new_text);
-            let fixed = SourceFile::new(slot.name.clone(), slot.path.clone(), slot.role, new.into_bytes());
-            p.old = std::mem::replace(slot, fixed).text;
-            pending.insert(file, p);
+        let chosen: BTreeMap<FileId, Vec<&Diagnostic>> =
+            by_file.into_iter().map(|(f, diags)| (f, choose(&diags).1)).collect();
+        let outcome = apply_pass(&mut state, chosen, registry, config);
+        for (key, why) in outcome.refused {
+            refused.insert(key, why);
+        }
+        for (codes, p) in outcome.applied {
+            let file = p.file;
+            if let Some(c) = changed.get_mut(file) {
+                *c = true;
+            }
+            applied.extend(codes.into_iter().map(|code| Applied { code, file }));
+            if opts.history {
+                history.push(p);
+            }
         }
     }
 }
 
-/// A pass's change to one file, until the next lint has checked it.
-struct Pending {
-    old: String,
-    new_text: String,
-    edits: Vec<Edit>,
-    pass: usize,
-    codes: Vec<&'static str>,
-    applied: Vec<Applied>,
+/// Lints every chunk (with data hashes) and keeps the results by file.
+fn first_pass(files: Vec<SourceFile>, registry: &Registry, config: &LintConfig) -> State {
+    let chunks = crate::lint::manifest_chunks(&files);
+    let mut table = ChunkTable::default();
+    let ids: Vec<u32> = chunks.iter().map(|(f, r)| table.add(*f, r.clone())).collect();
+    let conv = conventions(&files);
+    let outs: Vec<ChunkOutput> = {
+        let run = run_env(&files, &conv, &table, registry, config);
+        chunks
+            .par_iter()
+            .zip(ids.par_iter())
+            .with_min_len(4)
+            .map(|((file, range), id)| crate::lint::lint_chunk(&run, *file, *id, range.clone()))
+            .collect()
+    };
+    let mut outputs: Vec<Vec<ChunkOutput>> = (0..files.len()).map(|_| Vec::new()).collect();
+    for o in outs {
+        if let Some(v) = outputs.get_mut(o.file) {
+            v.push(o);
+        }
+    }
+    State { files, outputs, table }
 }
 
-/// Chooses the fixes of one pass for one file and applies them.
-fn apply_pass(source: &SourceFile, diags: &[&Diagnostic], pass: usize) -> Option<Pending> {
-    let (edits, chosen) = choose(diags);
-    let new_text = edit::apply(&source.text, &edits)?;
-    Some(Pending {
-        old: String::new(),
-        new_text,
-        edits,
-        pass,
-        codes: chosen.iter().map(|d| d.code).collect(),
-        applied: chosen.iter().map(|d| Applied { code: d.code }).collect(),
-    })
+/// What a pass did.
+#[derive(Default)]
+struct PassOutcome {
+    /// Per changed file: the codes of the fixes applied, and the pass (edits, declared changes).
+    applied: Vec<(Vec<&'static str>, Pass)>,
+    refused: Vec<(FixKey, String)>,
+}
+
+/// One file's part of a pass: the fixes still in it.
+struct FilePass<'d> {
+    file: FileId,
+    fixes: Vec<&'d Diagnostic>,
+    old: SourceFile,
+    edits: Vec<Edit>,
+}
+
+impl FilePass<'_> {
+    fn changes(&self) -> Vec<&Change> {
+        let mut out: Vec<&Change> = Vec::new();
+        for c in self.fixes.iter().filter_map(|d| d.fix.as_ref()).flat_map(|f| f.changes.iter()) {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+        out
+    }
+}
+
+/// The merged edits of `fixes` (identical edits once).
+fn merged_edits(fixes: &[&Diagnostic]) -> Vec<Edit> {
+    choose(fixes).0
+}
+
+/// Applies the chosen fixes of every file, checks each changed region and lints it, and refuses
+/// (then leaves out) the fixes whose edits fail the check, until every file's pass holds.
+fn apply_pass(
+    state: &mut State,
+    chosen: BTreeMap<FileId, Vec<&Diagnostic>>,
+    registry: &Registry,
+    config: &LintConfig,
+) -> PassOutcome {
+    let mut outcome = PassOutcome::default();
+    let mut passes: Vec<FilePass<'_>> = Vec::new();
+    for (file, fixes) in chosen {
+        let Some(slot) = state.files.get(file) else { continue };
+        let old = SourceFile::new(slot.name.clone(), slot.path.clone(), slot.role, slot.text.clone().into_bytes());
+        let edits = merged_edits(&fixes);
+        passes.push(FilePass { file, fixes, old, edits });
+    }
+    loop {
+        // Install every file's new text, then check all regions of all files in parallel.
+        let mut plans = Vec::new();
+        for p in &passes {
+            let new_text = edit::apply(&p.old.text, &p.edits).unwrap_or_else(|| p.old.text.clone());
+            if let Some(slot) = state.files.get_mut(p.file) {
+                *slot = SourceFile::new(p.old.name.clone(), p.old.path.clone(), p.old.role, new_text.into_bytes());
+            }
+        }
+        for p in &passes {
+            let outputs = state.outputs.get(p.file).map(Vec::as_slice).unwrap_or_default();
+            let ranges: Vec<_> = outputs.iter().map(|o| o.range.clone()).collect();
+            let docs: Vec<&[crate::lint::DocSummary]> = outputs.iter().map(|o| o.docs.as_slice()).collect();
+            let new_text = state.files.get(p.file).map_or("", |f| f.text.as_str());
+            let plan = verify::plan(&ranges, &docs, &p.edits, new_text);
+            let ids: Vec<Vec<u32>> =
+                plan.regions.iter().map(|r| r.new.iter().map(|_| state.table.reserve()).collect()).collect();
+            plans.push((plan, ids));
+        }
+        let conv = conventions(&state.files);
+        let results: Vec<Vec<Result<Vec<ChunkOutput>, verify::Failure>>> = {
+            let run = run_env(&state.files, &conv, &state.table, registry, config);
+            passes
+                .par_iter()
+                .zip(plans.par_iter())
+                .map(|(p, (plan, ids))| {
+                    let outputs = state.outputs.get(p.file).map(Vec::as_slice).unwrap_or_default();
+                    let changes = p.changes();
+                    if p.old.role == FileRole::HelmValues {
+                        let new = run.edits.files.get(p.file);
+                        return vec![verify::check_by_json(&p.old, new, &changes, config.limits).map(|()| Vec::new())];
+                    }
+                    plan.regions
+                        .par_iter()
+                        .zip(ids.par_iter())
+                        .map(|(region, ids)| {
+                            verify::check_region(&run, p.file, &p.old, outputs, region, &changes, ids, true)
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        let mut retry = false;
+        for ((p, (plan, _)), result) in passes.iter_mut().zip(&plans).zip(&results) {
+            let failed: Vec<(std::ops::Range<usize>, &verify::Failure)> = result
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| r.as_ref().err().map(|f| (region_span(plan, i, &p.old), f)))
+                .collect();
+            if failed.is_empty() {
+                continue;
+            }
+            retry = true;
+            let outputs = state.outputs.get(p.file).map(Vec::as_slice).unwrap_or_default();
+            for (span, failure) in failed {
+                settle(p, &span, failure, outputs, registry, config, &state.table, &mut outcome);
+            }
+            p.edits = merged_edits(&p.fixes);
+        }
+        if !retry {
+            for ((p, (plan, ids)), result) in passes.into_iter().zip(plans).zip(results) {
+                install(state, &p, plan, ids, result);
+                let codes = p.fixes.iter().map(|d| d.code).collect();
+                if !p.edits.is_empty() {
+                    let changes = p.changes().into_iter().cloned().collect();
+                    outcome.applied.push((codes, Pass { file: p.file, edits: p.edits, changes }));
+                }
+            }
+            return outcome;
+        }
+        // Undo this round's texts; files whose fixes were all refused keep their old text.
+        for p in &passes {
+            if let Some(slot) = state.files.get_mut(p.file) {
+                *slot = SourceFile::new(
+                    p.old.name.clone(),
+                    p.old.path.clone(),
+                    p.old.role,
+                    p.old.text.clone().into_bytes(),
+                );
+            }
+        }
+        passes.retain(|p| !p.fixes.is_empty());
+    }
+}
+
+/// The old bytes region `i` covers (the whole file for a values file).
+fn region_span(plan: &verify::Plan, i: usize, old: &SourceFile) -> std::ops::Range<usize> {
+    plan.regions.get(i).map_or(0..old.text.len(), |r| r.span.clone())
+}
+
+/// A region failed: refuse the fix responsible. With one candidate (a fix with an edit in the
+/// region) it is refused; with several, each is checked alone and those that fail alone are
+/// refused; when none fails alone, all but the first wait for a later pass.
+#[allow(clippy::too_many_arguments, reason = "the failed region, the file's pass and what checking a fix alone needs")]
+fn settle(
+    p: &mut FilePass<'_>,
+    span: &std::ops::Range<usize>,
+    failure: &verify::Failure,
+    outputs: &[ChunkOutput],
+    registry: &Registry,
+    config: &LintConfig,
+    table: &ChunkTable,
+    outcome: &mut PassOutcome,
+) {
+    let touches = |d: &Diagnostic| {
+        d.fix.as_ref().is_some_and(|f| f.edits.iter().any(|e| e.range.start <= span.end && e.range.end >= span.start))
+    };
+    let candidates: Vec<usize> = (0..p.fixes.len()).filter(|&i| p.fixes.get(i).is_some_and(|d| touches(d))).collect();
+    let mut refuse = |p: &mut FilePass<'_>, i: usize, why: String| {
+        if let Some(d) = p.fixes.get(i) {
+            outcome.refused.push((key_of(d), why));
+        }
+    };
+    match candidates.as_slice() {
+        [] => {
+            // No fix touches the region (a change elsewhere moved it): refuse them all.
+            for i in 0..p.fixes.len() {
+                refuse(p, i, failure.reason.clone());
+            }
+            p.fixes.clear();
+        }
+        [one] => {
+            refuse(p, *one, failure.reason.clone());
+            p.fixes.remove(*one);
+        }
+        many => {
+            let mut drop = Vec::new();
+            for &i in many {
+                let Some(d) = p.fixes.get(i) else { continue };
+                if let Err(why) = check_alone(p, d, outputs, registry, config, table) {
+                    refuse(p, i, why);
+                    drop.push(i);
+                }
+            }
+            if drop.is_empty() {
+                drop.extend(many.iter().skip(1));
+            }
+            let mut i = 0;
+            p.fixes.retain(|_| {
+                let keep = !drop.contains(&i);
+                i += 1;
+                keep
+            });
+        }
+    }
+}
+
+/// Checks one fix alone on the file's old text.
+fn check_alone(
+    p: &FilePass<'_>,
+    d: &Diagnostic,
+    outputs: &[ChunkOutput],
+    registry: &Registry,
+    config: &LintConfig,
+    table: &ChunkTable,
+) -> Result<(), String> {
+    let Some(fix) = d.fix.as_ref() else { return Ok(()) };
+    let new_text = edit::apply(&p.old.text, &fix.edits).ok_or_else(|| "internal error: edits".to_string())?;
+    let changes: Vec<&Change> = fix.changes.iter().collect();
+    let new = SourceFile::new(p.old.name.clone(), p.old.path.clone(), p.old.role, new_text.into_bytes());
+    if p.old.role == FileRole::HelmValues {
+        return verify::check_by_json(&p.old, Some(&new), &changes, config.limits).map_err(|f| f.reason);
+    }
+    // A one-file run over the new text: only parsing, comparing and type checks are used.
+    let files = vec![new];
+    let conv = conventions(&files);
+    let run = run_env(&files, &conv, table, registry, config);
+    let ranges: Vec<_> = outputs.iter().map(|o| o.range.clone()).collect();
+    let docs: Vec<&[crate::lint::DocSummary]> = outputs.iter().map(|o| o.docs.as_slice()).collect();
+    let text = files.first().map_or("", |f| f.text.as_str());
+    let plan = verify::plan(&ranges, &docs, &fix.edits, text);
+    for region in &plan.regions {
+        verify::check_region(&run, 0, &p.old, outputs, region, &changes, &[], false).map_err(|f| f.reason)?;
+    }
+    Ok(())
+}
+
+/// Makes a file's checked pass the state: unchanged chunks move, checked regions replace theirs.
+fn install(
+    state: &mut State,
+    p: &FilePass<'_>,
+    plan: verify::Plan,
+    ids: Vec<Vec<u32>>,
+    result: Vec<Result<Vec<ChunkOutput>, verify::Failure>>,
+) {
+    let Some(old_outputs) = state.outputs.get_mut(p.file) else { return };
+    let mut old: Vec<Option<ChunkOutput>> = std::mem::take(old_outputs).into_iter().map(Some).collect();
+    let mut next: Vec<ChunkOutput> = Vec::new();
+    for (i, delta) in plan.reused {
+        if let Some(mut o) = old.get_mut(i).and_then(Option::take) {
+            o.shift(delta);
+            state.table.set(o.id, p.file, o.range.clone());
+            next.push(o);
+        }
+    }
+    for o in old.into_iter().flatten() {
+        state.table.remove(o.id);
+    }
+    for (ids, outputs) in ids.iter().zip(result) {
+        for (id, o) in ids.iter().zip(outputs.into_iter().flatten()) {
+            state.table.set(*id, p.file, o.range.clone());
+            next.push(o);
+        }
+    }
+    next.sort_by_key(|o| o.range.start);
+    if let Some(slot) = state.outputs.get_mut(p.file) {
+        *slot = next;
+    }
 }
 
 /// Fixes in order of their first edit (then code); a fix is taken only if none of its edits

@@ -44,14 +44,14 @@ fn overlapping_fixes_wait_for_the_next_pass_and_identical_edits_merge() {
 
 mod passes {
     use crate::config::LintConfig;
-    use crate::diag::{Edit, Fix};
+    use crate::diag::{Edit, Fix, Patch};
     use crate::k8s::Object;
     use crate::lint::{Ctx, Registry, Rule};
     use crate::source::{FileRole, SourceFile};
     use crate::yaml::edit::Value;
 
     /// A test rule (borrowing LL010's metadata) whose fix is given by a function of the object.
-    struct Scripted(fn(&Object<'_>) -> Option<Vec<Edit>>);
+    struct Scripted(fn(&Object<'_>) -> Option<Patch>);
 
     impl Rule for Scripted {
         fn code(&self) -> &'static str {
@@ -63,51 +63,81 @@ mod passes {
         }
 
         fn check_object(&self, obj: &Object<'_>, cx: &mut Ctx<'_>) {
-            let Some(edits) = (self.0)(obj) else { return };
-            let fix = cx.with_edits(Fix::safe("scripted"), |_| Ok(edits));
+            let Some(patch) = (self.0)(obj) else { return };
+            let fix = cx.with_edits(Fix::safe("scripted"), &[], |_| Ok(patch));
             cx.report(obj.at(&crate::yaml::NodePath::root()), "scripted").fix(fix).emit();
         }
     }
 
-    fn run(text: &str, rule: Scripted) -> super::super::FixRun {
+    fn run_in(text: &str, rule: Scripted, path: Option<&str>) -> super::super::FixRun {
         let config = LintConfig::default();
         let registry = Registry::new(vec![Box::new(rule)], &config).unwrap();
-        let file = SourceFile::new("t.yaml".into(), None, FileRole::Manifests, text.as_bytes().to_vec());
-        super::super::run(vec![file], &registry, &config, false)
+        let file =
+            SourceFile::new("t.yaml".into(), path.map(Into::into), FileRole::Manifests, text.as_bytes().to_vec());
+        super::super::run(vec![file], &registry, &config, super::super::Options::default())
+    }
+
+    fn run(text: &str, rule: Scripted) -> super::super::FixRun {
+        run_in(text, rule, None)
+    }
+
+    fn comment(at: usize, text: &str) -> Patch {
+        Patch { edits: vec![Edit { range: at..at, content: text.into() }], changes: Vec::new() }
+    }
+
+    /// The reasons the run's remaining findings give for refused fixes.
+    fn refusals(out: &super::super::FixRun) -> Vec<String> {
+        out.report.diagnostics.iter().filter_map(|d| d.fix.as_ref()?.refused.clone()).collect()
     }
 
     const CONFIGMAP: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: \"v\"\n";
 
     #[test]
     fn a_fix_that_never_converges_stops_at_the_pass_limit() {
-        let out = run(CONFIGMAP, Scripted(|_| Some(vec![Edit { range: 0..0, content: "# again\n".into() }])));
+        let out = run(CONFIGMAP, Scripted(|_| Some(comment(0, "# again\n"))));
         assert!(!out.converged);
         assert_eq!(out.applied.len(), super::super::MAX_PASSES);
         assert!(out.files[0].text.starts_with(&"# again\n".repeat(super::super::MAX_PASSES)));
     }
 
     #[test]
-    fn a_pass_that_breaks_the_yaml_is_discarded() {
-        let out = run(CONFIGMAP, Scripted(|_| Some(vec![Edit { range: 0..0, content: "{".into() }])));
+    fn a_fix_that_breaks_the_yaml_is_refused() {
+        let out = run(CONFIGMAP, Scripted(|_| Some(comment(0, "{"))));
         assert!(out.converged);
         assert_eq!(out.files[0].text, CONFIGMAP, "the file keeps its last good state");
-        assert_eq!(out.discarded.len(), 1);
-        assert!(out.discarded[0].reason.contains("does not parse"), "{}", out.discarded[0].reason);
-        assert_eq!(out.discarded[0].codes, ["LL010"]);
+        assert!(out.applied.is_empty());
+        let why = refusals(&out);
+        assert!(why.iter().any(|w| w.contains("does not parse")), "{why:?}");
     }
 
     #[test]
-    fn a_pass_that_breaks_the_type_of_a_valid_object_is_discarded() {
+    fn a_fix_that_breaks_the_type_of_a_valid_object_is_refused() {
         // `data.k` becomes a number: the API server would reject the ConfigMap.
         let fix = |o: &Object<'_>| {
             let v = o.root.get_path(&["data", "k"])?;
             let ed = crate::yaml::edit::Editor::new(o.text);
-            Some(vec![ed.replace_scalar(v, &Value::raw("1")).ok()?])
+            ed.replace_scalar(v, &Value::raw("1")).ok()
         };
         let out = run(CONFIGMAP, Scripted(fix));
         assert_eq!(out.files[0].text, CONFIGMAP);
-        assert_eq!(out.discarded.len(), 1);
-        assert!(out.discarded[0].reason.contains("no longer type-checks"), "{}", out.discarded[0].reason);
+        let why = refusals(&out);
+        assert!(why.iter().any(|w| w.contains("no longer deserializes")), "{why:?}");
+    }
+
+    #[test]
+    fn a_fix_that_changes_what_it_did_not_declare_is_refused() {
+        // The edit sets `data.k` but declares nothing.
+        let fix = |o: &Object<'_>| {
+            let v = o.root.get_path(&["data", "k"])?;
+            let ed = crate::yaml::edit::Editor::new(o.text);
+            let mut p = ed.replace_scalar(v, &Value::str("w")).ok()?;
+            p.changes.clear();
+            (v.as_str() == Some("v")).then_some(p)
+        };
+        let out = run(CONFIGMAP, Scripted(fix));
+        assert_eq!(out.files[0].text, CONFIGMAP);
+        let why = refusals(&out);
+        assert!(why.iter().any(|w| w.contains("`data.k` of ConfigMap `a`")), "{why:?}");
     }
 
     #[test]
@@ -119,18 +149,28 @@ mod passes {
                 return None;
             }
             let ed = crate::yaml::edit::Editor::new(o.text);
-            Some(vec![ed.replace_scalar(name, &Value::str("b")).ok()?])
+            ed.replace_scalar(name, &Value::str("b")).ok()
         };
         let out = run(invalid, Scripted(fix));
-        assert!(out.discarded.is_empty());
+        assert!(refusals(&out).is_empty(), "{:?}", refusals(&out));
         assert!(out.files[0].text.contains("name: b"));
     }
 
     #[test]
     fn a_file_with_a_parse_error_is_never_edited() {
         let broken = format!("{CONFIGMAP}---\na: [1, 2\n");
-        let out = run(&broken, Scripted(|_| Some(vec![Edit { range: 0..0, content: "# x\n".into() }])));
+        let out = run_in(&broken, Scripted(|_| Some(comment(0, "# x\n"))), Some("t.yaml"));
         assert_eq!(out.files[0].text, broken);
         assert!(out.applied.is_empty());
+        let why = refusals(&out);
+        assert!(why.iter().any(|w| w.contains("does not parse (line 8")), "{why:?}");
+    }
+
+    #[test]
+    fn on_stdin_the_documents_that_parse_are_fixed() {
+        let broken = format!("{CONFIGMAP}---\na: [1, 2\n");
+        let out = run(&broken, Scripted(|o| (!o.text.starts_with('#')).then(|| comment(0, "# x\n"))));
+        assert_eq!(out.files[0].text, format!("# x\n{broken}"));
+        assert_eq!(out.applied.len(), 1);
     }
 }

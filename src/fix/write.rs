@@ -1,8 +1,25 @@
 //! Writing fixed files: atomically (a temporary file in the same directory, then a rename, with
 //! the original's permissions), and unified diffs for `--diff`.
 
+use std::hash::{DefaultHasher, Hasher};
 use std::io::Write;
 use std::path::Path;
+
+/// What a file held when it was read: its length and a hash of its bytes (kept instead of a
+/// second copy of every file's text).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Digest {
+    len: usize,
+    hash: u64,
+}
+
+impl Digest {
+    pub(crate) fn of(bytes: &[u8]) -> Digest {
+        let mut h = DefaultHasher::new();
+        h.write(bytes);
+        Digest { len: bytes.len(), hash: h.finish() }
+    }
+}
 
 /// Replaces the file at `path` (through symbolic links) with `contents`: either the old bytes or
 /// the new bytes are on disk at any moment (a temporary file in the same directory, flushed to
@@ -10,8 +27,8 @@ use std::path::Path;
 ///
 /// Refused, leaving the file as it is: a read-only file or directory (no write permission bit:
 /// leaselint does not replace what was made read-only, even when run as root), and a file whose
-/// bytes are no longer `expected` (changed since it was read: writing would lose that change).
-pub(crate) fn write_atomic(path: &Path, expected: &[u8], contents: &[u8]) -> std::io::Result<()> {
+/// bytes no longer match `expected` (changed since it was read: writing would lose that change).
+pub(crate) fn write_atomic(path: &Path, expected: &Digest, contents: &[u8]) -> std::io::Result<()> {
     let target = std::fs::canonicalize(path)?;
     let dir = target.parent().unwrap_or(Path::new("."));
     let metadata = std::fs::metadata(&target)?;
@@ -24,7 +41,7 @@ pub(crate) fn write_atomic(path: &Path, expected: &[u8], contents: &[u8]) -> std
             dir.display()
         )));
     }
-    if std::fs::read(&target)? != expected {
+    if Digest::of(&std::fs::read(&target)?) != *expected {
         return Err(refused("the file changed since leaselint read it; run again"));
     }
     let permissions = metadata.permissions();

@@ -5,8 +5,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+
 use crate::diag::{Loc, ObjectInfo};
-use crate::yaml::NodePath;
+use crate::yaml::edit::Value;
+use crate::yaml::{DocPlace, NodePath};
 
 use super::carriers::{self, Carrier, CarrierNames};
 use super::{Kind, Object, PodSelector, quantity};
@@ -32,6 +35,12 @@ pub(crate) struct Workload {
     pub(crate) carriers: Vec<Carrier>,
     /// A leader-election retry period set by flag, in seconds.
     pub(crate) retry_period: Option<f64>,
+    /// Where the workload's document is (LL007 adds its PodDisruptionBudget after it).
+    pub(crate) doc: DocPlace,
+    /// `spec.selector` of a Deployment or StatefulSet as written, or why a PodDisruptionBudget
+    /// cannot copy it (it is not a valid label selector, or it does not select the workload's
+    /// own pod template).
+    pub(crate) selector: Option<Result<Value, String>>,
 }
 
 /// Resources of one container.
@@ -128,6 +137,21 @@ pub(crate) struct Binding {
     pub(crate) subjects: Vec<Subject>,
 }
 
+/// A ResourceQuota: whether it constrains `limits.cpu` (pods without a CPU limit are then
+/// rejected in its namespace).
+#[derive(Clone, Debug)]
+pub(crate) struct Quota {
+    pub(crate) info: Arc<ObjectInfo>,
+    pub(crate) limits_cpu: bool,
+}
+
+/// A LimitRange: the default CPU limit it gives containers, if any.
+#[derive(Clone, Debug)]
+pub(crate) struct LimitRange {
+    pub(crate) info: Arc<ObjectInfo>,
+    pub(crate) default_cpu: Option<String>,
+}
+
 /// The facts of one object.
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant, reason = "facts are built once per object and moved into the inventory")]
@@ -139,6 +163,8 @@ pub(crate) enum Facts {
     Lease(Lease),
     Role(Role),
     Binding(Binding),
+    Quota(Quota),
+    LimitRange(LimitRange),
 }
 
 /// Every fact of the run, in input order, with the indexes cross-object rules query so that a
@@ -152,6 +178,8 @@ pub(crate) struct Inventory {
     pub(crate) leases: Vec<Lease>,
     pub(crate) roles: Vec<Role>,
     pub(crate) bindings: Vec<Binding>,
+    pub(crate) quotas: Vec<Quota>,
+    pub(crate) limit_ranges: Vec<LimitRange>,
     index: Index,
 }
 
@@ -205,6 +233,41 @@ struct Index {
     workloads_by_namespace: HashMap<Namespace, Vec<usize>>,
 }
 
+impl Facts {
+    /// The facts moved by `delta` bytes (their object's text is unchanged and moved there).
+    pub(crate) fn shift(&mut self, delta: isize) {
+        match self {
+            Facts::Workload(w) => {
+                w.replicas_loc.shift(delta);
+                w.doc.shift(delta);
+                for c in &mut w.carriers {
+                    c.loc.shift(delta);
+                }
+                for c in &mut w.containers {
+                    if let Some((_, loc)) = &mut c.cpu_limit {
+                        loc.shift(delta);
+                    }
+                }
+            }
+            Facts::Pdb(p) => {
+                for b in [&mut p.min_available, &mut p.max_unavailable].into_iter().flatten() {
+                    b.loc.shift(delta);
+                }
+            }
+            Facts::Lease(l) => l.name_loc.shift(delta),
+            Facts::Role(r) => {
+                for rule in &mut r.rules {
+                    rule.resource_names_loc.shift(delta);
+                    for (_, loc) in &mut rule.resource_names {
+                        loc.shift(delta);
+                    }
+                }
+            }
+            Facts::Hpa(_) | Facts::Service(_) | Facts::Binding(_) | Facts::Quota(_) | Facts::LimitRange(_) => {}
+        }
+    }
+}
+
 impl Inventory {
     pub(crate) fn add(&mut self, facts: Facts) {
         match facts {
@@ -215,6 +278,8 @@ impl Inventory {
             Facts::Lease(l) => self.leases.push(l),
             Facts::Role(r) => self.roles.push(r),
             Facts::Binding(b) => self.bindings.push(b),
+            Facts::Quota(q) => self.quotas.push(q),
+            Facts::LimitRange(l) => self.limit_ranges.push(l),
         }
     }
 
@@ -325,6 +390,22 @@ pub(crate) fn extract_facts(obj: &Object<'_>, names: &CarrierNames) -> Option<Fa
         }),
         Kind::Role | Kind::ClusterRole => Facts::Role(role(obj)),
         Kind::RoleBinding | Kind::ClusterRoleBinding => Facts::Binding(binding(obj)?),
+        Kind::ResourceQuota => Facts::Quota(Quota {
+            info: Arc::clone(&obj.info),
+            limits_cpu: obj.root.get_path(&["spec", "hard"]).is_some_and(|h| h.get("limits.cpu").is_some()),
+        }),
+        Kind::LimitRange => Facts::LimitRange(LimitRange {
+            info: Arc::clone(&obj.info),
+            default_cpu: obj.root.get_path(&["spec", "limits"]).and_then(|limits| {
+                limits.items().find_map(|l| {
+                    let container = l.get("type").and_then(|t| t.as_text()).is_none_or(|t| t == "Container");
+                    if !container {
+                        return None;
+                    }
+                    l.get_path(&["default", "cpu"]).and_then(|c| c.as_text()).map(str::to_string)
+                })
+            }),
+        }),
         _ => return None,
     })
 }
@@ -396,7 +477,25 @@ fn workload(obj: &Object<'_>, names: &CarrierNames) -> Option<Workload> {
             })
         })
     });
+    let selector = matches!(obj.kind, Kind::Deployment | Kind::StatefulSet)
+        .then(|| obj.root.get_path(&["spec", "selector"]).filter(|s| s.is_mapping()))
+        .flatten()
+        .map(|s| {
+            if let Err(e) = crate::yaml::de::from_node::<LabelSelector>(s) {
+                return Err(format!(
+                    "the workload's `spec.selector` is not a valid label selector ({e}); fix it first"
+                ));
+            }
+            if !PodSelector::from_label_selector(Some(s), true).matches(&pod.labels()) {
+                return Err("the workload's `spec.selector` does not select its own pod template's labels; fix the \
+                            workload first"
+                    .to_string());
+            }
+            Ok(Value::from_node(s, obj.text))
+        });
     Some(Workload {
+        doc: obj.root.doc.place(),
+        selector,
         info: Arc::clone(&obj.info),
         kind: obj.kind.clone(),
         replicas,

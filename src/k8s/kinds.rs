@@ -25,6 +25,8 @@ pub(crate) enum Kind {
     ClusterRole,
     RoleBinding,
     ClusterRoleBinding,
+    ResourceQuota,
+    LimitRange,
     /// `kind: List` or `*List` with `items` (the items are objects of their own).
     List,
     Other,
@@ -65,6 +67,8 @@ pub(crate) fn recognise(api_version: &str, kind: &str, custom: &[CustomKind]) ->
         ("rbac.authorization.k8s.io", "ClusterRole") => Kind::ClusterRole,
         ("rbac.authorization.k8s.io", "RoleBinding") => Kind::RoleBinding,
         ("rbac.authorization.k8s.io", "ClusterRoleBinding") => Kind::ClusterRoleBinding,
+        ("", "ResourceQuota") => Kind::ResourceQuota,
+        ("", "LimitRange") => Kind::LimitRange,
         _ => Kind::Other,
     };
     if known != Kind::Other {

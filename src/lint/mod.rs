@@ -7,10 +7,16 @@ mod runner;
 mod suppress;
 
 pub(crate) use meta::{FixKind, RuleMeta};
-pub(crate) use runner::{Changed, Check, LintOutput, ObjectKey, Trees, lint, lint_checking, lint_for_fix, parse_only};
+mod trees;
+
+pub(crate) use runner::{
+    ChunkOutput, DocSummary, LintOutput, RunEnv, assemble, conventions, lint, lint_chunk, lint_docs, manifest_chunks,
+    parse, parse_only,
+};
+pub(crate) use trees::Trees;
 
 use crate::config::{LintConfig, RuleSetting};
-use crate::diag::{Applicability, Diagnostic, Edit, Fix, Loc, ObjectInfo, Severity};
+use crate::diag::{Diagnostic, Fix, Loc, ObjectInfo, Patch, Severity};
 use crate::k8s::{Inventory, Object};
 use crate::source::{FileId, SourceFile};
 use crate::yaml::edit::{self, Conventions, EditError, Editor};
@@ -91,40 +97,81 @@ impl Registry {
     }
 }
 
-/// What fixes are built with: an editor per file and the kept trees of the run.
+/// Where fixes are built: the run's files (with their writing conventions) and where each
+/// chunk of the run is, so that a cross-object rule can parse again the documents it edits.
+pub(crate) struct EditEnv<'r> {
+    pub(crate) files: &'r [SourceFile],
+    pub(crate) conventions: &'r [Conventions],
+    /// Chunk id → (file, byte range in the current text).
+    pub(crate) chunks: &'r ChunkTable,
+    pub(crate) limits: yaml::Limits,
+    /// Kinds the config declares as pod-template carriers.
+    pub(crate) custom: &'r [crate::k8s::CustomKind],
+}
+
+/// Where the chunks of a run are, by chunk id (`ObjId::chunk`). Ids stay the same while a chunk's
+/// text is unchanged across `--fix` passes; a changed chunk gets a new id.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct ChunkTable {
+    slots: Vec<Option<(FileId, std::ops::Range<usize>)>>,
+}
+
+impl ChunkTable {
+    /// A new id for a chunk.
+    pub(crate) fn add(&mut self, file: FileId, range: std::ops::Range<usize>) -> u32 {
+        self.slots.push(Some((file, range)));
+        u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    /// An id for a chunk whose place is set later (`set`).
+    pub(crate) fn reserve(&mut self) -> u32 {
+        self.slots.push(None);
+        u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    /// Places chunk `id` (a moved chunk whose text is unchanged, or a reserved one) at `range`.
+    pub(crate) fn set(&mut self, id: u32, file: FileId, range: std::ops::Range<usize>) {
+        if let Some(slot) = self.slots.get_mut(id as usize) {
+            *slot = Some((file, range));
+        }
+    }
+
+    /// Forgets chunk `id` (its text changed or is gone).
+    pub(crate) fn remove(&mut self, id: u32) {
+        if let Some(slot) = self.slots.get_mut(id as usize) {
+            *slot = None;
+        }
+    }
+
+    pub(crate) fn get(&self, id: u32) -> Option<(FileId, std::ops::Range<usize>)> {
+        self.slots.get(id as usize).cloned().flatten()
+    }
+}
+
+/// What one fix is built with: an editor per file and, for cross-object rules, the parsed
+/// documents of the objects the fix edits.
 pub(crate) struct Edits<'r> {
-    files: &'r [SourceFile],
+    env: &'r EditEnv<'r>,
     trees: Option<&'r Trees<'r>>,
-    conventions: &'r [Conventions],
-    /// Fixes below this applicability are not built (they will not be applied).
-    wanted: Applicability,
 }
 
 impl<'r> Edits<'r> {
-    pub(crate) fn new(
-        files: &'r [SourceFile],
-        trees: Option<&'r Trees<'r>>,
-        conventions: &'r [Conventions],
-        wanted: Applicability,
-    ) -> Self {
-        Edits { files, trees, conventions, wanted }
-    }
-
     /// The editor for a file.
     pub(crate) fn editor(&self, file: FileId) -> Result<Editor<'r>, EditError> {
-        let text = &self.files.get(file).ok_or_else(|| EditError("internal error: no such file".into()))?.text;
-        let conv = self.conventions.get(file).copied().unwrap_or_else(|| Conventions::of(text));
+        let text = &self.env.files.get(file).ok_or_else(|| EditError("internal error: no such file".into()))?.text;
+        let conv = self.env.conventions.get(file).copied().unwrap_or_else(|| Conventions::of(text, false));
         Ok(Editor::with(text, conv))
     }
 
-    /// An object of the run, by its identity (for cross-object rules).
+    /// An object the fix named when it was built (for cross-object rules).
     pub(crate) fn object(&self, info: &ObjectInfo) -> Result<Object<'r>, EditError> {
         self.trees
             .and_then(|t| t.object(info.id))
             .ok_or_else(|| EditError("internal error: the object's tree is not available".into()))
     }
 
-    /// The document holding an object, and how many documents share its `---` section.
+    /// The document holding an object the fix named, and how many documents share its `---`
+    /// section.
     pub(crate) fn document(&self, info: &ObjectInfo) -> Result<(&'r Doc<'r>, usize), EditError> {
         self.trees
             .and_then(|t| t.document(info.id))
@@ -137,7 +184,7 @@ pub(crate) struct Ctx<'r> {
     rule: &'r Registered,
     pub(crate) config: &'r LintConfig,
     diagnostics: &'r mut Vec<Diagnostic>,
-    edits: Option<&'r Edits<'r>>,
+    env: Option<&'r EditEnv<'r>>,
 }
 
 impl<'r> Ctx<'r> {
@@ -145,27 +192,45 @@ impl<'r> Ctx<'r> {
         rule: &'r Registered,
         config: &'r LintConfig,
         diagnostics: &'r mut Vec<Diagnostic>,
-        edits: Option<&'r Edits<'r>>,
+        env: Option<&'r EditEnv<'r>>,
     ) -> Self {
-        Ctx { rule, config, diagnostics, edits }
+        Ctx { rule, config, diagnostics, env }
     }
 
-    /// Fills in the fix's edits when this run applies fixes (they are not built when only
-    /// linting). Edits that touch are merged; a refusal is kept on the fix and reported.
+    /// Builds the fix's edits and the changes they declare. `objects` are the objects a
+    /// cross-object rule edits: their documents are parsed again for the build (a per-object
+    /// rule passes none and edits the object it was given). Edits that touch are merged; a
+    /// refusal is kept on the fix and reported.
     pub(crate) fn with_edits(
         &self,
         mut fix: Fix,
-        build: impl FnOnce(&Edits<'r>) -> Result<Vec<Edit>, EditError>,
+        objects: &[&ObjectInfo],
+        build: impl FnOnce(&Edits<'_>) -> Result<Patch, EditError>,
     ) -> Fix {
-        let Some(edits) = self.edits.filter(|e| fix.applicability >= e.wanted) else { return fix };
-        match build(edits)
-            .and_then(|e| edit::merge(e).ok_or_else(|| EditError("internal error: the fix's edits overlap".into())))
-        {
-            Ok(e) if e.is_empty() => fix.refused = Some("internal error: the fix has no edit".into()),
-            Ok(e) => fix.edits = e,
+        let Some(env) = self.env else { return fix };
+        let trees = (!objects.is_empty()).then(|| Trees::load(env, objects));
+        let edits = Edits { env, trees: trees.as_ref() };
+        let built = build(&edits).and_then(|patch| {
+            let merged =
+                edit::merge(patch.edits).ok_or_else(|| EditError("internal error: the fix's edits overlap".into()))?;
+            let mut changes = patch.changes;
+            dedup_in_order(&mut changes);
+            Ok(Patch { edits: merged, changes })
+        });
+        match built {
+            Ok(p) if p.edits.is_empty() => fix.refused = Some("internal error: the fix has no edit".into()),
+            Ok(p) => {
+                fix.edits = p.edits;
+                fix.changes = p.changes;
+            }
             Err(e) => fix.refused = Some(e.0),
         }
         fix
+    }
+
+    /// Whether a file of the run holds JSON (its fixes write JSON).
+    pub(crate) fn is_json(&self, file: FileId) -> bool {
+        self.env.and_then(|e| e.files.get(file)).is_some_and(|f| f.json)
     }
 
     /// Starts a finding at `loc` (from `Object::at` or `ValuesDoc::at`).
@@ -180,6 +245,18 @@ impl<'r> Ctx<'r> {
             fix: None,
         };
         DiagnosticBuilder { cx: self, diag }
+    }
+}
+
+/// Removes repeated items, keeping the first of each.
+fn dedup_in_order<T: PartialEq>(items: &mut Vec<T>) {
+    let mut i = 0;
+    while i < items.len() {
+        if items.get(..i).is_some_and(|before| items.get(i).is_some_and(|x| before.contains(x))) {
+            items.remove(i);
+        } else {
+            i += 1;
+        }
     }
 }
 

@@ -1,22 +1,28 @@
 //! The lint run: split every file into document chunks, parse them in parallel, run per-object
-//! rules and extract inventory facts while each tree is alive, then run cross-object rules on
-//! the inventory. Trees are dropped as soon as their chunk is done, so memory stays near the
-//! size of the input.
+//! rules (building their fixes) and extract inventory facts while each tree is alive, then
+//! assemble: run cross-object rules on the inventory, lint Helm values files, apply
+//! suppressions, and mark the fixes `--fix` would refuse. Trees are dropped as soon as their
+//! chunk is done, so memory stays near the size of the input.
+//!
+//! The per-chunk results (`ChunkOutput`) are what `--fix` keeps between passes: a chunk whose
+//! text a pass did not change keeps its results (moved to its new offset), and only changed
+//! chunks are parsed and linted again.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use rayon::prelude::*;
 
 use crate::config::LintConfig;
-use crate::diag::{Applicability, Diagnostic, ObjId};
+use crate::diag::{Diagnostic, ObjId};
 use crate::k8s::{self, Facts, Inventory};
 use crate::source::{FileId, FileRole, SourceFile, split_documents};
 use crate::yaml::edit::Conventions;
-use crate::yaml::{self, Limits};
+use crate::yaml::suppress::{IgnoreComment, ignore_comments};
+use crate::yaml::{self, Doc, Limits};
 
 use super::suppress::{self, Suppressions};
-use super::{Ctx, Edits, Registry, ValuesDoc};
-use crate::yaml::suppress::{IgnoreComment, ignore_comments};
+use super::{ChunkTable, Ctx, EditEnv, Registry, ValuesDoc};
 
 /// Input that could not be read or parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,26 +36,87 @@ pub(crate) struct InputError {
     pub(crate) message: String,
 }
 
-/// A problem found in a part of a file that the previous fix pass changed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Check {
-    /// The changed part does not parse.
-    Parse { file: FileId, offset: usize, message: String },
-    /// An object of the changed part does not type-check.
-    Type { file: FileId, chunk: Range<usize>, key: ObjectKey, error: String },
+/// One document of a chunk, as `--fix` needs it to check a pass: where it starts, whether it
+/// has content, and its data hash (`None`: no fast hash; the check then parses the old text).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct DocSummary {
+    pub(crate) start: usize,
+    pub(crate) content: bool,
+    pub(crate) hash: Option<u64>,
 }
 
-/// apiVersion, kind, namespace, name.
-pub(crate) type ObjectKey = (String, String, Option<String>, String);
+/// What one chunk of a manifest file produced.
+#[derive(Clone, Debug)]
+pub(crate) struct ChunkOutput {
+    pub(crate) file: FileId,
+    /// The chunk's id in the run's `ChunkTable` (`ObjId::chunk` of its objects).
+    pub(crate) id: u32,
+    pub(crate) range: Range<usize>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) facts: Vec<Facts>,
+    pub(crate) errors: Vec<InputError>,
+    /// YAML documents with content.
+    pub(crate) documents: usize,
+    /// Kubernetes objects (`List` items counted one by one).
+    pub(crate) objects: usize,
+    /// Objects with an ignore annotation, and the chunk's suppression comments.
+    pub(crate) ignores: Vec<(ObjId, Vec<String>)>,
+    pub(crate) comments: Vec<IgnoreComment>,
+    /// The chunk's documents (data hashes only in `--fix` runs).
+    pub(crate) docs: Vec<DocSummary>,
+}
 
-/// Byte ranges (of the current text) that the previous fix pass changed, by file.
-pub(crate) type Changed = std::collections::HashMap<FileId, Vec<Range<usize>>>;
+impl ChunkOutput {
+    fn empty(file: FileId, id: u32, range: Range<usize>) -> Self {
+        ChunkOutput {
+            file,
+            id,
+            range,
+            diagnostics: Vec::new(),
+            facts: Vec::new(),
+            errors: Vec::new(),
+            documents: 0,
+            objects: 0,
+            ignores: Vec::new(),
+            comments: Vec::new(),
+            docs: Vec::new(),
+        }
+    }
+
+    /// The chunk's results moved by `delta` bytes (its text is unchanged and now starts there).
+    pub(crate) fn shift(&mut self, delta: isize) {
+        if delta == 0 {
+            return;
+        }
+        let s = |r: &Range<usize>| crate::change::shift_range(r, delta);
+        self.range = s(&self.range);
+        for d in &mut self.diagnostics {
+            d.shift(delta);
+        }
+        for f in &mut self.facts {
+            f.shift(delta);
+        }
+        for e in &mut self.errors {
+            e.offset = crate::change::shift(e.offset, delta);
+        }
+        for c in &mut self.comments {
+            c.span = s(&c.span);
+            c.directive = s(&c.directive);
+            if let yaml::suppress::Target::Rules(rules) = &mut c.target {
+                for (_, r) in rules {
+                    *r = s(r);
+                }
+            }
+        }
+        for d in &mut self.docs {
+            d.start = crate::change::shift(d.start, delta);
+        }
+    }
+}
 
 /// What a lint run produced (before sorting and rendering).
 #[derive(Debug, Default)]
 pub(crate) struct LintOutput {
-    /// Problems in the parts a previous fix pass changed (`lint_for_fix` with changes only).
-    pub(crate) checks: Vec<Check>,
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) errors: Vec<InputError>,
     /// YAML documents with content.
@@ -58,46 +125,28 @@ pub(crate) struct LintOutput {
     pub(crate) objects: usize,
 }
 
-#[derive(Default)]
-struct ChunkOutput<'a> {
-    checks: Vec<Check>,
-    diagnostics: Vec<Diagnostic>,
-    facts: Vec<Facts>,
-    errors: Vec<InputError>,
-    documents: usize,
-    objects: usize,
-    /// The chunk's trees, kept when fixing.
-    trees: Option<(FileId, Vec<yaml::Doc<'a>>)>,
-    /// Objects with an ignore annotation, and the chunk's suppression comments.
-    ignores: Vec<(ObjId, Vec<String>)>,
-    comments: Vec<IgnoreComment>,
+/// Everything a chunk is linted with.
+pub(crate) struct RunEnv<'r> {
+    pub(crate) registry: &'r Registry,
+    pub(crate) config: &'r LintConfig,
+    pub(crate) edits: EditEnv<'r>,
+    /// Compute documents' data hashes (`--fix`).
+    pub(crate) hashes: bool,
 }
 
-/// The parsed documents of every chunk of a run (kept only when fixing).
-pub(crate) struct Trees<'a> {
-    files: &'a [SourceFile],
-    chunks: Vec<(FileId, Vec<yaml::Doc<'a>>)>,
-    custom: &'a [k8s::CustomKind],
+impl RunEnv<'_> {
+    fn files(&self) -> &[SourceFile] {
+        self.edits.files
+    }
 }
 
-impl<'a> Trees<'a> {
-    /// The object with this id, parsed again from the kept tree.
-    pub(crate) fn object(&self, id: ObjId) -> Option<k8s::Object<'_>> {
-        let (file, docs) = self.chunks.get(id.chunk as usize)?;
-        let doc = docs.get(id.doc as usize)?;
-        let text = &self.files.get(*file)?.text;
-        k8s::objects_in(doc, text, *file, self.custom, ObjId { item: 0, ..id }).into_iter().nth(id.item as usize)
-    }
-
-    /// The document holding the object with this id, and how many documents its chunk holds.
-    pub(crate) fn document(&self, id: ObjId) -> Option<(&yaml::Doc<'a>, usize)> {
-        let (_, docs) = self.chunks.get(id.chunk as usize)?;
-        Some((docs.get(id.doc as usize)?, docs.len()))
-    }
+/// The writing conventions of every file (for fixes).
+pub(crate) fn conventions(files: &[SourceFile]) -> Vec<Conventions> {
+    files.iter().map(|f| Conventions::of(&f.text, f.json)).collect()
 }
 
 /// Chunks of every manifest file, in file order.
-fn manifest_chunks(files: &[SourceFile]) -> Vec<(FileId, Range<usize>)> {
+pub(crate) fn manifest_chunks(files: &[SourceFile]) -> Vec<(FileId, Range<usize>)> {
     files
         .iter()
         .enumerate()
@@ -107,13 +156,13 @@ fn manifest_chunks(files: &[SourceFile]) -> Vec<(FileId, Range<usize>)> {
 }
 
 /// Parses a chunk, reporting invalid UTF-8 and parse errors as input errors.
-fn parse<'a>(
+pub(crate) fn parse<'a>(
     file: &'a SourceFile,
     id: FileId,
     chunk: Range<usize>,
     limits: Limits,
     errors: &mut Vec<InputError>,
-) -> Vec<yaml::Doc<'a>> {
+) -> Vec<Doc<'a>> {
     if let Some(bad) = file.has_invalid_utf8_in(&chunk) {
         errors.push(InputError {
             file: file.name.clone(),
@@ -133,150 +182,105 @@ fn parse<'a>(
     docs
 }
 
-/// Lints every file (no fix edits are built).
+/// Lints every file.
 pub(crate) fn lint(files: &[SourceFile], registry: &Registry, config: &LintConfig) -> LintOutput {
-    run(files, registry, config, None, None)
+    let chunks = manifest_chunks(files);
+    let mut table = ChunkTable::default();
+    let ids: Vec<u32> = chunks.iter().map(|(f, r)| table.add(*f, r.clone())).collect();
+    let conv = conventions(files);
+    let run = RunEnv {
+        registry,
+        config,
+        edits: EditEnv {
+            files,
+            conventions: &conv,
+            chunks: &table,
+            limits: config.limits,
+            custom: &config.pod_template_kinds,
+        },
+        hashes: false,
+    };
+    let outputs: Vec<ChunkOutput> = chunks
+        .par_iter()
+        .zip(ids.par_iter())
+        .with_min_len(4)
+        .map(|((file, range), id)| lint_chunk(&run, *file, *id, range.clone()))
+        .collect();
+    let refs: Vec<&ChunkOutput> = outputs.iter().collect();
+    assemble(&run, &refs)
 }
 
-/// Lints every file and builds the edits of every fix: the parsed trees are kept for the whole
-/// run so that cross-object rules can edit the objects they report.
-/// `changed` names the parts a previous pass edited: they are checked (parse errors, and
-/// k8s-openapi types of their objects) into `LintOutput::checks`.
-pub(crate) fn lint_for_fix(
-    files: &[SourceFile],
-    registry: &Registry,
-    config: &LintConfig,
-    wanted: Applicability,
-    changed: &Changed,
-) -> LintOutput {
-    run(files, registry, config, Some(wanted), Some(changed))
+/// Parses and lints one chunk.
+pub(crate) fn lint_chunk(run: &RunEnv<'_>, file: FileId, id: u32, range: Range<usize>) -> ChunkOutput {
+    let Some(source) = run.files().get(file) else { return ChunkOutput::empty(file, id, range) };
+    let mut errors = Vec::new();
+    let docs = parse(source, file, range.clone(), run.config.limits, &mut errors);
+    let mut out = lint_docs(run, file, id, range, &docs);
+    out.errors = errors;
+    out
 }
 
-/// Lints every file without building fix edits, checking the parts a previous fix pass changed
-/// (parse errors, k8s-openapi types) into `LintOutput::checks`: the cheap lint that verifies a
-/// pass and tells whether anything is left to fix.
-pub(crate) fn lint_checking(
-    files: &[SourceFile],
-    registry: &Registry,
-    config: &LintConfig,
-    changed: &Changed,
-) -> LintOutput {
-    run(files, registry, config, None, Some(changed))
-}
-
-/// Whether `chunk` overlaps or touches one of `ranges` (sorted, disjoint).
-fn touches(ranges: &[Range<usize>], chunk: &Range<usize>) -> bool {
-    let i = ranges.partition_point(|r| r.end < chunk.start);
-    ranges.get(i).is_some_and(|r| r.start <= chunk.end)
-}
-
-/// Type-checks the objects of a changed chunk; records failures.
-fn check_chunk(file: FileId, chunk: &Range<usize>, docs: &[yaml::Doc<'_>], text: &str, out: &mut Vec<Check>) {
-    for doc in docs {
-        for obj in k8s::objects_in(doc, text, file, &[], ObjId::default()) {
-            if obj.kind == k8s::Kind::List {
-                continue;
+/// Lints the parsed documents of one chunk: per-object rules (with their fixes), facts,
+/// suppressions, and (for `--fix`) the documents' data hashes.
+pub(crate) fn lint_docs(run: &RunEnv<'_>, file: FileId, id: u32, range: Range<usize>, docs: &[Doc<'_>]) -> ChunkOutput {
+    let mut out = ChunkOutput::empty(file, id, range);
+    let Some(source) = run.files().get(file) else { return out };
+    let config = run.config;
+    let per_object: Vec<_> = run.registry.enabled().collect();
+    for (d, doc) in docs.iter().enumerate() {
+        let content = doc.has_content();
+        if content {
+            out.documents += 1;
+        }
+        let hash = if run.hashes { yaml::hash::node_hashes(doc).and_then(|h| h.first().copied()) } else { None };
+        out.docs.push(DocSummary { start: doc.span.start, content, hash });
+        out.comments.extend(ignore_comments(doc, &source.text));
+        let at = ObjId { chunk: id, doc: u32::try_from(d).unwrap_or(u32::MAX), item: 0 };
+        for obj in k8s::objects_in(doc, &source.text, file, &config.pod_template_kinds, at) {
+            if obj.kind != k8s::Kind::List {
+                out.objects += 1;
             }
-            let r = &obj.info.object;
-            let result = k8s::typed::check_node(&r.api_version, &r.kind, obj.root);
-            if let Err(error) = result {
-                let key = (r.api_version.clone(), r.kind.clone(), r.namespace.clone(), r.name.clone());
-                out.push(Check::Type { file, chunk: chunk.clone(), key, error });
+            for r in &per_object {
+                let mut cx = Ctx::new(r, config, &mut out.diagnostics, Some(&run.edits));
+                r.rule.check_object(&obj, &mut cx);
+            }
+            if let Some(tokens) = suppress::annotation_ignores(&obj) {
+                out.ignores.push((obj.info.id, tokens));
+            }
+            if let Some(f) = k8s::extract_facts(&obj, &config.carriers) {
+                out.facts.push(f);
             }
         }
     }
+    out
 }
 
-/// `fixing`: build the edits of fixes at or above this applicability (and keep the trees).
-fn run(
-    files: &[SourceFile],
-    registry: &Registry,
-    config: &LintConfig,
-    fixing: Option<Applicability>,
-    changed: Option<&Changed>,
-) -> LintOutput {
-    let with_edits = fixing.is_some();
-    let wanted = fixing.unwrap_or(Applicability::Safe);
-    let limits = config.limits;
-    let chunks = manifest_chunks(files);
-    let per_object: Vec<_> = registry.enabled().collect();
-    let conventions: Vec<Conventions> =
-        if with_edits { files.iter().map(|f| Conventions::of(&f.text)).collect() } else { Vec::new() };
-    let outputs: Vec<ChunkOutput<'_>> = chunks
-        .par_iter()
-        .enumerate()
-        .with_min_len(4)
-        .map(|(index, (id, chunk))| {
-            let mut out = ChunkOutput::default();
-            let Some(file) = files.get(*id) else { return out };
-            let errors_before = out.errors.len();
-            let docs = parse(file, *id, chunk.clone(), limits, &mut out.errors);
-            if changed.and_then(|c| c.get(id)).is_some_and(|r| touches(r, chunk)) {
-                if let Some(e) = out.errors.get(errors_before) {
-                    out.checks.push(Check::Parse { file: *id, offset: e.offset, message: e.message.clone() });
-                } else if file.role == FileRole::Manifests {
-                    check_chunk(*id, chunk, &docs, &file.text, &mut out.checks);
-                }
-            }
-            let edits = with_edits.then(|| Edits::new(files, None, &conventions, wanted));
-            for (d, doc) in docs.iter().enumerate() {
-                if doc.has_content() {
-                    out.documents += 1;
-                }
-                out.comments.extend(ignore_comments(doc, &file.text));
-                let at = ObjId {
-                    chunk: u32::try_from(index).unwrap_or(u32::MAX),
-                    doc: u32::try_from(d).unwrap_or(u32::MAX),
-                    item: 0,
-                };
-                for obj in k8s::objects_in(doc, &file.text, *id, &config.pod_template_kinds, at) {
-                    if obj.kind != k8s::Kind::List {
-                        out.objects += 1;
-                    }
-                    for r in &per_object {
-                        let mut cx = Ctx::new(r, config, &mut out.diagnostics, edits.as_ref());
-                        r.rule.check_object(&obj, &mut cx);
-                    }
-                    if let Some(tokens) = suppress::annotation_ignores(&obj) {
-                        out.ignores.push((obj.info.id, tokens));
-                    }
-                    if let Some(f) = k8s::extract_facts(&obj, &config.carriers) {
-                        out.facts.push(f);
-                    }
-                }
-            }
-            if with_edits {
-                out.trees = Some((*id, docs));
-            }
-            out
-        })
-        .collect();
-
+/// Runs what needs every chunk: cross-object rules on the inventory of every chunk's facts,
+/// Helm values files, suppressions; then marks the fixes `--fix` refuses because their file (or,
+/// on stdin, their document) does not parse. The chunks' findings are copied, not taken: `--fix`
+/// keeps them for the next pass.
+pub(crate) fn assemble(run: &RunEnv<'_>, outputs: &[&ChunkOutput]) -> LintOutput {
+    let files = run.files();
+    let (registry, config) = (run.registry, run.config);
     let mut result = LintOutput::default();
     let mut inventory = Inventory::default();
-    let mut trees = Trees { files, chunks: Vec::with_capacity(outputs.len()), custom: &config.pod_template_kinds };
     let mut suppressions = Suppressions::default();
-    for (out, (file, _)) in outputs.into_iter().zip(&chunks) {
-        suppressions.annotations.extend(out.ignores);
+    for out in outputs {
+        suppressions.annotations.extend(out.ignores.iter().cloned());
         if !out.comments.is_empty() {
-            suppressions.comments.entry(*file).or_default().extend(out.comments);
+            suppressions.comments.entry(out.file).or_default().extend(out.comments.iter().cloned());
         }
-        result.checks.extend(out.checks);
-        result.diagnostics.extend(out.diagnostics);
-        result.errors.extend(out.errors);
+        result.diagnostics.extend(out.diagnostics.iter().cloned());
+        result.errors.extend(out.errors.iter().cloned());
         result.documents += out.documents;
         result.objects += out.objects;
-        for f in out.facts {
-            inventory.add(f);
-        }
-        if with_edits {
-            trees.chunks.push(out.trees.unwrap_or_default());
+        for f in &out.facts {
+            inventory.add(f.clone());
         }
     }
     inventory.finish();
-    let edits = with_edits.then(|| Edits::new(files, Some(&trees), &conventions, wanted));
     for (id, file) in files.iter().enumerate().filter(|(_, f)| f.role == FileRole::HelmValues) {
-        let comments = lint_values(file, id, registry, config, limits, edits.as_ref(), &mut result);
+        let comments = lint_values(file, id, run, &mut result);
         if !comments.is_empty() {
             suppressions.comments.entry(id).or_default().extend(comments);
         }
@@ -286,58 +290,98 @@ fn run(
         .par_iter()
         .map(|r| {
             let mut found = Vec::new();
-            let mut cx = Ctx::new(r, config, &mut found, edits.as_ref());
+            let mut cx = Ctx::new(r, config, &mut found, Some(&run.edits));
             r.rule.check_inventory(&inventory, &mut cx);
             found
         })
         .collect();
     result.diagnostics.extend(cross.into_iter().flatten());
-    suppress::apply(&mut result.diagnostics, files, registry, config, &suppressions, with_edits);
+    suppress::apply(&mut result.diagnostics, files, registry, config, &suppressions);
+    if !config.fix_classes.is_empty() {
+        // The config's `fixes: {safe: [...], unsafe: [...]}` reclassifies a rule's fixes.
+        for d in &mut result.diagnostics {
+            if let (Some(fix), Some(class)) = (d.fix.as_mut(), config.fix_classes.get(d.code)) {
+                fix.applicability = *class;
+            }
+        }
+    }
+    refuse_unparsable(&mut result, files, outputs);
     result.diagnostics.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     result.errors.sort_by_key(|e| (e.file_id, e.offset));
     result
 }
 
-fn lint_values(
-    file: &SourceFile,
-    id: FileId,
-    registry: &Registry,
-    config: &LintConfig,
-    limits: Limits,
-    edits: Option<&Edits<'_>>,
-    result: &mut LintOutput,
-) -> Vec<IgnoreComment> {
+/// Refuses the fixes `--fix` would not apply because their input does not parse: every fix in
+/// a file with a parse error or invalid UTF-8, which is never edited; on stdin (where each
+/// document that parses is fixed and the others are repeated as they are), the fixes whose
+/// edits touch a document that does not parse.
+fn refuse_unparsable(result: &mut LintOutput, files: &[SourceFile], outputs: &[&ChunkOutput]) {
+    if result.errors.is_empty() && files.iter().all(|f| f.invalid_utf8.is_empty()) {
+        return;
+    }
+    let mut first_error: HashMap<FileId, usize> = HashMap::new();
+    for e in &result.errors {
+        if let Some(f) = e.file_id {
+            let at = first_error.entry(f).or_insert(e.offset);
+            *at = (*at).min(e.offset);
+        }
+    }
+    let broken_chunks: Vec<(FileId, Range<usize>)> =
+        outputs.iter().filter(|o| !o.errors.is_empty()).map(|o| (o.file, o.range.clone())).collect();
+    for d in &mut result.diagnostics {
+        let Some(fix) = d.fix.as_mut().filter(|f| f.refused.is_none()) else { continue };
+        let file = d.loc.file;
+        let Some(source) = files.get(file) else { continue };
+        let whole = source.path.is_some() || !source.invalid_utf8.is_empty();
+        if whole {
+            if let Some(offset) = first_error.get(&file) {
+                let (line, col) = source.lines.line_col(&source.text, *offset);
+                fix.refused = Some(format!(
+                    "{} does not parse (line {line}, column {col}): --fix leaves a file with an error unchanged",
+                    source.name
+                ));
+            } else if !source.invalid_utf8.is_empty() {
+                fix.refused = Some(format!("{} is not valid UTF-8: --fix repeats it unchanged", source.name));
+            }
+            continue;
+        }
+        let touches_broken = fix.edits.iter().any(|e| {
+            broken_chunks
+                .iter()
+                .any(|(f, r)| *f == file && e.range.start < r.end && r.start < e.range.end.max(e.range.start + 1))
+        });
+        if touches_broken {
+            fix.refused = Some("the fix edits a document that does not parse".to_string());
+        }
+    }
+}
+
+fn lint_values(file: &SourceFile, id: FileId, run: &RunEnv<'_>, result: &mut LintOutput) -> Vec<IgnoreComment> {
     let errors_before = result.errors.len();
     let mut seen_content = false;
     let mut comments = Vec::new();
     for chunk in split_documents(&file.text) {
-        let docs = parse(file, id, chunk, limits, &mut result.errors);
+        let docs = parse(file, id, chunk, run.config.limits, &mut result.errors);
         for doc in &docs {
             comments.extend(ignore_comments(doc, &file.text));
             let Some(root) = doc.root().filter(|_| doc.has_content()) else { continue };
             seen_content = true;
             result.documents += 1;
             let values = ValuesDoc { root: Some(root), doc: Some(doc), file: id, text: &file.text };
-            check_values(&values, registry, config, edits, result);
+            check_values(&values, run, result);
         }
     }
     if !seen_content && result.errors.len() == errors_before {
         // A values file with no content at all still lacks every setting.
         let values = ValuesDoc { root: None, doc: None, file: id, text: &file.text };
-        check_values(&values, registry, config, edits, result);
+        check_values(&values, run, result);
     }
     comments
 }
 
-fn check_values(
-    values: &ValuesDoc<'_>,
-    registry: &Registry,
-    config: &LintConfig,
-    edits: Option<&Edits<'_>>,
-    result: &mut LintOutput,
-) {
-    for r in registry.enabled() {
-        let mut cx = Ctx::new(r, config, &mut result.diagnostics, edits);
+fn check_values(values: &ValuesDoc<'_>, run: &RunEnv<'_>, result: &mut LintOutput) {
+    for r in run.registry.enabled() {
+        let mut cx = Ctx::new(r, run.config, &mut result.diagnostics, Some(&run.edits));
         r.rule.check_values(values, &mut cx);
     }
 }

@@ -73,14 +73,13 @@ fn entry_matches(e: &IgnoreEntry, d: &Diagnostic, file: &SourceFile) -> bool {
 }
 
 /// Drops suppressed findings and adds LL011 findings for suppression comments that were not
-/// used. `fixing`: build the edits of LL011's fixes.
+/// used (with the edits of their fixes).
 pub(crate) fn apply(
     diagnostics: &mut Vec<Diagnostic>,
     files: &[SourceFile],
     registry: &Registry,
     config: &LintConfig,
     found: &Suppressions,
-    fixing: bool,
 ) {
     let mut comments: Vec<Comment<'_>> = Vec::new();
     let mut by_line: HashMap<(FileId, usize), Vec<usize>> = HashMap::new();
@@ -141,7 +140,7 @@ pub(crate) fn apply(
     comments.sort_by_key(|c| (c.file, c.comment.span.start));
     for c in &comments {
         let Some(file) = files.get(c.file) else { continue };
-        report_unused(c, file, rule, registry, fixing, diagnostics);
+        report_unused(c, file, rule, registry, diagnostics);
     }
 }
 
@@ -151,7 +150,6 @@ fn report_unused(
     file: &SourceFile,
     rule: &Registered,
     registry: &Registry,
-    fixing: bool,
     out: &mut Vec<Diagnostic>,
 ) {
     let text = &file.text;
@@ -166,9 +164,7 @@ fn report_unused(
     };
     let remove_all = |title: &str| {
         let mut fix = Fix::safe(title);
-        if fixing {
-            fix.edits = vec![remove_directive(text, file, c)];
-        }
+        fix.edits = vec![remove_directive(text, file, c)];
         fix
     };
     match &c.comment.target {
@@ -212,9 +208,7 @@ fn report_unused(
                     remove_all("remove the suppression comment")
                 } else {
                     let mut fix = Fix::safe(format!("remove `{token}` from the suppression comment"));
-                    if fixing {
-                        fix.edits = vec![rewrite_list(text, c.comment, &keep)];
-                    }
+                    fix.edits = vec![rewrite_list(text, c.comment, &keep)];
                     fix
                 };
                 out.push(finding(span.clone(), message, Some(fix)));

@@ -42,9 +42,17 @@ pub(crate) fn render(report: &Report<'_>, out: &mut impl Write) -> std::io::Resu
         let ((line, col), (end_line, end_col)) = position(file, &d.loc.span);
         let mut message = d.message.clone();
         if let Some(fix) = d.fix.as_ref().filter(|f| f.applicability.as_json().is_some()) {
-            let how =
-                if fix.applicability == crate::diag::Applicability::Safe { "--fix" } else { "--fix --unsafe-fixes" };
-            message.push_str(&format!("\nfix ({how}): {}", fix.title));
+            match &fix.refused {
+                Some(why) => message.push_str(&format!("\nfix refused ({}): {why}", fix.title)),
+                None => {
+                    let how = if fix.applicability == crate::diag::Applicability::Safe {
+                        "--fix"
+                    } else {
+                        "--fix --unsafe-fixes"
+                    };
+                    message.push_str(&format!("\nfix ({how}): {}", fix.title));
+                }
+            }
         }
         if let Some(source) = d.loc.object.as_ref().and_then(|o| o.source.as_deref()) {
             message.push_str(&format!("\nrendered from {source}"));

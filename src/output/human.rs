@@ -136,12 +136,13 @@ fn finding<'a>(report: &Report<'a>, d: &'a diag::Diagnostic) -> Option<Human<'a>
         }
     }
     if let Some(fix) = &d.fix {
-        if let Some(kind) = fix.applicability.as_json() {
-            let flag = if kind == "safe" { "--fix" } else { "--fix --unsafe-fixes" };
-            help.push(format!("{kind} fix ({flag}): {}", fix.title));
-        }
-        if let Some(why) = &fix.refused {
-            help.push(format!("leaselint cannot apply this fix here: {why}"));
+        match (fix.applicability.as_json(), &fix.refused) {
+            (Some(_), Some(why)) => help.push(format!("fix refused ({}): {why}", fix.title)),
+            (Some(kind), None) => {
+                let flag = if kind == "safe" { "--fix" } else { "--fix --unsafe-fixes" };
+                help.push(format!("{kind} fix ({flag}): {}", fix.title));
+            }
+            (None, _) => {}
         }
     }
     Some(Human {
@@ -202,7 +203,11 @@ pub(crate) fn render(report: &Report<'_>, opts: HumanOptions, out: &mut impl Wri
     let unsafe_fixes = report
         .diagnostics
         .iter()
-        .filter(|d| d.fix.as_ref().is_some_and(|f| f.applicability == crate::diag::Applicability::Unsafe))
+        .filter(|d| {
+            d.fix
+                .as_ref()
+                .is_some_and(|f| super::is_fixable(f) && f.applicability == crate::diag::Applicability::Unsafe)
+        })
         .count();
     let safe_fixes = s.fixable.saturating_sub(unsafe_fixes);
     if safe_fixes > 0 {

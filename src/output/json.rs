@@ -62,7 +62,8 @@ struct Finding<'a> {
     fix: Option<&'a str>,
     /// What the fix does (added to the v1 contract; null without a fix).
     fix_title: Option<&'a str>,
-    /// Why `--fix` could not apply the fix here (added; null when it could or when not fixing).
+    /// Why `--fix` would not apply the fix here (added; null when it would). Such a finding is
+    /// not counted as fixable.
     fix_refused: Option<&'a str>,
 }
 
@@ -85,6 +86,7 @@ struct Summary {
     infos: usize,
     fixable: usize,
     fixed: usize,
+    would_fix: usize,
 }
 
 #[derive(Serialize)]
@@ -146,6 +148,7 @@ pub(crate) fn render(report: &Report<'_>, out: &mut impl Write) -> std::io::Resu
             infos: s.infos,
             fixable: s.fixable,
             fixed: s.fixed,
+            would_fix: s.would_fix,
         },
         errors: report
             .errors

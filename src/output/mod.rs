@@ -38,9 +38,13 @@ pub(crate) struct Summary {
     pub(crate) errors: usize,
     pub(crate) warnings: usize,
     pub(crate) infos: usize,
+    /// Findings whose fix `--fix` (safe) or `--fix --unsafe-fixes` (unsafe) applies: refused
+    /// fixes do not count.
     pub(crate) fixable: usize,
-    /// Fixes applied by `--fix` (0 otherwise).
+    /// Fixes applied by `--fix` and written (0 otherwise).
     pub(crate) fixed: usize,
+    /// Fixes `--diff` shows (0 otherwise).
+    pub(crate) would_fix: usize,
 }
 
 /// Everything a renderer needs.
@@ -60,12 +64,17 @@ impl Summary {
                 Severity::Warning => s.warnings += 1,
                 Severity::Info => s.infos += 1,
             }
-            if d.fix.as_ref().is_some_and(|f| f.applicability.as_json().is_some()) {
+            if d.fix.as_ref().is_some_and(is_fixable) {
                 s.fixable += 1;
             }
         }
         s
     }
+}
+
+/// A fix `--fix` would apply (safe or unsafe, not refused).
+pub(crate) fn is_fixable(f: &crate::diag::Fix) -> bool {
+    f.applicability.as_json().is_some() && f.refused.is_none()
 }
 
 /// 1-based (line, column) of the start and the end (exclusive) of a span.

@@ -211,10 +211,13 @@ fn result(report: &Report<'_>, options: &SarifOptions<'_>, d: &Diagnostic) -> Op
         let (applicability, f) = fix;
         let command =
             if f.applicability == Applicability::Safe { "leaselint --fix" } else { "leaselint --fix --unsafe-fixes" };
-        map.insert(
-            "properties".into(),
-            json!({"fix": applicability, "fixTitle": f.title, "fixCommand": command, "path": d.loc.path.to_string()}),
-        );
+        let mut props =
+            json!({"fix": applicability, "fixTitle": f.title, "fixCommand": command, "path": d.loc.path.to_string()});
+        if let (Some(why), Some(obj)) = (&f.refused, props.as_object_mut()) {
+            obj.remove("fixCommand");
+            obj.insert("fixRefused".into(), json!(why));
+        }
+        map.insert("properties".into(), props);
     } else {
         map.insert("properties".into(), json!({"path": d.loc.path.to_string()}));
     }

@@ -1,6 +1,6 @@
 //! LL004 cpu-limit-on-latency-sensitive.
 
-use crate::diag::{Edit, Fix};
+use crate::diag::{Fix, Patch};
 use crate::k8s::{Inventory, Kind, Qos, Workload, quantity};
 use crate::lint::{Ctx, Rule};
 use crate::yaml::NodeRef;
@@ -23,7 +23,10 @@ use super::helpers::policy::number;
 /// Safe when the pod is Burstable: the limit is removed and, when `requests.cpu` was absent, set
 /// to the old limit (Kubernetes defaults a missing request to the limit, so removing the limit
 /// alone would drop the request). Unsafe when the pod is Guaranteed: it becomes Burstable and
-/// loses exclusive CPUs under the static CPU manager policy.
+/// loses exclusive CPUs under the static CPU manager policy. Refused in a namespace whose
+/// ResourceQuota constrains `limits.cpu` (the API server would reject the pod without a limit)
+/// or whose LimitRange gives containers a default CPU limit (it would come back), as far as the
+/// run holds those objects; the message names the LimitRange.
 pub(crate) struct CpuLimitOnLatencySensitive;
 
 impl Rule for CpuLimitOnLatencySensitive {
@@ -67,18 +70,45 @@ impl Rule for CpuLimitOnLatencySensitive {
                 } else {
                     (Fix::safe(format!("remove the cpu limit{keep_request}")), "")
                 };
+                let ns = &w.info.object.namespace;
+                let default =
+                    inv.limit_ranges.iter().find(|l| &l.info.object.namespace == ns && l.default_cpu.is_some());
+                let quota = inv.quotas.iter().find(|q| &q.info.object.namespace == ns && q.limits_cpu);
+                let default_note = default.map_or_else(String::new, |l| {
+                    format!(
+                        "; LimitRange `{}` gives containers a default CPU limit of `{}`, so removing the limit from the \
+                         manifest does not remove it from the pod",
+                        l.info.object.name,
+                        l.default_cpu.as_deref().unwrap_or_default()
+                    )
+                });
                 let message = format!(
-                    "cpu limit `{limit}` on container `{}` of a latency-sensitive pod ({why}): {cost}{note}",
+                    "cpu limit `{limit}` on container `{}` of a latency-sensitive pod ({why}): {cost}{note}{default_note}",
                     c.name
                 );
-                let fix = cx.with_edits(fix, |e| {
-                    let obj = e.object(&w.info)?;
-                    // The limit is at `<container>.resources.limits.cpu`.
-                    let path = loc.path.prefix(loc.path.len().saturating_sub(3));
-                    let container =
-                        obj.get(&path).ok_or_else(|| EditError("internal error: the container moved".into()))?;
-                    remove_cpu_limit(&e.editor(w.info.file)?, container, c.cpu_request.is_none())
-                });
+                let refusal = match (quota, default) {
+                    (Some(q), _) => Some(format!(
+                        "ResourceQuota `{}` constrains `limits.cpu` in this namespace: the API server rejects pods \
+                         without a CPU limit there",
+                        q.info.object.name
+                    )),
+                    (None, Some(l)) => Some(format!(
+                        "LimitRange `{}` would put a default CPU limit back on the container",
+                        l.info.object.name
+                    )),
+                    (None, None) => None,
+                };
+                let fix = match refusal {
+                    Some(why) => Fix { refused: Some(why), ..fix },
+                    None => cx.with_edits(fix, &[&w.info], |e| {
+                        let obj = e.object(&w.info)?;
+                        // The limit is at `<container>.resources.limits.cpu`.
+                        let path = loc.path.prefix(loc.path.len().saturating_sub(3));
+                        let container =
+                            obj.get(&path).ok_or_else(|| EditError("internal error: the container moved".into()))?;
+                        remove_cpu_limit(&e.editor(w.info.file)?, container, c.cpu_request.is_none())
+                    }),
+                };
                 cx.report(loc.clone(), message).fix(fix).emit();
             }
         }
@@ -106,28 +136,28 @@ fn latency_reason(w: &Workload, inv: &Inventory, cx: &Ctx<'_>) -> Option<String>
 
 /// Removes `limits.cpu` (and a `limits` left empty) and, when `set_request`, writes the old
 /// limit as `requests.cpu` (Kubernetes defaulted the missing request to the limit).
-fn remove_cpu_limit(ed: &Editor<'_>, container: NodeRef<'_, '_>, set_request: bool) -> Result<Vec<Edit>, EditError> {
+fn remove_cpu_limit(ed: &Editor<'_>, container: NodeRef<'_, '_>, set_request: bool) -> Result<Patch, EditError> {
     let missing = || EditError("internal error: the limit moved".into());
     let resources = container.get("resources").ok_or_else(missing)?;
     let limits = resources.get("limits").ok_or_else(missing)?;
     let limit = limits.get("cpu").ok_or_else(missing)?;
     let value = Value::from_node(limit, ed.text());
     let only_cpu = limits.entries().count() == 1;
-    let mut edits = Vec::new();
+    let mut edits = Patch::default();
     let requests = resources.get("requests").filter(|r| r.is_mapping());
     match (set_request, requests) {
-        (true, Some(requests)) => edits.push(ed.insert_entry(requests, "cpu", &value)?),
+        (true, Some(requests)) => edits.add(ed.insert_entry(requests, "cpu", &value)?),
         (true, None) if only_cpu => {
             // `limits: {cpu: X}` becomes `requests: {cpu: X}` in place.
-            return Ok(vec![ed.replace_entry(resources, "limits", "requests", &Value::map(vec![("cpu", value)]))?]);
+            return ed.replace_entry(resources, "limits", "requests", &Value::map(vec![("cpu", value)]));
         }
-        (true, None) => edits.push(ed.insert_entry(resources, "requests", &Value::map(vec![("cpu", value)]))?),
+        (true, None) => edits.add(ed.insert_entry(resources, "requests", &Value::map(vec![("cpu", value)]))?),
         (false, _) => {}
     }
     if only_cpu {
-        edits.push(ed.remove_entry(resources, "limits")?);
+        edits.add(ed.remove_entry(resources, "limits")?);
     } else {
-        edits.push(ed.remove_entry(limits, "cpu")?);
+        edits.add(ed.remove_entry(limits, "cpu")?);
     }
     Ok(edits)
 }

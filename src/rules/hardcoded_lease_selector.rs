@@ -1,7 +1,7 @@
 //! LL002 hardcoded-lease-selector.
 
 use crate::diag::Fix;
-use crate::k8s::{CarrierRole, Inventory, RoleRule};
+use crate::k8s::{Binding, CarrierRole, Inventory, Role, RoleRule, Workload};
 use crate::lint::{Ctx, Rule};
 use crate::yaml::edit::{EditError, Value};
 
@@ -23,9 +23,12 @@ use super::helpers::policy::namespace_lease_name;
 ///
 /// ## Fix safety
 /// (a) is unsafe: `$(POD_NAMESPACE)` moves the lease into the pod's own namespace, which changes
-/// behaviour when the literal named another namespace. (b) is safe: it only adds the policy lease
-/// name to `resourceNames` (Roles with a namespace only; a ClusterRole or a Role in the release
-/// namespace cannot name its namespace lease).
+/// behaviour when the literal named another namespace. It is refused when the run's RBAC grants
+/// the workload's ServiceAccount lease access in the literal namespace and nothing grants it in
+/// the pod's own namespace (cert-manager's chart: Role and RoleBinding `…:leaderelection` in
+/// `kube-system`): the moved lease would be denied and leader election would stop. (b) is safe:
+/// it only adds the policy lease name to `resourceNames` (Roles with a namespace only; a
+/// ClusterRole or a Role in the release namespace cannot name its namespace lease).
 pub(crate) struct HardcodedLeaseSelector;
 
 impl Rule for HardcodedLeaseSelector {
@@ -48,12 +51,13 @@ impl Rule for HardcodedLeaseSelector {
                      wherever the workload is deployed",
                     c.container
                 );
-                let fix = cx.with_edits(
-                    Fix::unsafe_(
-                        "use `$(POD_NAMESPACE)` from the downward API (the lease moves into the pod's namespace)",
-                    ),
-                    |e| carrier_edits(e, &w.info, c, "$(POD_NAMESPACE)"),
+                let fix = Fix::unsafe_(
+                    "use `$(POD_NAMESPACE)` from the downward API (the lease moves into the pod's namespace)",
                 );
+                let fix = match rbac_lockout(inv, w, literal) {
+                    Some(why) => Fix { refused: Some(why), ..fix },
+                    None => cx.with_edits(fix, &[&w.info], |e| carrier_edits(e, &w.info, c, "$(POD_NAMESPACE)")),
+                };
                 cx.report(c.loc.clone(), message).fix(fix).emit();
             }
         }
@@ -92,12 +96,12 @@ impl Rule for HardcodedLeaseSelector {
                 );
                 let fix = target.map(|t| {
                     let fix = Fix::safe(format!("add `{t}` to `resourceNames`"));
-                    cx.with_edits(fix, |e| {
+                    cx.with_edits(fix, &[&role.info], |e| {
                         let obj = e.object(&role.info)?;
                         let names = obj
                             .get(&rule.resource_names_loc.path)
                             .ok_or_else(|| EditError("internal error: `resourceNames` moved".into()))?;
-                        Ok(vec![e.editor(role.info.file)?.append_item(names, &Value::str(t.clone()))?])
+                        e.editor(role.info.file)?.append_item(names, &Value::str(t.clone()))
                     })
                 });
                 cx.report(rule.resource_names_loc.clone(), message).fix_opt(fix).emit();
@@ -107,7 +111,56 @@ impl Rule for HardcodedLeaseSelector {
 }
 
 fn covers_leases(rule: &RoleRule) -> bool {
+    grants_leases(rule) && !rule.resource_names.is_empty()
+}
+
+/// A rule that grants something on Leases (any name).
+fn grants_leases(rule: &RoleRule) -> bool {
     let group = rule.api_groups.iter().any(|g| g == "coordination.k8s.io" || g == "*");
     let resource = rule.resources.iter().any(|r| r == "leases" || r == "*");
-    group && resource && !rule.resource_names.is_empty()
+    group && resource && !rule.verbs.is_empty()
+}
+
+/// Why moving the workload's lease out of the literal namespace `literal` would lock it out:
+/// the run's RBAC grants its ServiceAccount lease access there (a RoleBinding in `literal`) and
+/// nothing grants it in the pod's own namespace (a RoleBinding there, or a ClusterRoleBinding).
+/// `None` when the RBAC allows the move or the run holds no RBAC for the ServiceAccount.
+fn rbac_lockout(inv: &Inventory, w: &Workload, literal: &str) -> Option<String> {
+    let own = w.info.object.namespace.as_deref();
+    if own == Some(literal) {
+        return None;
+    }
+    let sa = w.service_account.as_str();
+    // The ServiceAccount is a subject of the binding (a missing subject namespace means the
+    // binding's; an unknown release namespace matches any).
+    let binds_sa = |b: &Binding| {
+        b.subjects.iter().any(|s| {
+            let ns = s.namespace.as_deref().or(b.info.object.namespace.as_deref());
+            s.kind == "ServiceAccount" && s.name == sa && (own.is_none() || ns == own)
+        })
+    };
+    let role_of = |b: &Binding| -> Option<&Role> {
+        inv.roles.iter().find(|r| {
+            r.info.object.name == b.role_name
+                && if b.role_kind == "ClusterRole" {
+                    r.cluster
+                } else {
+                    !r.cluster && r.info.object.namespace == b.info.object.namespace
+                }
+        })
+    };
+    let grants = |b: &&Binding| binds_sa(b) && role_of(b).is_some_and(|r| r.rules.iter().any(grants_leases));
+    let granting: Vec<&Binding> = inv.bindings.iter().filter(grants).collect();
+    let in_own = granting.iter().any(|b| b.cluster || (own.is_some() && b.info.object.namespace.as_deref() == own));
+    let in_literal = granting.iter().find(|b| !b.cluster && b.info.object.namespace.as_deref() == Some(literal))?;
+    if in_own {
+        return None;
+    }
+    let role =
+        role_of(in_literal).map_or_else(String::new, |r| format!("{} `{}`, ", r.info.object.kind, r.info.object.name));
+    Some(format!(
+        "ServiceAccount `{sa}` may use Leases only in `{literal}` ({role}RoleBinding `{}`): with the lease in the \
+         pod's own namespace leader election would be denied; grant lease access in that namespace first",
+        in_literal.info.object.name
+    ))
 }

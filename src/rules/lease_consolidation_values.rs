@@ -1,6 +1,6 @@
 //! LL003 lease-consolidation-values.
 
-use crate::diag::{Edit, Fix, Severity};
+use crate::diag::{Fix, Patch, Severity};
 use crate::k8s::duration;
 use crate::lint::{Ctx, Rule, ValuesDoc};
 use crate::yaml::edit::{EditError, Editor, Value};
@@ -57,11 +57,11 @@ impl Rule for LeaseConsolidationValues {
                 ("highChurnDeployments", Value::map(vec![("thresholdPerHour", Value::raw(threshold.clone()))])),
             ]);
             let fix = Fix::safe("add `global.leaseConsolidation` with the namespace lease policy");
-            let fix = cx.with_edits(fix, |e| {
+            let fix = cx.with_edits(fix, &[], |e| {
                 let ed = e.editor(values.file)?;
                 let lc = Value::map(vec![("leaseConsolidation", settings)]);
                 let Some(root) = values.root else {
-                    return Ok(vec![ed.append_at_end(&Value::map(vec![("global", lc)]))]);
+                    return Ok(ed.append_at_end(&Value::map(vec![("global", lc)])));
                 };
                 match root.get("global") {
                     Some(global) if global.is_mapping() => {
@@ -69,11 +69,11 @@ impl Rule for LeaseConsolidationValues {
                             Value::Map(mut m) => m.pop().map(|(_, v)| v).unwrap_or(Value::Map(Vec::new())),
                             other => other,
                         };
-                        Ok(vec![set_key(&ed, global, "leaseConsolidation", &settings)?])
+                        set_key(&ed, global, "leaseConsolidation", &settings)
                     }
-                    Some(global) if global.is_null() => Ok(vec![ed.replace_scalar(global, &lc)?]),
+                    Some(global) if global.is_null() => ed.replace_scalar(global, &lc),
                     Some(_) => Err(EditError("`global` is not a mapping".into())),
-                    None if root.is_mapping() => Ok(vec![ed.insert_entry(root, "global", &lc)?]),
+                    None if root.is_mapping() => ed.insert_entry(root, "global", &lc),
                     None => Err(EditError("the values file is not a mapping".into())),
                 }
             });
@@ -81,8 +81,8 @@ impl Rule for LeaseConsolidationValues {
             return;
         };
         let problem = |key: &'static str, value: Value, message: String, cx: &mut Ctx<'_>| {
-            let fix = cx.with_edits(Fix::safe(format!("set `global.leaseConsolidation.{key}`")), |e| {
-                Ok(vec![set_key(&e.editor(values.file)?, block, key, &value)?])
+            let fix = cx.with_edits(Fix::safe(format!("set `global.leaseConsolidation.{key}`")), &[], |e| {
+                set_key(&e.editor(values.file)?, block, key, &value)
             });
             cx.report(values.at(&NodePath::keys(&["global", "leaseConsolidation", key])), message).fix(fix).emit();
         };
@@ -154,15 +154,16 @@ impl Rule for LeaseConsolidationValues {
                     "`leaseConsolidation.highChurnDeployments.thresholdPerHour` is missing: set an integer ≥ 1";
                 let fix = cx.with_edits(
                     Fix::safe(format!("set `highChurnDeployments.thresholdPerHour` to {threshold}")),
+                    &[],
                     |e| {
                         let ed = e.editor(values.file)?;
                         let n = Value::raw(threshold.clone());
-                        Ok(vec![match churn {
-                            Some(h) => ed.insert_entry(h, "thresholdPerHour", &n)?,
+                        match churn {
+                            Some(h) => ed.insert_entry(h, "thresholdPerHour", &n),
                             None => {
-                                set_key(&ed, block, "highChurnDeployments", &Value::map(vec![("thresholdPerHour", n)]))?
+                                set_key(&ed, block, "highChurnDeployments", &Value::map(vec![("thresholdPerHour", n)]))
                             }
-                        }])
+                        }
                     },
                 );
                 let path = NodePath::keys(&["global", "leaseConsolidation", "highChurnDeployments"]);
@@ -173,8 +174,8 @@ impl Rule for LeaseConsolidationValues {
                     "`leaseConsolidation.highChurnDeployments.thresholdPerHour` is `{}`, not an integer ≥ 1",
                     shown(values.text, v)
                 );
-                let fix = cx.with_edits(Fix::safe(format!("set `thresholdPerHour` to {threshold}")), |e| {
-                    Ok(vec![e.editor(values.file)?.replace_scalar(v, &Value::raw(threshold.clone()))?])
+                let fix = cx.with_edits(Fix::safe(format!("set `thresholdPerHour` to {threshold}")), &[], |e| {
+                    e.editor(values.file)?.replace_scalar(v, &Value::raw(threshold.clone()))
                 });
                 let path =
                     NodePath::keys(&["global", "leaseConsolidation", "highChurnDeployments", "thresholdPerHour"]);
@@ -187,7 +188,7 @@ impl Rule for LeaseConsolidationValues {
 
 /// Sets `key` of `map` to `value`: replaces a scalar (or null) value, replaces a collection entry,
 /// or adds the entry.
-fn set_key(ed: &Editor<'_>, map: NodeRef<'_, '_>, key: &str, value: &Value) -> Result<Edit, EditError> {
+fn set_key(ed: &Editor<'_>, map: NodeRef<'_, '_>, key: &str, value: &Value) -> Result<Patch, EditError> {
     match map.get(key) {
         Some(v) if v.scalar().is_some() && !v.is_alias() => ed.replace_scalar(v, value),
         Some(_) => ed.replace_entry(map, key, key, value),

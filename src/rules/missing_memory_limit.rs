@@ -1,6 +1,6 @@
 //! LL005 missing-memory-limit.
 
-use crate::diag::{Edit, Fix};
+use crate::diag::{Fix, Patch};
 use crate::k8s::{Object, quantity};
 use crate::lint::{Ctx, Rule};
 use crate::yaml::NodeRef;
@@ -45,7 +45,11 @@ impl Rule for MissingMemoryLimit {
                 );
                 let container = c.node;
                 let file = obj.info.file;
-                Some(cx.with_edits(Fix::unsafe_(title), |e| memory_limit_edits(&e.editor(file)?, container, &limit)))
+                Some(
+                    cx.with_edits(Fix::unsafe_(title), &[], |e| {
+                        memory_limit_edits(&e.editor(file)?, container, &limit)
+                    }),
+                )
             });
             let path = c.path.key("resources").key("limits").key("memory");
             cx.report(obj.at(&path), message).fix_opt(fix).emit();
@@ -54,12 +58,12 @@ impl Rule for MissingMemoryLimit {
 }
 
 /// Adds `resources.limits.memory: <limit>`.
-fn memory_limit_edits(ed: &Editor<'_>, container: NodeRef<'_, '_>, limit: &str) -> Result<Vec<Edit>, EditError> {
+fn memory_limit_edits(ed: &Editor<'_>, container: NodeRef<'_, '_>, limit: &str) -> Result<Patch, EditError> {
     let resources = container.get("resources").ok_or_else(|| EditError("no `resources`".into()))?;
     let memory = Value::map(vec![("memory", Value::raw(limit))]);
-    Ok(vec![match resources.get("limits") {
-        None => ed.insert_entry(resources, "limits", &memory)?,
-        Some(l) if l.is_null() => ed.replace_scalar(l, &memory)?,
-        Some(l) => ed.insert_entry(l, "memory", &Value::raw(limit))?,
-    }])
+    match resources.get("limits") {
+        None => ed.insert_entry(resources, "limits", &memory),
+        Some(l) if l.is_null() => ed.replace_scalar(l, &memory),
+        Some(l) => ed.insert_entry(l, "memory", &Value::raw(limit)),
+    }
 }

@@ -1,7 +1,7 @@
 //! LL007 missing-pdb.
 
 use crate::diag::Fix;
-use crate::k8s::{Inventory, Kind, PodSelector};
+use crate::k8s::{Inventory, Kind};
 use crate::lint::{Ctx, Rule};
 use crate::yaml::edit::{EditError, Value};
 
@@ -13,8 +13,10 @@ use crate::yaml::edit::{EditError, Value};
 /// namespace (policy/v1beta1: none). The PDB may be in any file of the run.
 ///
 /// The fix (safe) appends a `policy/v1` PodDisruptionBudget `{name}-pdb` after the workload's
-/// document, with `maxUnavailable: 1` and the workload's `spec.selector`; it is refused when that
-/// selector does not select the workload's own pod template (such a PDB would select nothing).
+/// document, with `maxUnavailable: 1` and the workload's `spec.selector`; in a JSON `List` it is
+/// added as an item of the `List`. It is refused when that selector does not select the
+/// workload's own pod template (such a PDB would select nothing), and in a JSON file that holds
+/// one object (JSON has no `---` documents).
 pub(crate) struct MissingPdb;
 
 impl Rule for MissingPdb {
@@ -47,21 +49,17 @@ impl Rule for MissingPdb {
             );
             let name = format!("{}-pdb", w.info.object.name);
             let fix = Fix::safe(format!("add PodDisruptionBudget `{name}` with `maxUnavailable: 1`"));
-            let fix = cx.with_edits(fix, |e| {
-                let obj = e.object(&w.info)?;
-                let (doc, _) = e.document(&w.info)?;
+            // A workload in a JSON `List` gets its PDB as an item of the `List` (the tree is
+            // needed); otherwise the facts tell where its document ends.
+            let in_json_list = w.info.id.item > 0 && cx.is_json(w.info.file);
+            let objects: &[&crate::diag::ObjectInfo] = if in_json_list { &[&w.info] } else { &[] };
+            let fix = cx.with_edits(fix, objects, |e| {
                 let ed = e.editor(w.info.file)?;
-                let selector = match obj.root.get_path(&["spec", "selector"]).filter(|s| s.is_mapping()) {
-                    // A PDB with this selector would not select the pods either (and the API
-                    // server rejects such a workload): adding one would not fix anything.
-                    Some(s) if !PodSelector::from_label_selector(Some(s), true).matches(&w.pod_labels) => {
-                        return Err(EditError(
-                            "the workload's `spec.selector` does not select its own pod template's labels; fix \
-                             the workload first"
-                                .into(),
-                        ));
-                    }
-                    Some(s) => Value::from_node(s, ed.text()),
+                let selector = match &w.selector {
+                    // A PDB with this selector would not select the pods either, or would not
+                    // be valid (and the API server rejects such a workload): refused.
+                    Some(Err(why)) => return Err(EditError(why.clone())),
+                    Some(Ok(s)) => s.clone(),
                     None if !w.pod_labels.is_empty() => Value::map(vec![(
                         "matchLabels",
                         Value::Map(w.pod_labels.iter().map(|(k, v)| (k.clone(), Value::str(v.clone()))).collect()),
@@ -78,7 +76,15 @@ impl Rule for MissingPdb {
                     ("metadata", Value::map(metadata)),
                     ("spec", Value::map(vec![("maxUnavailable", Value::raw("1")), ("selector", selector)])),
                 ]);
-                Ok(vec![ed.insert_document_after(doc, &pdb)?])
+                if in_json_list {
+                    let (doc, _) = e.document(&w.info)?;
+                    let items = doc
+                        .root()
+                        .and_then(|r| r.get("items"))
+                        .ok_or_else(|| EditError("internal error: the List has no items".into()))?;
+                    return ed.append_item(items, &pdb);
+                }
+                ed.insert_document_after(&w.doc, &pdb)
             });
             cx.report(w.replicas_loc.clone(), message).fix(fix).emit();
         }

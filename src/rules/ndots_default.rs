@@ -1,6 +1,6 @@
 //! LL006 ndots-default.
 
-use crate::diag::{Edit, Fix, Severity};
+use crate::diag::{Fix, Patch, Severity};
 use crate::k8s::Object;
 use crate::lint::{Ctx, Rule};
 use crate::yaml::edit::{EditError, Editor, Value};
@@ -52,7 +52,7 @@ impl Rule for NdotsDefault {
         let file = obj.info.file;
         let fix = |cx: &Ctx<'_>| {
             let title = format!("set `dnsConfig.options` `ndots: \"{max}\"` and `single-request-reopen`");
-            cx.with_edits(Fix::safe(title), |e| ndots_edits(&e.editor(file)?, spec, max))
+            cx.with_edits(Fix::safe(title), &[], |e| ndots_edits(&e.editor(file)?, spec, max))
         };
         let options_path = pod.spec_path.key("dnsConfig").key("options");
         let options = pod.spec.get_path(&["dnsConfig", "options"]);
@@ -89,34 +89,33 @@ impl Rule for NdotsDefault {
 }
 
 /// Sets `ndots` to the policy value and adds `single-request-reopen`, keeping other options.
-fn ndots_edits(ed: &Editor<'_>, spec: NodeRef<'_, '_>, ndots: u32) -> Result<Vec<Edit>, EditError> {
+fn ndots_edits(ed: &Editor<'_>, spec: NodeRef<'_, '_>, ndots: u32) -> Result<Patch, EditError> {
     let want = Value::str(ndots.to_string());
     let ndots_item = Value::map(vec![("name", Value::str("ndots")), ("value", want.clone())]);
     let reopen = Value::map(vec![("name", Value::str("single-request-reopen"))]);
     let options = Value::Seq(vec![ndots_item.clone(), reopen.clone()]);
     let Some(dns) = spec.get("dnsConfig") else {
-        return Ok(vec![ed.insert_entry(spec, "dnsConfig", &Value::map(vec![("options", options)]))?]);
+        return ed.insert_entry(spec, "dnsConfig", &Value::map(vec![("options", options)]));
     };
     if dns.is_null() {
-        return Ok(vec![ed.replace_scalar(dns, &Value::map(vec![("options", options)]))?]);
+        return ed.replace_scalar(dns, &Value::map(vec![("options", options)]));
     }
     let Some(opts) = dns.get("options") else {
-        return Ok(vec![ed.insert_entry(dns, "options", &options)?]);
+        return ed.insert_entry(dns, "options", &options);
     };
     if opts.is_null() {
-        return Ok(vec![ed.replace_scalar(opts, &options)?]);
+        return ed.replace_scalar(opts, &options);
     }
     if !opts.is_sequence() {
         return Err(EditError("`dnsConfig.options` is not a list".into()));
     }
     let named = |name: &str| opts.items().filter(|o| o.get("name").and_then(|n| n.as_text()) == Some(name)).last();
-    let mut edits = Vec::new();
+    let mut edits = Patch::default();
     let mut add = Vec::new();
     match named("ndots") {
         Some(item) => match item.get("value") {
-            Some(v) if !v.is_null() => edits.push(ed.replace_scalar(v, &want)?),
-            Some(v) => edits.push(ed.replace_scalar(v, &want)?),
-            None => edits.push(ed.insert_entry(item, "value", &want)?),
+            Some(v) => edits.add(ed.replace_scalar(v, &want)?),
+            None => edits.add(ed.insert_entry(item, "value", &want)?),
         },
         None => add.push(ndots_item),
     }
@@ -124,7 +123,7 @@ fn ndots_edits(ed: &Editor<'_>, spec: NodeRef<'_, '_>, ndots: u32) -> Result<Vec
         add.push(reopen);
     }
     if !add.is_empty() {
-        edits.push(ed.append_items(opts, &add)?);
+        edits.add(ed.append_items(opts, &add)?);
     }
     Ok(edits)
 }

@@ -37,21 +37,21 @@ impl Rule for PdbBlocksEviction {
                     pdb.info.object.name
                 );
                 let fix = Fix::unsafe_("use `maxUnavailable: 1` (a drain may then take one pod down)");
-                let fix = cx.with_edits(fix, |e| {
+                let fix = cx.with_edits(fix, &[&pdb.info], |e| {
                     let obj = e.object(&pdb.info)?;
                     let ed = e.editor(pdb.info.file)?;
                     let spec = obj.root.get("spec").ok_or_else(|| EditError("the PDB has no spec".into()))?;
                     let one = Value::raw("1");
-                    Ok(match spec.get("maxUnavailable") {
+                    match spec.get("maxUnavailable") {
                         Some(max) => {
-                            let mut edits = vec![ed.replace_scalar(max, &one)?];
+                            let mut edits = ed.replace_scalar(max, &one)?;
                             if spec.get("minAvailable").is_some() {
-                                edits.push(ed.remove_entry(spec, "minAvailable")?);
+                                edits.add(ed.remove_entry(spec, "minAvailable")?);
                             }
-                            edits
+                            Ok(edits)
                         }
-                        None => vec![ed.replace_entry(spec, "minAvailable", "maxUnavailable", &one)?],
-                    })
+                        None => ed.replace_entry(spec, "minAvailable", "maxUnavailable", &one),
+                    }
                 });
                 cx.report(budget.loc.clone(), message).fix(fix).emit();
             }

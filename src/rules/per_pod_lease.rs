@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::diag::{Edit, Fix, ObjectInfo};
+use crate::diag::{Fix, ObjectInfo, Patch};
 use crate::k8s::{CarrierRole, Inventory, Kind, Lease, Workload};
 use crate::lint::{Ctx, Edits, Rule};
 use crate::yaml::edit::{EditError, Value};
@@ -29,10 +29,14 @@ use super::helpers::policy::{DEFAULT_RENEW_SECONDS, lease_cost, namespace_lease_
 /// client-go's 2 s.
 ///
 /// ## Fix safety
-/// Both fixes are safe: (a) rewrites the carrier to the policy lease name and adds the
-/// `POD_NAMESPACE` downward-API variable; (b) keeps one Lease renamed to the namespace lease and
-/// removes the others. Objects without a namespace get no (b) fix: a Lease cannot name the
-/// release namespace.
+/// Both fixes are unsafe: they change who runs. N pods that each led their own lock become one
+/// leader and N−1 standbys; for a DaemonSet whose every node's agent must keep working that is
+/// an outage (the lease was a per-node heartbeat: turn leader election off instead). (a)
+/// rewrites the carrier to the policy lease name and adds the `POD_NAMESPACE` downward-API
+/// variable; (b) keeps one Lease renamed to the namespace lease and removes the others (an item
+/// of a `List` is removed from the `List`). Objects without a namespace get no (b) fix: a Lease
+/// cannot name the release namespace. A team that has adopted the policy makes them safe with
+/// config `fixes: {safe: [LL001]}`.
 pub(crate) struct PerPodLease;
 
 const POD_LABELS: [&str; 2] = ["statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index"];
@@ -94,8 +98,22 @@ fn check_carriers(inv: &Inventory, cx: &mut Ctx<'_>) {
                 c.container,
                 lease_cost(pods, renew, &policy),
             );
+            let who = if owner.kind == Kind::DaemonSet {
+                "; the fix makes one agent the leader and the others standbys, usually an outage for a DaemonSet \
+                 whose every node must keep working (then the lease is a per-node heartbeat: turn leader election \
+                 off instead)"
+                    .to_string()
+            } else if pods > 1 {
+                let standbys = if pods == 2 { "1 standby".to_string() } else { format!("{} standbys", pods - 1) };
+                format!(
+                    "; the fix changes who runs: {pods} pods that each led their own lock become one leader and {standbys}"
+                )
+            } else {
+                String::new()
+            };
+            let message = format!("{message}{who}");
             let title = format!("use lease name `{target}` with `POD_NAMESPACE` from the downward API");
-            let fix = cx.with_edits(Fix::safe(title), |e| carrier_edits(e, &w.info, c, &target));
+            let fix = cx.with_edits(Fix::unsafe_(title), &[&w.info], |e| carrier_edits(e, &w.info, c, &target));
             cx.report(c.loc.clone(), message).fix(fix).emit();
         }
     }
@@ -152,18 +170,24 @@ fn check_lease_objects(inv: &Inventory, cx: &mut Ctx<'_>) {
                 let members: Vec<&Lease> =
                     flagged.iter().filter(|(_, g)| *g == group).filter_map(|(k, _)| leases.get(*k).copied()).collect();
                 let keeper = members.first().map(|l| l.info.id).filter(|_| !exists(&target));
-                let title = format!("replace the {count} Leases with one Lease `{target}`");
-                cx.with_edits(Fix::safe(title), |e| {
-                    let mut edits = Vec::new();
-                    for m in members.iter().filter(|m| m.info.file == lease.info.file) {
+                let title = format!(
+                    "replace the {count} Leases with one Lease `{target}` (their holders then share one lock: one \
+                     leader, the others standbys)"
+                );
+                let here: Vec<&Lease> = members.iter().copied().filter(|m| m.info.file == lease.info.file).collect();
+                let infos: Vec<&ObjectInfo> = here.iter().map(|m| m.info.as_ref()).collect();
+                cx.with_edits(Fix::unsafe_(title), &infos, |e| {
+                    let mut patch = Patch::default();
+                    for m in &here {
                         if keeper == Some(m.info.id) {
-                            edits.extend(consolidate(e, &m.info, &target)?);
+                            patch.add(consolidate(e, &m.info, &target)?);
                         } else {
-                            let (doc, docs_in_chunk) = e.document(&m.info)?;
-                            edits.push(e.editor(m.info.file)?.remove_document(doc, docs_in_chunk)?);
+                            let obj = e.object(&m.info)?;
+                            let (_, docs_in_chunk) = e.document(&m.info)?;
+                            patch.add(e.editor(m.info.file)?.remove_object(obj.root, docs_in_chunk)?);
                         }
                     }
-                    Ok(edits)
+                    Ok(patch)
                 })
             });
             cx.report(lease.name_loc.clone(), message).fix_opt(fix).emit();
@@ -173,38 +197,38 @@ fn check_lease_objects(inv: &Inventory, cx: &mut Ctx<'_>) {
 
 /// Turns a per-pod Lease into the namespace lease: renamed, its holder fields and pod labels
 /// removed, `leaseDurationSeconds` kept or set to 40.
-fn consolidate(e: &Edits<'_>, info: &ObjectInfo, target: &str) -> Result<Vec<Edit>, EditError> {
+fn consolidate(e: &Edits<'_>, info: &ObjectInfo, target: &str) -> Result<Patch, EditError> {
     let obj = e.object(info)?;
     let ed = e.editor(info.file)?;
-    let mut edits = Vec::new();
+    let mut edits = Patch::default();
     let meta = obj.root.get("metadata").ok_or_else(|| EditError("the Lease has no metadata".into()))?;
     let name = meta.get("name").ok_or_else(|| EditError("the Lease has no name".into()))?;
-    edits.push(ed.replace_scalar(name, &Value::str(target))?);
+    edits.add(ed.replace_scalar(name, &Value::str(target))?);
     if let Some(labels) = meta.get("labels").filter(|l| l.is_mapping()) {
         let present: Vec<&str> = POD_LABELS.iter().copied().filter(|k| labels.get(k).is_some()).collect();
         if !present.is_empty() && present.len() == labels.entries().count() {
-            edits.push(ed.remove_entry(meta, "labels")?);
+            edits.add(ed.remove_entry(meta, "labels")?);
         } else {
             for k in present {
-                edits.push(ed.remove_entry(labels, k)?);
+                edits.add(ed.remove_entry(labels, k)?);
             }
         }
     }
     let duration = Value::raw(DEFAULT_LEASE_DURATION.to_string());
     match obj.root.get("spec").filter(|s| s.is_mapping()) {
-        None => edits.push(ed.insert_entry(obj.root, "spec", &Value::map(vec![("leaseDurationSeconds", duration)]))?),
+        None => edits.add(ed.insert_entry(obj.root, "spec", &Value::map(vec![("leaseDurationSeconds", duration)]))?),
         Some(spec) => {
             let mut remove: Vec<&str> = HOLDER_FIELDS.iter().copied().filter(|k| spec.get(k).is_some()).collect();
             if spec.get("leaseDurationSeconds").is_none() {
                 if remove.is_empty() {
-                    edits.push(ed.insert_entry(spec, "leaseDurationSeconds", &duration)?);
+                    edits.add(ed.insert_entry(spec, "leaseDurationSeconds", &duration)?);
                 } else {
                     let first = remove.remove(0);
-                    edits.push(ed.replace_entry(spec, first, "leaseDurationSeconds", &duration)?);
+                    edits.add(ed.replace_entry(spec, first, "leaseDurationSeconds", &duration)?);
                 }
             }
             for k in remove {
-                edits.push(ed.remove_entry(spec, k)?);
+                edits.add(ed.remove_entry(spec, k)?);
             }
         }
     }

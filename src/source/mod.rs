@@ -40,18 +40,35 @@ pub(crate) struct SourceFile {
     /// Byte ranges of the original file that were not valid UTF-8.
     pub(crate) invalid_utf8: Vec<std::ops::Range<usize>>,
     pub(crate) lines: LineIndex,
+    /// The file holds JSON: its name ends in `.json`, or (stdin) the whole text is one JSON
+    /// value. `--fix` keeps such a file JSON.
+    pub(crate) json: bool,
 }
 
 impl SourceFile {
     pub(crate) fn new(name: String, path: Option<PathBuf>, role: FileRole, bytes: Vec<u8>) -> Self {
         let (text, invalid_utf8) = into_text(bytes);
         let lines = LineIndex::new(&text);
-        SourceFile { name, path, role, text, invalid_utf8, lines }
+        let json = is_json(&name, path.as_deref(), &text);
+        SourceFile { name, path, role, text, invalid_utf8, lines, json }
     }
 
     /// Whether any byte in `range` was invalid UTF-8 in the original file.
     pub(crate) fn has_invalid_utf8_in(&self, range: &std::ops::Range<usize>) -> Option<usize> {
         self.invalid_utf8.iter().find(|bad| bad.start < range.end && range.start < bad.end).map(|bad| bad.start)
+    }
+}
+
+/// Whether a file holds JSON: by its name (`.json`), or for stdin by its content.
+fn is_json(name: &str, path: Option<&Path>, text: &str) -> bool {
+    let by_name = |n: &str| n.len() > 5 && n.get(n.len() - 5..).is_some_and(|e| e.eq_ignore_ascii_case(".json"));
+    match path {
+        Some(p) => p.to_str().is_some_and(by_name) || by_name(name),
+        None => {
+            let t = text.trim_start_matches('\u{feff}').trim_start();
+            (t.starts_with('{') || t.starts_with('['))
+                && serde_json::from_str::<serde::de::IgnoredAny>(text.trim_start_matches('\u{feff}')).is_ok()
+        }
     }
 }
 
@@ -95,7 +112,9 @@ pub(crate) enum SourceError {
     Read { path: String, message: String },
     #[error("{path}:{line}:{column}: binary file (it holds a NUL byte), not YAML or JSON; skipped")]
     Binary { path: String, line: usize, column: usize },
-    #[error("{path}: the file is empty: there is no YAML document in it")]
+    #[error(
+        "{path}: standard input is empty: the command before the pipe may have failed (`leaselint .` lints the current directory)"
+    )]
     Empty { path: String },
     #[error("{path}: {message}")]
     Walk { path: String, message: String },
@@ -124,7 +143,9 @@ impl SourceError {
         match self {
             SourceError::Read { message, .. } => format!("cannot read the file: {message}"),
             SourceError::Binary { .. } => "binary file (it holds a NUL byte), not YAML or JSON; skipped".to_string(),
-            SourceError::Empty { .. } => "the file is empty: there is no YAML document in it".to_string(),
+            SourceError::Empty { .. } => "standard input is empty: the command before the pipe may have failed \
+                                          (`leaselint .` lints the current directory)"
+                .to_string(),
             SourceError::Walk { message, .. } => message.clone(),
         }
     }
@@ -136,7 +157,8 @@ pub(crate) const MAX_FILE_BYTES: usize = u32::MAX as usize;
 /// How many leading bytes are checked for NUL to call a file binary (as git does).
 const BINARY_SNIFF_BYTES: usize = 8000;
 
-/// Loads one file (or stdin when `path` is `None`) and checks it is text with some content.
+/// Loads one file (or stdin when `path` is `None`) and checks it is text. An empty file is fine
+/// (it holds no document); empty stdin is an error.
 /// At most `max_bytes` are read (`--max-file-size`): a larger input is an error, not an
 /// unbounded allocation. A regular file that changes while it is read is an error too: what was
 /// read may be half of an edit, and `--fix` must not write over the change.
@@ -179,9 +201,46 @@ pub(crate) fn load(
             }
             bytes
         }
-        None => read_at_most(&mut std::io::stdin().lock(), limit).map_err(read_error)?.ok_or_else(too_large)?,
+        None => read_stdin(max_bytes).map_err(|e| match e {
+            SourceError::Read { message, .. } => SourceError::Read { path: name.clone(), message },
+            other => other,
+        })?,
     };
+    if path.is_none() && is_blank(&bytes) {
+        return Err(SourceError::Empty { path: name });
+    }
     from_bytes(name, path.map(Path::to_path_buf), role, bytes)
+}
+
+/// Reads standard input (at most `max_bytes`, `--max-file-size`).
+pub(crate) fn read_stdin(max_bytes: usize) -> Result<Vec<u8>, SourceError> {
+    let limit = max_bytes.min(MAX_FILE_BYTES);
+    let read_error = |e: std::io::Error| SourceError::Read { path: "<stdin>".into(), message: describe_io(&e) };
+    read_at_most(&mut std::io::stdin().lock(), limit).map_err(read_error)?.ok_or_else(|| SourceError::Read {
+        path: "<stdin>".into(),
+        message: format!("larger than {max_bytes} bytes (raise the limit with --max-file-size)"),
+    })
+}
+
+/// Whether `bytes` hold no YAML content: only whitespace, comments and document markers (an
+/// empty file, which is fine; as standard input it is an error).
+pub(crate) fn is_blank(bytes: &[u8]) -> bool {
+    let content = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    content.split(|b| *b == b'\n').all(|line| {
+        let t = line.trim_ascii();
+        t.is_empty() || t.starts_with(b"#") || t == b"---" || t == b"..."
+    })
+}
+
+/// Where the first NUL byte is (line, column), when `bytes` look binary (a NUL in the first
+/// 8,000 bytes, as git decides).
+pub(crate) fn binary_at(bytes: &[u8]) -> Option<(usize, usize)> {
+    let sniff = bytes.get(..BINARY_SNIFF_BYTES.min(bytes.len())).unwrap_or_default();
+    let nul = memchr::memchr(0, sniff)?;
+    let before = bytes.get(..nul).unwrap_or_default();
+    let line = memchr::memchr_iter(b'\n', before).count() + 1;
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    Some((line, nul - line_start + 1))
 }
 
 /// Reads to the end, or `None` when there are more than `limit` bytes.
@@ -204,17 +263,8 @@ pub(crate) fn from_bytes(
             message: format!("the file is larger than {} bytes (4 GiB); split it", MAX_FILE_BYTES),
         });
     }
-    let sniff = bytes.get(..BINARY_SNIFF_BYTES.min(bytes.len())).unwrap_or_default();
-    if let Some(nul) = memchr::memchr(0, sniff) {
-        let before = bytes.get(..nul).unwrap_or_default();
-        let line = memchr::memchr_iter(b'\n', before).count() + 1;
-        let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-        let column = nul - line_start + 1;
+    if let Some((line, column)) = binary_at(&bytes) {
         return Err(SourceError::Binary { path: name, line, column });
-    }
-    let content = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    if content.iter().all(u8::is_ascii_whitespace) {
-        return Err(SourceError::Empty { path: name });
     }
     Ok(SourceFile::new(name, path, role, bytes))
 }

@@ -1,23 +1,23 @@
 //! The only module that knows the YAML parser. It turns a chunk of a stream into spanned
 //! document trees (`Doc`), resolves scalars the way Kubernetes does, names nodes by `NodePath`
-//! and turns a path into the span to label. It may use `diag` and nothing else of ours.
+//! and turns a path into the span to label. It may use `change` and nothing else of ours.
 
 pub(crate) mod de;
 pub(crate) mod edit;
 mod file_error;
+pub(crate) mod hash;
 pub(crate) mod json;
 mod parse;
-mod path;
 mod scalar;
 pub(crate) mod suppress;
 mod tree;
 
+pub(crate) use crate::change::{NodePath, Seg};
 pub(crate) use file_error::FileError;
 pub(crate) use parse::{Limits, parse_chunk};
-pub(crate) use path::{NodePath, Seg};
 #[allow(unused_imports, reason = "re-exported for rules that read raw scalar types")]
 pub(crate) use scalar::Resolved;
-pub(crate) use tree::{Doc, NodeId, NodeRef, Style};
+pub(crate) use tree::{Doc, DocPlace, NodeId, NodeRef, Style};
 
 use std::ops::Range;
 

@@ -213,6 +213,7 @@ impl<'a> Builder<'a> {
                     span: start..range.end,
                     comments,
                     duplicates: Vec::new(),
+                    aliases: Vec::new(),
                     chunk: self.chunk.clone(),
                 });
                 self.anchors.clear();
@@ -255,7 +256,7 @@ impl<'a> Builder<'a> {
                         .into());
                 }
                 self.has_alias = true;
-                self.leaf(
+                let id = self.leaf(
                     NodeKind::Alias,
                     Style::Plain,
                     TagKind::None,
@@ -263,6 +264,9 @@ impl<'a> Builder<'a> {
                     Cow::Borrowed(""),
                     Some(target),
                 )?;
+                if let Some(doc) = self.cur.as_mut() {
+                    doc.aliases.push(id);
+                }
             }
             Event::UnresolvedAlias(name) => {
                 return Err(format!("undefined alias `*{name}`: no anchor `&{name}` before it in this document"));

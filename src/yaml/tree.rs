@@ -78,12 +78,39 @@ pub(crate) struct Doc<'a> {
     /// Spans of the comments that belong to this document (those before its content included).
     pub(crate) comments: Vec<Range<usize>>,
     pub(crate) duplicates: Vec<Duplicate>,
+    /// The alias nodes (`*name`), in document order.
+    pub(crate) aliases: Vec<NodeId>,
     /// The chunk of the stream this document was parsed from (`---` to the next `---`).
-    #[allow(dead_code, reason = "where --fix inserts a document after this one (fix capability)")]
     pub(crate) chunk: Range<usize>,
 }
 
+/// Where a document is in its file: what adding a document after it needs, kept without the
+/// tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DocPlace {
+    /// `Doc::span.start`: where the document starts (its `---`, first comment or content).
+    pub(crate) start: usize,
+    /// `Doc::span.end`.
+    pub(crate) end: usize,
+    /// `Doc::chunk`.
+    pub(crate) chunk: Range<usize>,
+}
+
+impl DocPlace {
+    /// The place moved by `delta` bytes.
+    pub(crate) fn shift(&mut self, delta: isize) {
+        self.start = crate::change::shift(self.start, delta);
+        self.end = crate::change::shift(self.end, delta);
+        self.chunk = crate::change::shift_range(&self.chunk, delta);
+    }
+}
+
 impl<'a> Doc<'a> {
+    /// Where the document is.
+    pub(crate) fn place(&self) -> DocPlace {
+        DocPlace { start: self.span.start, end: self.span.end, chunk: self.chunk.clone() }
+    }
+
     /// The root node, or `None` for an empty document.
     pub(crate) fn root(&self) -> Option<NodeRef<'_, 'a>> {
         if self.nodes.is_empty() { None } else { Some(NodeRef { doc: self, id: 0 }) }

@@ -1,6 +1,6 @@
 //! Edits shared by several rules' fixes.
 
-use crate::diag::{Edit, ObjectInfo};
+use crate::diag::{ObjectInfo, Patch};
 use crate::k8s::carriers::{Carrier, Site};
 use crate::lint::Edits;
 use crate::yaml::NodeRef;
@@ -27,7 +27,7 @@ pub(crate) fn ensure_pod_namespace(
     ed: &Editor<'_>,
     container: NodeRef<'_, '_>,
     user: Option<usize>,
-) -> Result<Option<Edit>, EditError> {
+) -> Result<Option<Patch>, EditError> {
     let Some(env) = container.get("env").filter(|e| !e.is_null()) else {
         return ed.insert_entry(container, "env", &Value::Seq(vec![pod_namespace_item()])).map(Some);
     };
@@ -62,12 +62,12 @@ pub(crate) fn carrier_edits(
     info: &ObjectInfo,
     c: &Carrier,
     new_value: &str,
-) -> Result<Vec<Edit>, EditError> {
+) -> Result<Patch, EditError> {
     let obj = e.object(info)?;
     let ed = e.editor(info.file)?;
     let missing = || EditError("internal error: the carrier is no longer where it was found".into());
     let container = obj.get(&c.container_path).ok_or_else(missing)?;
-    let mut edits = Vec::new();
+    let mut patch = Patch::default();
     let mut user = None;
     match &c.site {
         Site::Item { range } => {
@@ -81,21 +81,21 @@ pub(crate) fn carrier_edits(
                 ),
                 None => new_value.to_string(),
             };
-            edits.push(ed.replace_scalar(item, &Value::str(new))?);
+            patch.add(ed.replace_scalar(item, &Value::str(new))?);
         }
         Site::EnvValue { index } => {
             let value = container.get("env").and_then(|env| env.item(*index)).and_then(|i| i.get("value"));
-            edits.push(ed.replace_scalar(value.ok_or_else(missing)?, &Value::str(new_value))?);
+            patch.add(ed.replace_scalar(value.ok_or_else(missing)?, &Value::str(new_value))?);
             user = Some(*index);
         }
         Site::EnvValueFrom { index } => {
             let item = container.get("env").and_then(|env| env.item(*index)).ok_or_else(missing)?;
-            edits.push(ed.replace_entry(item, "valueFrom", "value", &Value::str(new_value))?);
+            patch.add(ed.replace_entry(item, "valueFrom", "value", &Value::str(new_value))?);
             user = Some(*index);
         }
     }
     if new_value.contains(&format!("$({POD_NAMESPACE})")) {
-        edits.extend(ensure_pod_namespace(&ed, container, user)?);
+        patch.extend(ensure_pod_namespace(&ed, container, user)?);
     }
-    Ok(edits)
+    Ok(patch)
 }

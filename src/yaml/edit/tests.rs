@@ -1,21 +1,21 @@
 use super::{Conventions, Editor, Quote, Value, apply, merge, quote_str};
-use crate::diag::Edit;
+use crate::change::{Edit, Patch};
 use crate::yaml::{Limits, NodeRef, parse_chunk};
 
 /// Parses `text`, runs `f` on the root of its first document, applies the edit.
-fn edit(text: &str, f: impl Fn(&Editor<'_>, NodeRef<'_, '_>) -> Result<Edit, super::EditError>) -> String {
+fn edit(text: &str, f: impl Fn(&Editor<'_>, NodeRef<'_, '_>) -> Result<Patch, super::EditError>) -> String {
     let (docs, errors) = parse_chunk(text, 0..text.len(), Limits::default());
     assert!(errors.is_empty(), "{errors:?}");
     let root = docs[0].root().unwrap();
     let e = Editor::new(text);
-    let edit = f(&e, root).unwrap();
-    let out = apply(text, &[edit]).unwrap();
+    let patch = f(&e, root).unwrap();
+    let out = apply(text, &patch.edits).unwrap();
     let (_, errors) = parse_chunk(&out, 0..out.len(), Limits::default());
     assert!(errors.is_empty(), "the edit broke the YAML:\n{out}\n{errors:?}");
     out
 }
 
-fn refused(text: &str, f: impl Fn(&Editor<'_>, NodeRef<'_, '_>) -> Result<Edit, super::EditError>) -> String {
+fn refused(text: &str, f: impl Fn(&Editor<'_>, NodeRef<'_, '_>) -> Result<Patch, super::EditError>) -> String {
     let (docs, _) = parse_chunk(text, 0..text.len(), Limits::default());
     let root = docs[0].root().unwrap();
     f(&Editor::new(text), root).unwrap_err().0
@@ -23,11 +23,11 @@ fn refused(text: &str, f: impl Fn(&Editor<'_>, NodeRef<'_, '_>) -> Result<Edit, 
 
 #[test]
 fn conventions_are_read_off_the_file() {
-    let c = Conventions::of("a:\n    b:\n      - x\n");
+    let c = Conventions::of("a:\n    b:\n      - x\n", false);
     assert_eq!((c.newline, c.indent, c.indented_sequences), ("\n", 4, true));
-    let c = Conventions::of("a:\r\n  b:\r\n  - x\r\n");
+    let c = Conventions::of("a:\r\n  b:\r\n  - x\r\n", false);
     assert_eq!((c.newline, c.indent, c.indented_sequences), ("\r\n", 2, false));
-    let c = Conventions::of("a: 1\n");
+    let c = Conventions::of("a: 1\n", false);
     assert_eq!((c.indent, c.indented_sequences), (2, true));
 }
 
@@ -109,7 +109,10 @@ fn remove_entry_block_flow_and_dash_lines() {
     let text =
         "r:\n  limits:\n    cpu: 500m # x\n    memory: 1Gi\n  flow: {cpu: 1, memory: 2}\nl:\n- name: a\n  image: b\n";
     let out = edit(text, |e, r| e.remove_entry(r.get_path(&["r", "limits"]).unwrap(), "cpu"));
-    assert_eq!(out, "r:\n  limits:\n    memory: 1Gi\n  flow: {cpu: 1, memory: 2}\nl:\n- name: a\n  image: b\n");
+    assert_eq!(
+        out, "r:\n  limits:\n    # x\n    memory: 1Gi\n  flow: {cpu: 1, memory: 2}\nl:\n- name: a\n  image: b\n",
+        "the comment of the removed line stays"
+    );
     let out = edit(text, |e, r| e.remove_entry(r.get_path(&["r", "flow"]).unwrap(), "cpu"));
     assert!(out.contains("flow: {memory: 2}"), "{out}");
     let out = edit(text, |e, r| e.remove_entry(r.get_path(&["r", "flow"]).unwrap(), "memory"));
@@ -157,17 +160,18 @@ fn documents_are_inserted_after_and_removed() {
     let text = "a: 1\n---\nb: 2\n";
     let (docs, _) = parse_chunk(text, 0..5, Limits::default());
     let e = Editor::new(text);
-    let ins = e.insert_document_after(&docs[0], &Value::map(vec![("c", Value::raw("3"))])).unwrap();
-    assert_eq!(apply(text, &[ins]).unwrap(), "a: 1\n---\nc: 3\n---\nb: 2\n");
+    let ins = e.insert_document_after(&docs[0].place(), &Value::map(vec![("c", Value::raw("3"))])).unwrap();
+    assert_eq!(apply(text, &ins.edits).unwrap(), "a: 1\n---\nc: 3\n---\nb: 2\n");
     let (docs2, _) = parse_chunk(text, 5..text.len(), Limits::default());
-    let ins = e.insert_document_after(&docs2[0], &Value::map(vec![("c", Value::raw("3"))])).unwrap();
-    assert_eq!(apply(text, &[ins]).unwrap(), "a: 1\n---\nb: 2\n---\nc: 3\n");
+    let ins = e.insert_document_after(&docs2[0].place(), &Value::map(vec![("c", Value::raw("3"))])).unwrap();
+    assert_eq!(apply(text, &ins.edits).unwrap(), "a: 1\n---\nb: 2\n---\nc: 3\n");
     let rm = e.remove_document(&docs2[0], 1).unwrap();
-    assert_eq!(apply(text, &[rm]).unwrap(), "a: 1\n");
+    assert_eq!(apply(text, &rm.edits).unwrap(), "a: 1\n");
     let bare = "a: 1";
     let (docs3, _) = parse_chunk(bare, 0..bare.len(), Limits::default());
-    let ins = Editor::new(bare).insert_document_after(&docs3[0], &Value::map(vec![("c", Value::raw("3"))])).unwrap();
-    assert_eq!(apply(bare, &[ins]).unwrap(), "a: 1\n---\nc: 3", "no final newline stays none");
+    let ins =
+        Editor::new(bare).insert_document_after(&docs3[0].place(), &Value::map(vec![("c", Value::raw("3"))])).unwrap();
+    assert_eq!(apply(bare, &ins.edits).unwrap(), "a: 1\n---\nc: 3", "no final newline stays none");
 }
 
 #[test]

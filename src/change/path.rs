@@ -77,6 +77,12 @@ impl NodePath {
         NodePath(self.0.iter().take(n).cloned().collect())
     }
 
+    /// The path without its first `n` segments.
+    #[must_use]
+    pub(crate) fn skip(&self, n: usize) -> Self {
+        NodePath(self.0.iter().skip(n).cloned().collect())
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.0.len()
     }

@@ -1,0 +1,379 @@
+//! Checking one file's pass. The new text is split into chunks; a chunk whose bytes the pass did
+//! not touch keeps its lint results (moved). The other chunks form regions (the old chunks a run
+//! of edits touched, and the new chunks that replaced them): each region's new documents are
+//! parsed once, compared as data with the old documents under the changes the fixes declared
+//! (by data hash, and as JSON when the hash cannot tell), type-checked against k8s-openapi,
+//! and linted for the next pass. Any difference refuses the fixes whose edits made the region.
+
+use std::ops::Range;
+
+use crate::change::{Change, Edit, NodePath};
+use crate::k8s::{self, Kind, typed};
+use crate::lint::{ChunkOutput, DocSummary, RunEnv, lint_docs, parse};
+use crate::source::{FileId, SourceFile, split_documents};
+use crate::yaml::json::to_json;
+use crate::yaml::{Doc, Limits};
+
+use super::declared::{Declared, compare, describe, old_hash};
+
+/// How a pass changed a file's chunks.
+pub(crate) struct Plan {
+    /// Old chunks whose text is unchanged: (index in the old outputs, byte delta).
+    pub(crate) reused: Vec<(usize, isize)>,
+    pub(crate) regions: Vec<Region>,
+}
+
+/// Old chunks touched by the pass and the new chunks in their place.
+pub(crate) struct Region {
+    /// Indices into the file's old outputs.
+    pub(crate) old: Range<usize>,
+    /// New chunks (ranges of the new text).
+    pub(crate) new: Vec<Range<usize>>,
+    /// The old text's bytes the region covers (an insertion point when `old` is empty).
+    pub(crate) span: Range<usize>,
+    /// The start of the last document before the region (documents may be added after it).
+    pub(crate) prev_doc: Option<usize>,
+}
+
+/// The byte delta of the edits that end at or before `offset` (sorted, disjoint edits).
+fn delta_before(edits: &[Edit], offset: usize) -> isize {
+    edits
+        .iter()
+        .take_while(|e| e.range.end <= offset && (e.range.start < offset || e.range.is_empty()))
+        .map(|e| e.content.len() as isize - e.range.len() as isize)
+        .sum()
+}
+
+/// Plans the check of a pass over a file whose old chunks are `old` (ranges, in order).
+pub(crate) fn plan(old: &[Range<usize>], old_docs: &[&[DocSummary]], edits: &[Edit], new_text: &str) -> Plan {
+    let new_chunks = split_documents(new_text);
+    let touched = |r: &Range<usize>| {
+        edits.iter().any(|e| {
+            if e.range.is_empty() {
+                r.start < e.range.start && e.range.start < r.end
+            } else {
+                e.range.start < r.end && r.start < e.range.end
+            }
+        })
+    };
+    // Old chunk i is reused when its bytes are untouched and appear as one new chunk.
+    let mut pairs: Vec<(usize, usize, isize)> = Vec::new();
+    let mut j = 0;
+    for (i, r) in old.iter().enumerate() {
+        if touched(r) {
+            continue;
+        }
+        let delta = delta_before(edits, r.start);
+        let start = crate::change::shift(r.start, delta);
+        let want = start..start + r.len();
+        while new_chunks.get(j).is_some_and(|c| c.start < want.start) {
+            j += 1;
+        }
+        if new_chunks.get(j) == Some(&want) {
+            pairs.push((i, j, delta));
+            j += 1;
+        }
+    }
+    let last_doc = |i: usize| old_docs.get(i).and_then(|d| d.last()).map(|d| d.start);
+    let mut regions = Vec::new();
+    let (mut oi, mut nj) = (0, 0);
+    let mut prev_end = 0;
+    let mut prev_doc: Option<usize> = None;
+    for &(i, jj, _) in &pairs {
+        if oi < i || nj < jj {
+            regions.push(Region {
+                old: oi..i,
+                new: new_chunks.get(nj..jj).unwrap_or_default().to_vec(),
+                span: region_span(old, oi..i, prev_end),
+                prev_doc,
+            });
+        }
+        prev_end = old.get(i).map_or(prev_end, |r| r.end);
+        prev_doc = last_doc(i).or(prev_doc);
+        oi = i + 1;
+        nj = jj + 1;
+    }
+    if oi < old.len() || nj < new_chunks.len() {
+        regions.push(Region {
+            old: oi..old.len(),
+            new: new_chunks.get(nj..).unwrap_or_default().to_vec(),
+            span: region_span(old, oi..old.len(), prev_end),
+            prev_doc,
+        });
+    }
+    Plan { reused: pairs.iter().map(|(i, _, d)| (*i, *d)).collect(), regions }
+}
+
+/// The old bytes of chunks `idx` (or the point `at` when there are none).
+fn region_span(old: &[Range<usize>], idx: Range<usize>, at: usize) -> Range<usize> {
+    if idx.is_empty() {
+        return at..at;
+    }
+    let s = old.get(idx.start).map_or(at, |r| r.start);
+    let e = old.get(idx.end - 1).map_or(at, |r| r.end);
+    s..e
+}
+
+/// A region's check failed: why.
+pub(crate) struct Failure {
+    pub(crate) reason: String,
+}
+
+/// A new document of a region and how it is checked.
+enum Role {
+    /// It replaces this old document (by start offset).
+    Replaces(usize),
+    /// A fix added it.
+    Added,
+}
+
+/// Checks a region and, when `lint`, lints its new chunks (`ids`: their chunk ids).
+#[allow(clippy::too_many_arguments, reason = "one region of one file's pass, with both versions of the file")]
+pub(crate) fn check_region(
+    run: &RunEnv<'_>,
+    file: FileId,
+    old_source: &SourceFile,
+    old_outputs: &[ChunkOutput],
+    region: &Region,
+    changes: &[&Change],
+    ids: &[u32],
+    lint: bool,
+) -> Result<Vec<ChunkOutput>, Failure> {
+    let limits = run.config.limits;
+    let Some(new_source) = run.edits.files.get(file) else {
+        return Err(Failure { reason: "internal error: no such file".into() });
+    };
+    let mut parsed: Vec<(Range<usize>, Vec<Doc<'_>>)> = Vec::new();
+    for range in &region.new {
+        let mut errors = Vec::new();
+        let docs = parse(new_source, file, range.clone(), limits, &mut errors);
+        if let Some(e) = errors.first() {
+            let (line, col) = new_source.lines.line_col(&new_source.text, e.offset);
+            return Err(Failure { reason: format!("the fixed file does not parse at {line}:{col}: {}", e.message) });
+        }
+        parsed.push((range.clone(), docs));
+    }
+    let old_docs: Vec<DocSummary> =
+        old_outputs.get(region.old.clone()).unwrap_or_default().iter().flat_map(|o| o.docs.iter().copied()).collect();
+    let old_ranges: Vec<Range<usize>> =
+        old_outputs.get(region.old.clone()).unwrap_or_default().iter().map(|o| o.range.clone()).collect();
+    let mut slow = OldDocs { source: old_source, ranges: old_ranges, limits, docs: None };
+    let new_docs: Vec<&Doc<'_>> = parsed.iter().flat_map(|(_, d)| d.iter()).filter(|d| d.has_content()).collect();
+    let added_after = |start: Option<usize>| -> usize {
+        changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::AddDocuments { after, count } if Some(*after) == start => Some(*count),
+                _ => None,
+            })
+            .sum()
+    };
+    let removed = |start: usize| changes.iter().any(|c| matches!(c, Change::RemoveDocument { doc } if *doc == start));
+    // Documents added at the start of the file (after no document) count before its first.
+    let known: Vec<usize> = old_outputs.iter().flat_map(|o| o.docs.iter().map(|d| d.start)).collect();
+    let orphan_adds: usize = if region.old.start == 0 && region.prev_doc.is_none() {
+        changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::AddDocuments { after, count } if !known.contains(after) => Some(*count),
+                _ => None,
+            })
+            .sum()
+    } else {
+        0
+    };
+    let mut roles: Vec<Role> = Vec::new();
+    for _ in 0..added_after(region.prev_doc) + orphan_adds {
+        roles.push(Role::Added);
+    }
+    for d in &old_docs {
+        if d.content && !removed(d.start) {
+            roles.push(Role::Replaces(d.start));
+        }
+        for _ in 0..added_after(Some(d.start)) {
+            roles.push(Role::Added);
+        }
+    }
+    if roles.len() != new_docs.len() {
+        return Err(Failure {
+            reason: format!(
+                "the fixed text holds {} documents where the fixes declared {}",
+                new_docs.len(),
+                roles.len()
+            ),
+        });
+    }
+    for (new, role) in new_docs.iter().zip(&roles) {
+        match role {
+            Role::Added => type_check(new, &new_source.text, None)?,
+            Role::Replaces(start) => {
+                let old = old_docs.iter().find(|d| d.start == *start).copied();
+                let declared = Declared::of(*start, changes.iter().copied());
+                let fast = old.and_then(|o| o.hash).is_some_and(|h| {
+                    crate::yaml::hash::node_hashes(new)
+                        .is_some_and(|hashes| new.root().and_then(|r| old_hash(r, &hashes, Some(&declared))) == Some(h))
+                });
+                if !fast {
+                    compare_slowly(&mut slow, *start, new, &declared)?;
+                }
+                type_check(new, &new_source.text, Some((&mut slow, *start)))?;
+            }
+        }
+    }
+    if !lint {
+        return Ok(Vec::new());
+    }
+    Ok(parsed.iter().zip(ids).map(|((range, docs), id)| lint_docs(run, file, *id, range.clone(), docs)).collect())
+}
+
+/// The old documents of a region, parsed only when a slow check needs them.
+struct OldDocs<'s> {
+    source: &'s SourceFile,
+    ranges: Vec<Range<usize>>,
+    limits: Limits,
+    docs: Option<Vec<Doc<'s>>>,
+}
+
+impl<'s> OldDocs<'s> {
+    fn get(&mut self, start: usize) -> Option<&Doc<'s>> {
+        if self.docs.is_none() {
+            let mut all = Vec::new();
+            for r in &self.ranges {
+                let (docs, _) = crate::yaml::parse_chunk(&self.source.text, r.clone(), self.limits);
+                all.extend(docs);
+            }
+            self.docs = Some(all);
+        }
+        self.docs.as_ref()?.iter().find(|d| d.span.start == start)
+    }
+}
+
+/// Compares a fixed document with the old one as JSON.
+fn compare_slowly(old: &mut OldDocs<'_>, start: usize, new: &Doc<'_>, declared: &Declared) -> Result<(), Failure> {
+    let cannot = || Failure {
+        reason: "the document cannot be compared as data (a key that is a collection, or aliases that expand too \
+                 far)"
+            .into(),
+    };
+    let old_doc =
+        old.get(start).ok_or_else(|| Failure { reason: "internal error: the old document is gone".into() })?;
+    let o = old_doc.root().and_then(to_json).ok_or_else(cannot)?;
+    let n = new.root().and_then(to_json).ok_or_else(cannot)?;
+    let d = (!declared.is_empty()).then_some(declared);
+    compare(&o, &n, d, &NodePath::root()).map_err(|diff| Failure {
+        reason: format!(
+            "the edits would also change {} ({}), which the fix does not declare: the node may be shared through an \
+             anchor, or a block scalar may end there",
+            describe(&o, &diff.path),
+            diff.what
+        ),
+    })
+}
+
+/// Type-checks the objects of a fixed or added document. A failure is accepted only when the
+/// same object (or, for a renamed one, an object of the old document) failed the same way.
+fn type_check(new: &Doc<'_>, text: &str, old: Option<(&mut OldDocs<'_>, usize)>) -> Result<(), Failure> {
+    let objects = k8s::objects_in(new, text, 0, &[], crate::diag::ObjId::default());
+    let mut old = old;
+    for obj in objects.iter().filter(|o| o.kind != Kind::List) {
+        let r = &obj.info.object;
+        let Err(error) = typed::check_node(&r.api_version, &r.kind, obj.root) else { continue };
+        let was_broken = match old.as_mut() {
+            Some((docs, start)) => {
+                let start = *start;
+                let text = docs.source.text.as_str();
+                docs.get(start).is_some_and(|d| {
+                    let before = k8s::objects_in(d, text, 0, &[], crate::diag::ObjId::default());
+                    let same = before.iter().find(|o| o.info.object == *r);
+                    match same {
+                        Some(o) => typed::check_node(&r.api_version, &r.kind, o.root).is_err(),
+                        None => before.iter().any(|o| {
+                            let q = &o.info.object;
+                            typed::check_node(&q.api_version, &q.kind, o.root).err().as_ref() == Some(&error)
+                        }),
+                    }
+                })
+            }
+            None => false,
+        };
+        if !was_broken {
+            return Err(Failure {
+                reason: format!(
+                    "the fixed {} `{}` no longer deserializes as {} {}: {error}",
+                    r.kind, r.name, r.api_version, r.kind
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks a pass over a whole file the slow way: every document of the fixed file is compared as
+/// JSON with the old one under the declared changes. Used for Helm values files (small: no
+/// hashes) and by the fuzz target, which checks every kept pass of a run this way.
+pub(crate) fn check_by_json(
+    old: &SourceFile,
+    new: Option<&SourceFile>,
+    changes: &[&Change],
+    limits: Limits,
+) -> Result<(), Failure> {
+    let new = new.ok_or_else(|| Failure { reason: "internal error: no fixed file".into() })?;
+    let old_docs = parse_all(old, limits)?;
+    let new_docs = parse_all(new, limits)?;
+    let starts: Vec<usize> = old_docs.iter().map(|d| d.span.start).collect();
+    let adds = |after: Option<usize>| -> usize {
+        changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::AddDocuments { after: a, count } if after.map_or(!starts.contains(a), |x| x == *a) => {
+                    Some(*count)
+                }
+                _ => None,
+            })
+            .sum()
+    };
+    let mut roles: Vec<Option<&Doc<'_>>> = vec![None; adds(None)];
+    for d in &old_docs {
+        let removed = changes.iter().any(|c| matches!(c, Change::RemoveDocument { doc } if *doc == d.span.start));
+        if d.has_content() && !removed {
+            roles.push(Some(d));
+        }
+        roles.extend(std::iter::repeat_n(None, adds(Some(d.span.start))));
+    }
+    let fixed: Vec<&Doc<'_>> = new_docs.iter().filter(|d| d.has_content()).collect();
+    if roles.len() != fixed.len() {
+        return Err(Failure {
+            reason: format!("the fixed file holds {} documents where the fixes declared {}", fixed.len(), roles.len()),
+        });
+    }
+    let cannot = || Failure { reason: "the values file cannot be compared as data".into() };
+    for (n, role) in fixed.iter().zip(roles) {
+        let Some(o) = role else { continue };
+        let declared = Declared::of(o.span.start, changes.iter().copied());
+        let oj = o.root().and_then(to_json).ok_or_else(cannot)?;
+        let nj = n.root().and_then(to_json).ok_or_else(cannot)?;
+        let d = (!declared.is_empty()).then_some(&declared);
+        compare(&oj, &nj, d, &NodePath::root()).map_err(|diff| Failure {
+            reason: format!(
+                "the edits would also change {} ({}), which the fix does not declare",
+                describe(&oj, &diff.path),
+                diff.what
+            ),
+        })?;
+    }
+    Ok(())
+}
+
+/// Every document of a file; a parse error fails.
+fn parse_all(f: &SourceFile, limits: Limits) -> Result<Vec<Doc<'_>>, Failure> {
+    let mut all = Vec::new();
+    for chunk in split_documents(&f.text) {
+        let (docs, errors) = crate::yaml::parse_chunk(&f.text, chunk, limits);
+        if let Some(e) = errors.first() {
+            let (line, col) = f.lines.line_col(&f.text, e.offset);
+            return Err(Failure { reason: format!("the fixed file does not parse at {line}:{col}: {}", e.message) });
+        }
+        all.extend(docs);
+    }
+    Ok(all)
+}

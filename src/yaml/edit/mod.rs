@@ -1,0 +1,359 @@
+//! Edit helpers: the only way fixes change YAML. Each helper returns a `Patch`: the `Edit` (a
+//! byte range of the file and its replacement) and the `Change`s it makes to the document's
+//! data (the node it sets, adds or removes, by its path from the document's root), which `--fix`
+//! checks after the pass. Helpers write YAML the way the surrounding file does: its indentation
+//! step, indented or indentless sequences, block or flow collections, the quoting of
+//! neighbouring scalars, CRLF or LF line ends, and JSON in a `.json` file. Bytes outside the
+//! edited node are never touched, and no helper deletes a comment: a comment on a line that an
+//! edit removes is kept on a line of its own. A construct the helpers cannot edit safely is
+//! refused with an `EditError` that says why: among them any node that an alias (`*name`)
+//! elsewhere repeats, since editing it would change the other place too.
+
+mod ops;
+mod render;
+
+use std::ops::Range;
+
+use crate::change::{Change, Edit, NodePath};
+
+use super::hash::data_hash;
+use super::path_to;
+use super::tree::{Doc, NodeId, NodeRef, Style};
+
+pub(crate) use render::Value;
+#[cfg(test)]
+use render::{Quote, quote_str};
+
+/// Why an edit was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct EditError(pub(crate) String);
+
+fn refuse<T>(why: impl Into<String>) -> Result<T, EditError> {
+    Err(EditError(why.into()))
+}
+
+/// Writing conventions of one file, read off the file itself.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Conventions {
+    /// `\r\n` or `\n`.
+    pub(crate) newline: &'static str,
+    /// Spaces per nesting level of block mappings (of JSON members in a JSON file).
+    pub(crate) indent: usize,
+    /// Whether block sequences under a key are indented (`key:\n  - a`) or not (`key:\n- a`).
+    pub(crate) indented_sequences: bool,
+    /// The file is JSON (RFC 8259): edits write JSON, and documents cannot be added.
+    pub(crate) json: bool,
+}
+
+impl Conventions {
+    /// Reads the line ends, indentation step and sequence style of `text` (defaults: LF, 2,
+    /// indented); `json` for a JSON file.
+    pub(crate) fn of(text: &str, json: bool) -> Conventions {
+        let newline = match memchr::memchr(b'\n', text.as_bytes()) {
+            Some(i) if i > 0 && text.as_bytes().get(i - 1) == Some(&b'\r') => "\r\n",
+            _ => "\n",
+        };
+        let mut indent = None;
+        let mut indented = None;
+        let mut prev: Option<(usize, bool)> = None; // (indent, line opens a nested level)
+        for line in text.lines().take(2000) {
+            let trimmed = line.trim_start_matches(' ');
+            if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("---") {
+                continue;
+            }
+            let ind = line.len() - trimmed.len();
+            if let Some((p, opened)) = prev {
+                if opened {
+                    if !json && (trimmed.starts_with("- ") || trimmed == "-") {
+                        indented.get_or_insert(ind > p);
+                    } else if ind > p && indent.is_none() {
+                        indent = Some(ind - p);
+                    }
+                }
+            }
+            let body = trimmed.split(" #").next().unwrap_or(trimmed).trim_end();
+            let opens = if json { body.ends_with(['{', '[']) } else { body.ends_with(':') };
+            prev = Some((ind, opens));
+            if indent.is_some() && (json || indented.is_some()) {
+                break;
+            }
+        }
+        Conventions {
+            newline,
+            indent: indent.filter(|i| (1..=8).contains(i)).unwrap_or(2),
+            indented_sequences: indented.unwrap_or(true),
+            json,
+        }
+    }
+}
+
+/// Builds edits on one file.
+pub(crate) struct Editor<'t> {
+    text: &'t str,
+    conv: Conventions,
+}
+
+impl<'t> Editor<'t> {
+    #[cfg(test)]
+    pub(crate) fn new(text: &'t str) -> Self {
+        Editor { text, conv: Conventions::of(text, false) }
+    }
+
+    /// An editor with conventions already read (once per file).
+    pub(crate) fn with(text: &'t str, conv: Conventions) -> Self {
+        Editor { text, conv }
+    }
+
+    pub(crate) fn text(&self) -> &'t str {
+        self.text
+    }
+
+    pub(super) fn nl(&self) -> &'static str {
+        self.conv.newline
+    }
+
+    /// This editor, writing the line ends of the line at `offset` (files may mix CRLF and LF).
+    pub(super) fn local(&self, offset: usize) -> Editor<'t> {
+        let nl = self.text.get(offset..).and_then(|t| t.find('\n')).map(|i| offset + i);
+        let newline = match nl {
+            Some(i) if i > 0 && self.text.as_bytes().get(i - 1) == Some(&b'\r') => "\r\n",
+            Some(_) => "\n",
+            None => self.conv.newline,
+        };
+        Editor { text: self.text, conv: Conventions { newline, ..self.conv } }
+    }
+
+    // ---- positions ---------------------------------------------------------------------------
+
+    pub(super) fn line_start(&self, offset: usize) -> usize {
+        self.text.get(..offset).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1)
+    }
+
+    /// Offset of the line break ending the line of `offset` (`\r\n` or `\n`), or the end of text.
+    pub(super) fn line_end(&self, offset: usize) -> usize {
+        let nl = self.text.get(offset..).and_then(|t| t.find('\n')).map_or(self.text.len(), |i| offset + i);
+        if nl > 0 && self.text.as_bytes().get(nl - 1) == Some(&b'\r') && nl > offset { nl - 1 } else { nl }
+    }
+
+    /// Offset just after the line break ending the line of `offset` (or the end of text).
+    pub(super) fn next_line(&self, offset: usize) -> usize {
+        self.text.get(offset..).and_then(|t| t.find('\n')).map_or(self.text.len(), |i| offset + i + 1)
+    }
+
+    pub(super) fn column(&self, offset: usize) -> usize {
+        offset - self.line_start(offset)
+    }
+
+    /// The indentation (leading spaces) of the line of `offset`.
+    pub(super) fn indentation(&self, offset: usize) -> usize {
+        let start = self.line_start(offset);
+        self.text.get(start..).map_or(0, |l| l.len() - l.trim_start_matches(' ').len())
+    }
+
+    /// Whether only spaces precede `offset` on its line.
+    pub(super) fn starts_line(&self, offset: usize) -> bool {
+        self.text.get(self.line_start(offset)..offset).is_some_and(|p| p.bytes().all(|b| b == b' '))
+    }
+
+    /// The end of a node's content: its span without trailing blanks and line breaks (block
+    /// scalars' spans run to the next token).
+    pub(super) fn content_end(&self, node: NodeRef<'_, '_>) -> usize {
+        let span = node.span();
+        let body = self.text.get(span.clone()).unwrap_or_default();
+        span.start + body.trim_end_matches([' ', '\t', '\r', '\n']).len()
+    }
+
+    /// Where text that follows `node` on new lines goes: after the line the node's content ends
+    /// on (`(offset, false)`: the new text starts with a line break), or, when the node ends in a
+    /// block scalar that keeps its trailing line breaks (`|+`, `>+`), at the start of the line
+    /// after those kept lines (`(offset, true)`: the new text ends with a line break), so that
+    /// the scalar keeps every line that belongs to it.
+    pub(super) fn after_node(&self, node: NodeRef<'_, '_>) -> (usize, bool) {
+        let mut last = node;
+        while last.is_block_collection() {
+            let child = if last.is_mapping() { last.entries().last().map(|(_, v)| v) } else { last.items().last() };
+            match child {
+                Some(c) => last = c,
+                None => break,
+            }
+        }
+        if let Some(end) = self.kept_end(last) {
+            return (end, true);
+        }
+        (self.line_end(self.content_end(node)), false)
+    }
+
+    /// For a block scalar with the keep indicator (`|+`, `>2+`), the offset just after the last
+    /// line break that belongs to its value.
+    pub(super) fn kept_end(&self, node: NodeRef<'_, '_>) -> Option<usize> {
+        if node.is_alias() || !matches!(node.style(), Style::Literal | Style::Folded) {
+            return None;
+        }
+        let header = self.text.get(node.span().start..)?.lines().next()?;
+        let indicators: String =
+            header.chars().skip(1).take_while(|c| c.is_ascii_digit() || *c == '+' || *c == '-').collect();
+        if !indicators.contains('+') {
+            return None;
+        }
+        let value = node.scalar()?;
+        let kept = value.len() - value.trim_end_matches('\n').len();
+        let mut at = self.content_end(node);
+        if value.trim_end_matches('\n').is_empty() {
+            // Only blank lines: they start after the header line.
+            at = self.line_end(node.span().start);
+        }
+        for _ in 0..kept {
+            at = self.next_line(at);
+        }
+        (kept > 0).then_some(at)
+    }
+
+    // ---- what an edit changes ------------------------------------------------------------------
+
+    /// The path of `node` from its document's root.
+    pub(super) fn path(node: NodeRef<'_, '_>) -> Result<NodePath, EditError> {
+        let root = node.doc.root().ok_or_else(|| EditError("internal error: the document is empty".into()))?;
+        path_to(root, node.id).ok_or_else(|| EditError("internal error: the node is not in its document".into()))
+    }
+
+    /// Refuses to edit `node` when it is, or is inside, a node that an alias repeats (or is an
+    /// alias itself): the edit would change every place that repeats it.
+    pub(super) fn check_shared(&self, node: NodeRef<'_, '_>) -> Result<(), EditError> {
+        let doc = node.doc;
+        let physical = node.resolve();
+        for &alias in &doc.aliases {
+            let Some(a) = doc.node(alias) else { continue };
+            let target = a.resolve();
+            if !target.subtree().contains(&physical.id) {
+                continue;
+            }
+            let name = self.text.get(a.span()).unwrap_or("*").trim_start_matches('*');
+            // The other place: the anchor's own node when `node` is this alias, else the alias.
+            let other = if node.id == alias { target.id } else { alias };
+            return refuse(format!(
+                "the node is shared through anchor `&{name}` with {}: the fix would change both (give each its \
+                 own copy first)",
+                describe_node(doc, other)
+            ));
+        }
+        Ok(())
+    }
+
+    /// `Set` of the node at `path` (`node` is its current value, if any).
+    pub(super) fn set(doc: &Doc<'_>, path: NodePath, node: Option<NodeRef<'_, '_>>) -> Change {
+        Change::Set { doc: doc.span.start, path, old: node.map(|n| data_hash(n).unwrap_or(0)) }
+    }
+
+    pub(super) fn removed(doc: &Doc<'_>, path: NodePath, node: NodeRef<'_, '_>) -> Change {
+        Change::Remove { doc: doc.span.start, path, old: data_hash(node).unwrap_or(0) }
+    }
+
+    /// The comments inside `range` (keeping each on a line of its own at the indentation of the
+    /// line it stood on), or a refusal when `own_lines` is false and there are any.
+    pub(super) fn kept_comments(
+        &self,
+        doc: &Doc<'_>,
+        range: &Range<usize>,
+        own_lines: bool,
+    ) -> Result<String, EditError> {
+        let mut out = String::new();
+        for c in doc.comments.iter().filter(|c| c.start >= range.start && c.end <= range.end) {
+            if !own_lines {
+                return refuse("a comment stands inside the text the fix would replace");
+            }
+            let comment = self.text.get(c.clone()).unwrap_or_default().trim_end_matches('\r');
+            out.push_str(&" ".repeat(self.indentation(c.start)));
+            out.push_str(comment);
+            out.push_str(self.local(c.start).nl());
+        }
+        Ok(out)
+    }
+}
+
+/// How a node is named in a refusal: "Job `reindex` (`spec.template.spec`)" inside a
+/// Kubernetes object (the innermost mapping with `kind` and `metadata.name`), else its path.
+fn describe_node(doc: &Doc<'_>, id: NodeId) -> String {
+    let Some(path) = doc.root().and_then(|root| path_to(root, id)) else { return "another node".to_string() };
+    let mut node = doc.root();
+    let mut owner = None;
+    for (depth, seg) in path.segments().iter().enumerate() {
+        let Some(n) = node else { break };
+        let name = n.get_path(&["metadata", "name"]).and_then(|v| v.as_text());
+        if let (Some(kind), Some(name)) = (n.get_str("kind"), name) {
+            owner = Some((kind, name, depth));
+        }
+        node = match seg {
+            crate::change::Seg::Key(k) => n.get(k),
+            crate::change::Seg::Index(i) => n.item(*i),
+        };
+    }
+    match owner {
+        Some((kind, name, depth)) => {
+            let rest = path.skip(depth);
+            if rest.is_empty() { format!("{kind} `{name}`") } else { format!("{kind} `{name}` (`{rest}`)") }
+        }
+        None => format!("`{path}`"),
+    }
+}
+
+/// Applies edits to `text` (sorted, disjoint), back to front.
+pub(crate) fn apply(text: &str, edits: &[Edit]) -> Option<String> {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.range.start, e.range.end));
+    let mut out = String::with_capacity(text.len() + edits.iter().map(|e| e.content.len()).sum::<usize>());
+    let mut at = 0;
+    for e in sorted {
+        if e.range.start < at || e.range.end < e.range.start {
+            return None;
+        }
+        out.push_str(text.get(at..e.range.start)?);
+        out.push_str(&e.content);
+        at = e.range.end;
+    }
+    out.push_str(text.get(at..)?);
+    Some(out)
+}
+
+/// Merges edits that touch into single edits, so that one fix's edits are disjoint (an insertion
+/// right after a removal, two insertions at one offset, kept in order). Edits that really
+/// overlap cannot be merged: `None`.
+pub(crate) fn merge(mut edits: Vec<Edit>) -> Option<Vec<Edit>> {
+    // An insertion that starts a new line (`\n  key: v` at a line end) inside lines that are
+    // removed (a removal writes nothing, or only the kept comment lines) is the same insertion
+    // at the end of the removal, with its line break moved last: the removed lines were where
+    // it would have gone.
+    let removals: Vec<Range<usize>> = edits
+        .iter()
+        .filter(|e| !e.range.is_empty() && (e.content.is_empty() || e.content.ends_with('\n')))
+        .map(|e| e.range.clone())
+        .collect();
+    for e in edits.iter_mut().filter(|e| e.range.is_empty()) {
+        let Some(d) = removals.iter().find(|d| d.start < e.range.start && e.range.start < d.end) else { continue };
+        let nl = if e.content.starts_with("\r\n") {
+            "\r\n"
+        } else if e.content.starts_with('\n') {
+            "\n"
+        } else {
+            continue;
+        };
+        e.content = format!("{}{nl}", e.content.get(nl.len()..).unwrap_or_default());
+        e.range = d.end..d.end;
+    }
+    edits.sort_by_key(|e| (e.range.start, e.range.end));
+    let mut out: Vec<Edit> = Vec::with_capacity(edits.len());
+    for e in edits {
+        match out.last_mut() {
+            Some(last) if e.range.start < last.range.end => return None,
+            Some(last) if e.range.start == last.range.end => {
+                last.content.push_str(&e.content);
+                last.range.end = e.range.end;
+            }
+            _ => out.push(e),
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests;
