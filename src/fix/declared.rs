@@ -9,6 +9,65 @@ use crate::change::{Change, NodePath, Seg};
 use crate::yaml::NodeRef;
 use crate::yaml::hash::{key_hash, map_hash, seq_hash};
 
+/// The changes of a pass over one file, without repeats (identical edits of two fixes declare
+/// the same change once), by the document they are in.
+#[derive(Default)]
+pub(crate) struct Changes<'c> {
+    all: Vec<&'c Change>,
+    by_doc: std::collections::HashMap<usize, Vec<&'c Change>>,
+}
+
+impl<'c> Changes<'c> {
+    pub(crate) fn new(changes: impl Iterator<Item = &'c Change>) -> Self {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Changes::default();
+        for c in changes {
+            if seen.insert(c) {
+                out.all.push(c);
+                out.by_doc.entry(c.doc()).or_default().push(c);
+            }
+        }
+        out
+    }
+
+    /// Every change, in order.
+    pub(crate) fn all(&self) -> &[&'c Change] {
+        &self.all
+    }
+
+    /// The changes of document `doc` (and the documents added after it).
+    pub(crate) fn of(&self, doc: usize) -> &[&'c Change] {
+        self.by_doc.get(&doc).map_or(&[], Vec::as_slice)
+    }
+
+    /// How many documents are added right after document `doc`.
+    pub(crate) fn added_after(&self, doc: usize) -> usize {
+        self.of(doc)
+            .iter()
+            .filter_map(|c| match c {
+                Change::AddDocuments { after, count } if *after == doc => Some(*count),
+                _ => None,
+            })
+            .sum()
+    }
+
+    /// Whether document `doc` is removed.
+    pub(crate) fn removed(&self, doc: usize) -> bool {
+        self.of(doc).iter().any(|c| matches!(c, Change::RemoveDocument { doc: d } if *d == doc))
+    }
+
+    /// How many documents are added after documents that are not in `known` (at the start).
+    pub(crate) fn added_at_start(&self, known: &[usize]) -> usize {
+        self.all
+            .iter()
+            .filter_map(|c| match c {
+                Change::AddDocuments { after, count } if !known.contains(after) => Some(*count),
+                _ => None,
+            })
+            .sum()
+    }
+}
+
 /// The declared changes at one node and below.
 #[derive(Debug, Default)]
 pub(crate) struct Declared {

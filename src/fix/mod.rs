@@ -147,10 +147,22 @@ fn run_env<'r>(
     }
 }
 
+#[allow(clippy::print_stderr)]
+pub(crate) fn trace(what: &str) {
+    if std::env::var_os("LEASELINT_TRACE").is_none() {
+        return;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let get = |k: &str| status.lines().find(|l| l.starts_with(k)).unwrap_or_default().to_string();
+    eprintln!("TRACE {what}: {} {}", get("VmHWM"), get("VmRSS"));
+}
+
 /// Fixes `files` in memory.
 pub(crate) fn run(files: Vec<SourceFile>, registry: &Registry, config: &LintConfig, opts: Options) -> FixRun {
     let wanted = if opts.unsafe_fixes { Applicability::Unsafe } else { Applicability::Safe };
+    trace("start");
     let mut state = first_pass(files, registry, config);
+    trace("first pass");
     let mut changed = vec![false; state.files.len()];
     let mut applied = Vec::new();
     let mut history = Vec::new();
@@ -158,6 +170,7 @@ pub(crate) fn run(files: Vec<SourceFile>, registry: &Registry, config: &LintConf
     let mut pass = 0;
     loop {
         let mut report = state.report(registry, config);
+        trace("report");
         if !refused.is_empty() {
             for d in &mut report.diagnostics {
                 let why = refused.get(&key_of(d)).cloned();
@@ -166,22 +179,32 @@ pub(crate) fn run(files: Vec<SourceFile>, registry: &Registry, config: &LintConf
                 }
             }
         }
-        let mut by_file: BTreeMap<FileId, Vec<&Diagnostic>> = BTreeMap::new();
-        for d in &report.diagnostics {
-            if d.fix.as_ref().is_some_and(|f| f.applies(wanted) && !f.edits.is_empty()) {
-                by_file.entry(d.loc.file).or_default().push(d);
-            }
-        }
-        if by_file.is_empty() || pass >= MAX_PASSES {
-            let converged = by_file.is_empty();
-            drop(by_file);
+        let applicable = |d: &Diagnostic| d.fix.as_ref().is_some_and(|f| f.applies(wanted) && !f.edits.is_empty());
+        let nothing_left = !report.diagnostics.iter().any(applicable);
+        if nothing_left || pass >= MAX_PASSES {
             let files = state.files;
-            return FixRun { files, changed, applied, report, converged, history };
+            return FixRun { files, changed, applied, report, converged: nothing_left, history };
         }
         pass += 1;
-        let chosen: BTreeMap<FileId, Vec<&Diagnostic>> =
-            by_file.into_iter().map(|(f, diags)| (f, choose(&diags).1)).collect();
+        // The fixes are taken out of the report, which is not needed during the pass.
+        let mut by_file: BTreeMap<FileId, Vec<Chosen>> = BTreeMap::new();
+        for d in report.diagnostics.into_iter().filter(|d| applicable(d)) {
+            let file = d.loc.file;
+            by_file.entry(file).or_default().extend(Chosen::of(d));
+        }
+        let chosen: BTreeMap<FileId, Vec<Chosen>> = by_file
+            .into_iter()
+            .map(|(f, fixes)| {
+                let refs: Vec<&Chosen> = fixes.iter().collect();
+                let keep: Vec<bool> = {
+                    let taken = choose(&refs).1;
+                    fixes.iter().map(|c| taken.iter().any(|t| std::ptr::eq(*t, c))).collect()
+                };
+                (f, fixes.into_iter().zip(keep).filter(|(_, k)| *k).map(|(c, _)| c).collect())
+            })
+            .collect();
         let outcome = apply_pass(&mut state, chosen, registry, config);
+        trace("pass");
         for (key, why) in outcome.refused {
             refused.insert(key, why);
         }
@@ -230,44 +253,59 @@ struct PassOutcome {
     refused: Vec<(FixKey, String)>,
 }
 
+/// A fix taken for a pass: what applying and refusing it needs (taken out of its finding, so
+/// that the run's report can be dropped during the pass).
+#[derive(Debug)]
+struct Chosen {
+    code: &'static str,
+    key: FixKey,
+    edits: Vec<Edit>,
+    changes: Vec<Change>,
+}
+
+impl Chosen {
+    fn of(d: Diagnostic) -> Option<Chosen> {
+        let key = key_of(&d);
+        let fix = d.fix?;
+        Some(Chosen { code: d.code, key, edits: fix.edits, changes: fix.changes })
+    }
+}
+
 /// One file's part of a pass: the fixes still in it.
-struct FilePass<'d> {
+struct FilePass {
     file: FileId,
-    fixes: Vec<&'d Diagnostic>,
+    fixes: Vec<Chosen>,
     old: SourceFile,
     edits: Vec<Edit>,
 }
 
-impl FilePass<'_> {
-    fn changes(&self) -> Vec<&Change> {
-        let mut out: Vec<&Change> = Vec::new();
-        for c in self.fixes.iter().filter_map(|d| d.fix.as_ref()).flat_map(|f| f.changes.iter()) {
-            if !out.contains(&c) {
-                out.push(c);
-            }
-        }
-        out
+impl FilePass {
+    fn changes(&self) -> declared::Changes<'_> {
+        declared::Changes::new(self.fixes.iter().flat_map(|f| f.changes.iter()))
     }
 }
 
 /// The merged edits of `fixes` (identical edits once).
-fn merged_edits(fixes: &[&Diagnostic]) -> Vec<Edit> {
-    choose(fixes).0
+fn merged_edits(fixes: &[Chosen]) -> Vec<Edit> {
+    let all: Vec<&Chosen> = fixes.iter().collect();
+    choose(&all).0
 }
 
 /// Applies the chosen fixes of every file, checks each changed region and lints it, and refuses
 /// (then leaves out) the fixes whose edits fail the check, until every file's pass holds.
 fn apply_pass(
     state: &mut State,
-    chosen: BTreeMap<FileId, Vec<&Diagnostic>>,
+    chosen: BTreeMap<FileId, Vec<Chosen>>,
     registry: &Registry,
     config: &LintConfig,
 ) -> PassOutcome {
     let mut outcome = PassOutcome::default();
-    let mut passes: Vec<FilePass<'_>> = Vec::new();
+    let mut passes: Vec<FilePass> = Vec::new();
     for (file, fixes) in chosen {
-        let Some(slot) = state.files.get(file) else { continue };
-        let old = SourceFile::new(slot.name.clone(), slot.path.clone(), slot.role, slot.text.clone().into_bytes());
+        let Some(slot) = state.files.get_mut(file) else { continue };
+        // The old text moves out (the new one takes its place below): never two copies of it.
+        let empty = SourceFile::new(slot.name.clone(), slot.path.clone(), slot.role, Vec::new());
+        let old = std::mem::replace(slot, empty);
         let edits = merged_edits(&fixes);
         passes.push(FilePass { file, fixes, old, edits });
     }
@@ -288,6 +326,15 @@ fn apply_pass(
             let plan = verify::plan(&ranges, &docs, &p.edits, new_text);
             let ids: Vec<Vec<u32>> =
                 plan.regions.iter().map(|r| r.new.iter().map(|_| state.table.reserve()).collect()).collect();
+            // The chunks the pass replaces keep only their place and hashes until it is
+            // installed (a chunk that ends up unchanged after all is linted again).
+            if let Some(outputs) = state.outputs.get_mut(p.file) {
+                for r in &plan.regions {
+                    for o in outputs.get_mut(r.old.clone()).into_iter().flatten() {
+                        o.strip();
+                    }
+                }
+            }
             plans.push((plan, ids));
         }
         let conv = conventions(&state.files);
@@ -301,7 +348,8 @@ fn apply_pass(
                     let changes = p.changes();
                     if p.old.role == FileRole::HelmValues {
                         let new = run.edits.files.get(p.file);
-                        return vec![verify::check_by_json(&p.old, new, &changes, config.limits).map(|()| Vec::new())];
+                        let all = changes.all();
+                        return vec![verify::check_by_json(&p.old, new, all, config.limits).map(|()| Vec::new())];
                     }
                     plan.regions
                         .par_iter()
@@ -333,26 +381,52 @@ fn apply_pass(
         if !retry {
             for ((p, (plan, ids)), result) in passes.into_iter().zip(plans).zip(results) {
                 install(state, &p, plan, ids, result);
-                let codes = p.fixes.iter().map(|d| d.code).collect();
+                relint_stripped(state, p.file, registry, config);
+                let codes = p.fixes.iter().map(|c| c.code).collect();
                 if !p.edits.is_empty() {
-                    let changes = p.changes().into_iter().cloned().collect();
+                    let changes = p.changes().all().iter().map(|c| (*c).clone()).collect();
                     outcome.applied.push((codes, Pass { file: p.file, edits: p.edits, changes }));
                 }
             }
             return outcome;
         }
-        // Undo this round's texts; files whose fixes were all refused keep their old text.
-        for p in &passes {
+        // Files whose fixes were all refused get their old text back (and their chunks' results);
+        // the others are applied again without the refused fixes.
+        let (keep, done): (Vec<_>, Vec<_>) = passes.into_iter().partition(|p| !p.fixes.is_empty());
+        for p in done {
             if let Some(slot) = state.files.get_mut(p.file) {
-                *slot = SourceFile::new(
-                    p.old.name.clone(),
-                    p.old.path.clone(),
-                    p.old.role,
-                    p.old.text.clone().into_bytes(),
-                );
+                *slot = p.old;
+            }
+            relint_stripped(state, p.file, registry, config);
+        }
+        passes = keep;
+    }
+}
+
+/// Lints again the chunks of `file` whose results a pass dropped but that stayed unchanged.
+fn relint_stripped(state: &mut State, file: FileId, registry: &Registry, config: &LintConfig) {
+    let Some(outputs) = state.outputs.get(file) else { return };
+    let stripped: Vec<usize> = (0..outputs.len()).filter(|&i| outputs.get(i).is_some_and(|o| o.stripped)).collect();
+    if stripped.is_empty() {
+        return;
+    }
+    let conv = conventions(&state.files);
+    let fresh: Vec<(usize, ChunkOutput)> = {
+        let run = run_env(&state.files, &conv, &state.table, registry, config);
+        stripped
+            .par_iter()
+            .filter_map(|&i| {
+                let o = outputs.get(i)?;
+                Some((i, crate::lint::lint_chunk(&run, file, o.id, o.range.clone())))
+            })
+            .collect()
+    };
+    if let Some(outputs) = state.outputs.get_mut(file) {
+        for (i, o) in fresh {
+            if let Some(slot) = outputs.get_mut(i) {
+                *slot = o;
             }
         }
-        passes.retain(|p| !p.fixes.is_empty());
     }
 }
 
@@ -366,7 +440,7 @@ fn region_span(plan: &verify::Plan, i: usize, old: &SourceFile) -> std::ops::Ran
 /// refused; when none fails alone, all but the first wait for a later pass.
 #[allow(clippy::too_many_arguments, reason = "the failed region, the file's pass and what checking a fix alone needs")]
 fn settle(
-    p: &mut FilePass<'_>,
+    p: &mut FilePass,
     span: &std::ops::Range<usize>,
     failure: &verify::Failure,
     outputs: &[ChunkOutput],
@@ -375,13 +449,11 @@ fn settle(
     table: &ChunkTable,
     outcome: &mut PassOutcome,
 ) {
-    let touches = |d: &Diagnostic| {
-        d.fix.as_ref().is_some_and(|f| f.edits.iter().any(|e| e.range.start <= span.end && e.range.end >= span.start))
-    };
-    let candidates: Vec<usize> = (0..p.fixes.len()).filter(|&i| p.fixes.get(i).is_some_and(|d| touches(d))).collect();
-    let mut refuse = |p: &mut FilePass<'_>, i: usize, why: String| {
-        if let Some(d) = p.fixes.get(i) {
-            outcome.refused.push((key_of(d), why));
+    let touches = |c: &Chosen| c.edits.iter().any(|e| e.range.start <= span.end && e.range.end >= span.start);
+    let candidates: Vec<usize> = (0..p.fixes.len()).filter(|&i| p.fixes.get(i).is_some_and(touches)).collect();
+    let mut refuse = |p: &mut FilePass, i: usize, why: String| {
+        if let Some(c) = p.fixes.get(i) {
+            outcome.refused.push((c.key.clone(), why));
         }
     };
     match candidates.as_slice() {
@@ -420,16 +492,16 @@ fn settle(
 
 /// Checks one fix alone on the file's old text.
 fn check_alone(
-    p: &FilePass<'_>,
-    d: &Diagnostic,
+    p: &FilePass,
+    fix: &Chosen,
     outputs: &[ChunkOutput],
     registry: &Registry,
     config: &LintConfig,
     table: &ChunkTable,
 ) -> Result<(), String> {
-    let Some(fix) = d.fix.as_ref() else { return Ok(()) };
     let new_text = edit::apply(&p.old.text, &fix.edits).ok_or_else(|| "internal error: edits".to_string())?;
     let changes: Vec<&Change> = fix.changes.iter().collect();
+    let indexed = declared::Changes::new(fix.changes.iter());
     let new = SourceFile::new(p.old.name.clone(), p.old.path.clone(), p.old.role, new_text.into_bytes());
     if p.old.role == FileRole::HelmValues {
         return verify::check_by_json(&p.old, Some(&new), &changes, config.limits).map_err(|f| f.reason);
@@ -443,7 +515,7 @@ fn check_alone(
     let text = files.first().map_or("", |f| f.text.as_str());
     let plan = verify::plan(&ranges, &docs, &fix.edits, text);
     for region in &plan.regions {
-        verify::check_region(&run, 0, &p.old, outputs, region, &changes, &[], false).map_err(|f| f.reason)?;
+        verify::check_region(&run, 0, &p.old, outputs, region, &indexed, &[], false).map_err(|f| f.reason)?;
     }
     Ok(())
 }
@@ -451,7 +523,7 @@ fn check_alone(
 /// Makes a file's checked pass the state: unchanged chunks move, checked regions replace theirs.
 fn install(
     state: &mut State,
-    p: &FilePass<'_>,
+    p: &FilePass,
     plan: verify::Plan,
     ids: Vec<Vec<u32>>,
     result: Vec<Result<Vec<ChunkOutput>, verify::Failure>>,
@@ -484,20 +556,16 @@ fn install(
 /// Fixes in order of their first edit (then code); a fix is taken only if none of its edits
 /// overlaps an edit already taken. Two insertions at one offset overlap unless identical
 /// (identical edits are applied once).
-fn choose<'d>(diags: &[&'d Diagnostic]) -> (Vec<Edit>, Vec<&'d Diagnostic>) {
-    let mut sorted: Vec<&Diagnostic> = diags.to_vec();
-    sorted.sort_by_key(|d| {
-        let first = d.fix.as_ref().and_then(|f| f.edits.first()).map(|e| (e.range.start, e.range.end));
-        (first, d.code)
-    });
+fn choose<'d>(fixes: &[&'d Chosen]) -> (Vec<Edit>, Vec<&'d Chosen>) {
+    let mut sorted: Vec<&Chosen> = fixes.to_vec();
+    sorted.sort_by_key(|c| (c.edits.first().map(|e| (e.range.start, e.range.end)), c.code));
     // Taken edits by (start, end): they are disjoint, so only neighbours can overlap a new one.
     let mut taken: BTreeMap<(usize, usize), Vec<Edit>> = BTreeMap::new();
     let mut chosen = Vec::new();
     for d in sorted {
-        let Some(fix) = &d.fix else { continue };
         let mut new: Vec<&Edit> = Vec::new();
         let mut ok = true;
-        for e in &fix.edits {
+        for e in &d.edits {
             let (start, end) = (e.range.start, e.range.end);
             let near = taken
                 .range(..=(end, usize::MAX))

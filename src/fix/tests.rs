@@ -1,22 +1,12 @@
-use super::{choose, overlaps};
-use crate::diag::{Diagnostic, Edit, Fix, Loc, Severity};
-use crate::yaml::NodePath;
+use super::{Chosen, choose, overlaps};
+use crate::diag::Edit;
 
 fn edit(r: std::ops::Range<usize>, c: &str) -> Edit {
     Edit { range: r, content: c.to_string() }
 }
 
-fn diag(code: &'static str, edits: Vec<Edit>) -> Diagnostic {
-    let mut fix = Fix::safe(format!("fix {code}"));
-    fix.edits = edits;
-    Diagnostic {
-        code,
-        name: "test",
-        severity: Severity::Warning,
-        loc: Loc { file: 0, span: 0..0, path: NodePath::root(), object: None },
-        message: String::new(),
-        fix: Some(fix),
-    }
+fn diag(code: &'static str, edits: Vec<Edit>) -> Chosen {
+    Chosen { code, key: (code, 0, None, String::new()), edits, changes: Vec::new() }
 }
 
 #[test]

@@ -14,7 +14,7 @@ use crate::source::{FileId, SourceFile, split_documents};
 use crate::yaml::json::to_json;
 use crate::yaml::{Doc, Limits};
 
-use super::declared::{Declared, compare, describe, old_hash};
+use super::declared::{Changes, Declared, compare, describe, old_hash};
 
 /// How a pass changed a file's chunks.
 pub(crate) struct Plan {
@@ -35,35 +35,35 @@ pub(crate) struct Region {
     pub(crate) prev_doc: Option<usize>,
 }
 
-/// The byte delta of the edits that end at or before `offset` (sorted, disjoint edits).
-fn delta_before(edits: &[Edit], offset: usize) -> isize {
-    edits
-        .iter()
-        .take_while(|e| e.range.end <= offset && (e.range.start < offset || e.range.is_empty()))
-        .map(|e| e.content.len() as isize - e.range.len() as isize)
-        .sum()
-}
-
 /// Plans the check of a pass over a file whose old chunks are `old` (ranges, in order).
 pub(crate) fn plan(old: &[Range<usize>], old_docs: &[&[DocSummary]], edits: &[Edit], new_text: &str) -> Plan {
     let new_chunks = split_documents(new_text);
-    let touched = |r: &Range<usize>| {
-        edits.iter().any(|e| {
+    // One sweep over the chunks and the (sorted, disjoint) edits: `next` is the first edit that
+    // does not end before the chunk, `delta` the size change of the edits before it.
+    let mut next = 0;
+    let mut delta: isize = 0;
+    // Old chunk i is reused when its bytes are untouched and appear as one new chunk.
+    let mut pairs: Vec<(usize, usize, isize)> = Vec::new();
+    let mut j = 0;
+    for (i, r) in old.iter().enumerate() {
+        while let Some(e) = edits.get(next) {
+            if e.range.end <= r.start && (e.range.start < r.start || e.range.is_empty()) {
+                delta += e.content.len() as isize - e.range.len() as isize;
+                next += 1;
+            } else {
+                break;
+            }
+        }
+        let touched = edits.get(next).is_some_and(|e| {
             if e.range.is_empty() {
                 r.start < e.range.start && e.range.start < r.end
             } else {
                 e.range.start < r.end && r.start < e.range.end
             }
-        })
-    };
-    // Old chunk i is reused when its bytes are untouched and appear as one new chunk.
-    let mut pairs: Vec<(usize, usize, isize)> = Vec::new();
-    let mut j = 0;
-    for (i, r) in old.iter().enumerate() {
-        if touched(r) {
+        });
+        if touched {
             continue;
         }
-        let delta = delta_before(edits, r.start);
         let start = crate::change::shift(r.start, delta);
         let want = start..start + r.len();
         while new_chunks.get(j).is_some_and(|c| c.start < want.start) {
@@ -135,7 +135,7 @@ pub(crate) fn check_region(
     old_source: &SourceFile,
     old_outputs: &[ChunkOutput],
     region: &Region,
-    changes: &[&Change],
+    changes: &Changes<'_>,
     ids: &[u32],
     lint: bool,
 ) -> Result<Vec<ChunkOutput>, Failure> {
@@ -159,38 +159,22 @@ pub(crate) fn check_region(
         old_outputs.get(region.old.clone()).unwrap_or_default().iter().map(|o| o.range.clone()).collect();
     let mut slow = OldDocs { source: old_source, ranges: old_ranges, limits, docs: None };
     let new_docs: Vec<&Doc<'_>> = parsed.iter().flat_map(|(_, d)| d.iter()).filter(|d| d.has_content()).collect();
-    let added_after = |start: Option<usize>| -> usize {
-        changes
-            .iter()
-            .filter_map(|c| match c {
-                Change::AddDocuments { after, count } if Some(*after) == start => Some(*count),
-                _ => None,
-            })
-            .sum()
-    };
-    let removed = |start: usize| changes.iter().any(|c| matches!(c, Change::RemoveDocument { doc } if *doc == start));
     // Documents added at the start of the file (after no document) count before its first.
-    let known: Vec<usize> = old_outputs.iter().flat_map(|o| o.docs.iter().map(|d| d.start)).collect();
-    let orphan_adds: usize = if region.old.start == 0 && region.prev_doc.is_none() {
-        changes
-            .iter()
-            .filter_map(|c| match c {
-                Change::AddDocuments { after, count } if !known.contains(after) => Some(*count),
-                _ => None,
-            })
-            .sum()
+    let orphan_adds = if region.old.start == 0 && region.prev_doc.is_none() {
+        let known: Vec<usize> = old_outputs.iter().flat_map(|o| o.docs.iter().map(|d| d.start)).collect();
+        changes.added_at_start(&known)
     } else {
         0
     };
     let mut roles: Vec<Role> = Vec::new();
-    for _ in 0..added_after(region.prev_doc) + orphan_adds {
+    for _ in 0..region.prev_doc.map_or(0, |p| changes.added_after(p)) + orphan_adds {
         roles.push(Role::Added);
     }
     for d in &old_docs {
-        if d.content && !removed(d.start) {
+        if d.content && !changes.removed(d.start) {
             roles.push(Role::Replaces(d.start));
         }
-        for _ in 0..added_after(Some(d.start)) {
+        for _ in 0..changes.added_after(d.start) {
             roles.push(Role::Added);
         }
     }
@@ -208,7 +192,7 @@ pub(crate) fn check_region(
             Role::Added => type_check(new, &new_source.text, None)?,
             Role::Replaces(start) => {
                 let old = old_docs.iter().find(|d| d.start == *start).copied();
-                let declared = Declared::of(*start, changes.iter().copied());
+                let declared = Declared::of(*start, changes.of(*start).iter().copied());
                 let fast = old.and_then(|o| o.hash).is_some_and(|h| {
                     crate::yaml::hash::node_hashes(new)
                         .is_some_and(|hashes| new.root().and_then(|r| old_hash(r, &hashes, Some(&declared))) == Some(h))
@@ -317,28 +301,17 @@ pub(crate) fn check_by_json(
     changes: &[&Change],
     limits: Limits,
 ) -> Result<(), Failure> {
+    let changes = Changes::new(changes.iter().copied());
     let new = new.ok_or_else(|| Failure { reason: "internal error: no fixed file".into() })?;
     let old_docs = parse_all(old, limits)?;
     let new_docs = parse_all(new, limits)?;
     let starts: Vec<usize> = old_docs.iter().map(|d| d.span.start).collect();
-    let adds = |after: Option<usize>| -> usize {
-        changes
-            .iter()
-            .filter_map(|c| match c {
-                Change::AddDocuments { after: a, count } if after.map_or(!starts.contains(a), |x| x == *a) => {
-                    Some(*count)
-                }
-                _ => None,
-            })
-            .sum()
-    };
-    let mut roles: Vec<Option<&Doc<'_>>> = vec![None; adds(None)];
+    let mut roles: Vec<Option<&Doc<'_>>> = vec![None; changes.added_at_start(&starts)];
     for d in &old_docs {
-        let removed = changes.iter().any(|c| matches!(c, Change::RemoveDocument { doc } if *doc == d.span.start));
-        if d.has_content() && !removed {
+        if d.has_content() && !changes.removed(d.span.start) {
             roles.push(Some(d));
         }
-        roles.extend(std::iter::repeat_n(None, adds(Some(d.span.start))));
+        roles.extend(std::iter::repeat_n(None, changes.added_after(d.span.start)));
     }
     let fixed: Vec<&Doc<'_>> = new_docs.iter().filter(|d| d.has_content()).collect();
     if roles.len() != fixed.len() {
@@ -349,7 +322,7 @@ pub(crate) fn check_by_json(
     let cannot = || Failure { reason: "the values file cannot be compared as data".into() };
     for (n, role) in fixed.iter().zip(roles) {
         let Some(o) = role else { continue };
-        let declared = Declared::of(o.span.start, changes.iter().copied());
+        let declared = Declared::of(o.span.start, changes.of(o.span.start).iter().copied());
         let oj = o.root().and_then(to_json).ok_or_else(cannot)?;
         let nj = n.root().and_then(to_json).ok_or_else(cannot)?;
         let d = (!declared.is_empty()).then_some(&declared);

@@ -169,17 +169,19 @@ pub(crate) enum Facts {
 
 /// Every fact of the run, in input order, with the indexes cross-object rules query so that a
 /// run stays linear in the number of objects.
+/// The facts stay where the chunks that found them keep them (`--fix` keeps them across passes):
+/// the inventory holds references.
 #[derive(Debug, Default)]
-pub(crate) struct Inventory {
-    pub(crate) workloads: Vec<Workload>,
-    pub(crate) pdbs: Vec<Pdb>,
-    pub(crate) hpas: Vec<Hpa>,
-    pub(crate) services: Vec<Service>,
-    pub(crate) leases: Vec<Lease>,
-    pub(crate) roles: Vec<Role>,
-    pub(crate) bindings: Vec<Binding>,
-    pub(crate) quotas: Vec<Quota>,
-    pub(crate) limit_ranges: Vec<LimitRange>,
+pub(crate) struct Inventory<'f> {
+    pub(crate) workloads: Vec<&'f Workload>,
+    pub(crate) pdbs: Vec<&'f Pdb>,
+    pub(crate) hpas: Vec<&'f Hpa>,
+    pub(crate) services: Vec<&'f Service>,
+    pub(crate) leases: Vec<&'f Lease>,
+    pub(crate) roles: Vec<&'f Role>,
+    pub(crate) bindings: Vec<&'f Binding>,
+    pub(crate) quotas: Vec<&'f Quota>,
+    pub(crate) limit_ranges: Vec<&'f LimitRange>,
     index: Index,
 }
 
@@ -268,10 +270,10 @@ impl Facts {
     }
 }
 
-impl Inventory {
-    pub(crate) fn add(&mut self, facts: Facts) {
+impl<'f> Inventory<'f> {
+    pub(crate) fn add(&mut self, facts: &'f Facts) {
         match facts {
-            Facts::Workload(w) => self.workloads.push(*w),
+            Facts::Workload(w) => self.workloads.push(w),
             Facts::Pdb(p) => self.pdbs.push(p),
             Facts::Hpa(h) => self.hpas.push(h),
             Facts::Service(s) => self.services.push(s),
@@ -317,17 +319,17 @@ impl Inventory {
     }
 
     /// The Services in the workload's namespace that select its pods, in input order.
-    pub(crate) fn services_selecting<'s>(&'s self, w: &'s Workload) -> impl Iterator<Item = &'s Service> + 's {
+    pub(crate) fn services_selecting<'s>(&'s self, w: &'s Workload) -> impl Iterator<Item = &'f Service> + 's {
         selecting(&self.index.services, &self.services, w, |s| &s.selector)
     }
 
     /// The PDBs in the workload's namespace that select its pods, in input order.
-    pub(crate) fn pdbs_selecting<'s>(&'s self, w: &'s Workload) -> impl Iterator<Item = &'s Pdb> + 's {
+    pub(crate) fn pdbs_selecting<'s>(&'s self, w: &'s Workload) -> impl Iterator<Item = &'f Pdb> + 's {
         selecting(&self.index.pdbs, &self.pdbs, w, |p| &p.selector)
     }
 
     /// The workloads in the PDB's namespace whose pods it selects, in input order.
-    pub(crate) fn selected_by<'s>(&'s self, pdb: &'s Pdb) -> impl Iterator<Item = &'s Workload> + 's {
+    pub(crate) fn selected_by<'s>(&'s self, pdb: &'s Pdb) -> impl Iterator<Item = &'f Workload> + 's {
         let ns = &pdb.info.object.namespace;
         let candidates = match pdb.selector.anchor() {
             Some((k, v)) => self.index.workloads_by_label.get(&(ns.clone(), k.to_string(), v.to_string())),
@@ -336,8 +338,20 @@ impl Inventory {
         candidates
             .into_iter()
             .flatten()
-            .filter_map(|&i| self.workloads.get(i))
+            .filter_map(|&i| self.workloads.get(i).copied())
             .filter(move |w| pdb.selector.matches(&w.pod_labels))
+    }
+
+    /// The Role or ClusterRole a binding refers to, if the run holds it.
+    pub(crate) fn role_of(&self, b: &Binding) -> Option<&'f Role> {
+        self.roles.iter().copied().find(|r| {
+            r.info.object.name == b.role_name
+                && match b.role_kind.as_str() {
+                    "ClusterRole" => r.cluster,
+                    "Role" => !r.cluster && r.info.object.namespace == b.info.object.namespace,
+                    _ => false,
+                }
+        })
     }
 
     /// The HPA `minReplicas` for a workload, when an HPA in its namespace targets it.
@@ -356,16 +370,16 @@ impl Inventory {
 }
 
 /// The items of `items` (indexed by `index`) whose selector selects the workload's pods.
-fn selecting<'s, T>(
+fn selecting<'s, 'f, T>(
     index: &SelectorIndex,
-    items: &'s [T],
+    items: &'s [&'f T],
     w: &'s Workload,
     selector: fn(&T) -> &PodSelector,
-) -> impl Iterator<Item = &'s T> + 's {
+) -> impl Iterator<Item = &'f T> + 's {
     index
         .candidates(&w.info.object.namespace, &w.pod_labels)
         .into_iter()
-        .filter_map(|i| items.get(i))
+        .filter_map(|i| items.get(i).copied())
         .filter(move |item| selector(item).matches(&w.pod_labels))
 }
 

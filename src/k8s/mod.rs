@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 pub(crate) use carriers::{CarrierNames, CarrierRole};
 pub(crate) use inventory::{
-    Binding, Facts, Inventory, Lease, Pdb, PdbBudget, Qos, Role, RoleRule, Subject, Workload, extract_facts,
+    Binding, Facts, Inventory, Lease, Pdb, PdbBudget, Qos, RoleRule, Subject, Workload, extract_facts,
 };
 pub(crate) use kinds::{CustomKind, Kind, recognise};
 pub(crate) use pod::{Container, Pod};

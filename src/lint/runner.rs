@@ -64,6 +64,8 @@ pub(crate) struct ChunkOutput {
     pub(crate) comments: Vec<IgnoreComment>,
     /// The chunk's documents (data hashes only in `--fix` runs).
     pub(crate) docs: Vec<DocSummary>,
+    /// Findings and facts were dropped (`strip`): lint the chunk again before using them.
+    pub(crate) stripped: bool,
 }
 
 impl ChunkOutput {
@@ -80,7 +82,18 @@ impl ChunkOutput {
             ignores: Vec::new(),
             comments: Vec::new(),
             docs: Vec::new(),
+            stripped: false,
         }
+    }
+
+    /// Drops the findings and facts of a chunk that a `--fix` pass is replacing (what is left
+    /// tells where it is and what its documents hash to).
+    pub(crate) fn strip(&mut self) {
+        self.diagnostics = Vec::new();
+        self.facts = Vec::new();
+        self.ignores = Vec::new();
+        self.comments = Vec::new();
+        self.stripped = true;
     }
 
     /// The chunk's results moved by `delta` bytes (its text is unchanged and now starts there).
@@ -275,7 +288,7 @@ pub(crate) fn assemble(run: &RunEnv<'_>, outputs: &[&ChunkOutput]) -> LintOutput
         result.documents += out.documents;
         result.objects += out.objects;
         for f in &out.facts {
-            inventory.add(f.clone());
+            inventory.add(f);
         }
     }
     inventory.finish();

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::k8s::{Binding, Inventory, Kind, Role, Subject, Workload};
+use crate::k8s::{Binding, Inventory, Kind, Subject, Workload};
 use crate::lint::{Ctx, Rule};
 
 /// Finds workloads with `thresholds.fanoutReplicas` (20) or more replicas, and every DaemonSet
@@ -83,7 +83,7 @@ impl Rule for ApiFanout {
             let mut resources = BTreeSet::new();
             let mut via = Vec::new();
             for b in inv.bindings.iter().filter(|b| binds(b, w)) {
-                let granted = watched_resources(b, &inv.roles);
+                let granted = watched_resources(b, inv);
                 if !granted.is_empty() {
                     via.push(format!("{} `{}`", b.info.object.kind, b.info.object.name));
                     resources.extend(granted);
@@ -146,16 +146,9 @@ fn subject_is(s: &Subject, b: &Binding, ns: Option<&str>, sa: &str) -> bool {
 }
 
 /// Resources the bound role may list or watch, as `group/resource` (core: `resource`).
-fn watched_resources(b: &Binding, roles: &[Role]) -> BTreeSet<String> {
+fn watched_resources(b: &Binding, inv: &Inventory<'_>) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let role = roles.iter().find(|r| {
-        r.info.object.name == b.role_name
-            && match b.role_kind.as_str() {
-                "ClusterRole" => r.cluster,
-                "Role" => !r.cluster && r.info.object.namespace == b.info.object.namespace,
-                _ => false,
-            }
-    });
+    let role = inv.role_of(b);
     let Some(role) = role else {
         if b.role_kind == "ClusterRole" && BUILTIN_READERS.contains(&b.role_name.as_str()) {
             out.insert("*".to_string());

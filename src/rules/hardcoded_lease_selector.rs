@@ -1,7 +1,7 @@
 //! LL002 hardcoded-lease-selector.
 
 use crate::diag::Fix;
-use crate::k8s::{Binding, CarrierRole, Inventory, Role, RoleRule, Workload};
+use crate::k8s::{Binding, CarrierRole, Inventory, RoleRule, Workload};
 use crate::lint::{Ctx, Rule};
 use crate::yaml::edit::{EditError, Value};
 
@@ -139,25 +139,16 @@ fn rbac_lockout(inv: &Inventory, w: &Workload, literal: &str) -> Option<String> 
             s.kind == "ServiceAccount" && s.name == sa && (own.is_none() || ns == own)
         })
     };
-    let role_of = |b: &Binding| -> Option<&Role> {
-        inv.roles.iter().find(|r| {
-            r.info.object.name == b.role_name
-                && if b.role_kind == "ClusterRole" {
-                    r.cluster
-                } else {
-                    !r.cluster && r.info.object.namespace == b.info.object.namespace
-                }
-        })
-    };
-    let grants = |b: &&Binding| binds_sa(b) && role_of(b).is_some_and(|r| r.rules.iter().any(grants_leases));
-    let granting: Vec<&Binding> = inv.bindings.iter().filter(grants).collect();
+    let grants = |b: &&Binding| binds_sa(b) && inv.role_of(b).is_some_and(|r| r.rules.iter().any(grants_leases));
+    let granting: Vec<&Binding> = inv.bindings.iter().copied().filter(grants).collect();
     let in_own = granting.iter().any(|b| b.cluster || (own.is_some() && b.info.object.namespace.as_deref() == own));
     let in_literal = granting.iter().find(|b| !b.cluster && b.info.object.namespace.as_deref() == Some(literal))?;
     if in_own {
         return None;
     }
-    let role =
-        role_of(in_literal).map_or_else(String::new, |r| format!("{} `{}`, ", r.info.object.kind, r.info.object.name));
+    let role = inv
+        .role_of(in_literal)
+        .map_or_else(String::new, |r| format!("{} `{}`, ", r.info.object.kind, r.info.object.name));
     Some(format!(
         "ServiceAccount `{sa}` may use Leases only in `{literal}` ({role}RoleBinding `{}`): with the lease in the \
          pod's own namespace leader election would be denied; grant lease access in that namespace first",

@@ -66,7 +66,7 @@ fn check_carriers(inv: &Inventory, cx: &mut Ctx<'_>) {
     let policy = cx.config.policy.clone();
     let nodes = cx.config.thresholds.nodes;
     let pods_of = |w: &Workload| if w.kind == Kind::DaemonSet { nodes } else { inv.replicas(w).unwrap_or(1) };
-    for w in &inv.workloads {
+    for &w in &inv.workloads {
         for c in w.carriers.iter().filter(|c| c.role == CarrierRole::Name) {
             // Who makes one Lease per pod: this workload, or the one whose pod name is written.
             let (why, owner) = if let Some((field, var)) = c.pod_field() {

@@ -184,7 +184,8 @@ pub(crate) fn load(
             if before.is_file() && before.len() > limit as u64 {
                 return Err(too_large());
             }
-            let bytes = read_at_most(&mut file, limit).map_err(read_error)?.ok_or_else(too_large)?;
+            let size = usize::try_from(before.len()).unwrap_or(usize::MAX);
+            let bytes = read_at_most(&mut file, limit, size).map_err(read_error)?.ok_or_else(too_large)?;
             if before.is_file() {
                 let after = file.metadata().map_err(read_error)?;
                 let same = after.len() == before.len()
@@ -216,7 +217,7 @@ pub(crate) fn load(
 pub(crate) fn read_stdin(max_bytes: usize) -> Result<Vec<u8>, SourceError> {
     let limit = max_bytes.min(MAX_FILE_BYTES);
     let read_error = |e: std::io::Error| SourceError::Read { path: "<stdin>".into(), message: describe_io(&e) };
-    read_at_most(&mut std::io::stdin().lock(), limit).map_err(read_error)?.ok_or_else(|| SourceError::Read {
+    read_at_most(&mut std::io::stdin().lock(), limit, 0).map_err(read_error)?.ok_or_else(|| SourceError::Read {
         path: "<stdin>".into(),
         message: format!("larger than {max_bytes} bytes (raise the limit with --max-file-size)"),
     })
@@ -243,9 +244,11 @@ pub(crate) fn binary_at(bytes: &[u8]) -> Option<(usize, usize)> {
     Some((line, nul - line_start + 1))
 }
 
-/// Reads to the end, or `None` when there are more than `limit` bytes.
-fn read_at_most(reader: &mut impl Read, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
-    let mut buf = Vec::new();
+/// Reads to the end, or `None` when there are more than `limit` bytes. `expected` is the size
+/// the reader is known to have (a regular file's), so that the buffer is allocated once at that
+/// size instead of doubling past it.
+fn read_at_most(reader: &mut impl Read, limit: usize, expected: usize) -> std::io::Result<Option<Vec<u8>>> {
+    let mut buf = Vec::with_capacity(expected.min(limit).saturating_add(1));
     reader.take(limit as u64 + 1).read_to_end(&mut buf)?;
     Ok((buf.len() <= limit).then_some(buf))
 }

@@ -59,10 +59,10 @@ fn kind_makes(kind: &Kind, suffix: Suffix) -> bool {
 }
 
 /// The workload whose pods `name` names, if any: `collector-0` for StatefulSet `collector`.
-pub(crate) fn pod_of<'w>(name: &str, workloads: &'w [Workload]) -> Option<&'w Workload> {
-    stems(name)
-        .into_iter()
-        .find_map(|(stem, suffix)| workloads.iter().find(|w| w.info.object.name == stem && kind_makes(&w.kind, suffix)))
+pub(crate) fn pod_of<'w>(name: &str, workloads: &[&'w Workload]) -> Option<&'w Workload> {
+    stems(name).into_iter().find_map(|(stem, suffix)| {
+        workloads.iter().copied().find(|w| w.info.object.name == stem && kind_makes(&w.kind, suffix))
+    })
 }
 
 /// Groups of two or more distinct names that share a stem and differ only in a pod suffix of
