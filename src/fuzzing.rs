@@ -60,7 +60,7 @@ pub fn split_and_parse(data: &[u8]) {
         }
         for e in errors {
             assert!(chunk.start <= e.offset && e.offset <= chunk.end, "error offset {} outside {chunk:?}", e.offset);
-            let (line, column) = file.lines.line_col(text, e.offset);
+            let (line, column) = file.lines().line_col(text, e.offset);
             assert!(line >= 1 && column >= 1);
         }
     }

@@ -114,7 +114,9 @@ fn write(
     }
     let applied: Vec<&fix::Applied> = run.applied.iter().filter(|a| !failed.contains(&a.file)).collect();
     let changed_files = run.changed.iter().enumerate().filter(|(i, c)| **c && !failed.contains(i)).count();
-    let FixRun { files, report, .. } = run;
+    let FixRun { files, report, chunks, .. } = run;
+    // The process ends soon: the chunks' results are not freed one by one.
+    std::mem::forget(chunks);
     // Files that could not be written are reported as they are on disk: lint again with them.
     let (files, report) = if failed.iter().any(|&i| files.get(i).is_some_and(|f| f.path.is_some())) {
         let files: Vec<SourceFile> = files
@@ -188,7 +190,8 @@ fn diff(
         }
     }
     let changed_files = run.changed.iter().filter(|c| **c).count();
-    let FixRun { files, report, applied, history, .. } = run;
+    let FixRun { files, report, applied, history, chunks, .. } = run;
+    std::mem::forget(chunks);
     // The files as they are on disk, and the remaining findings moved back onto them.
     let on_disk: Vec<SourceFile> = files
         .iter()

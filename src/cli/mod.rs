@@ -176,6 +176,7 @@ fn source_error(e: &source::SourceError) -> ErrorEntry {
 }
 
 fn check(args: &args::CheckArgs, setup_args: &args::SetupArgs) -> ExitCode {
+    crate::fix::trace("check");
     let Some(setup) = prepare(args, setup_args) else { return ExitCode::from(EXIT_ERROR) };
     let loaded = match load(args, setup_args.limits.max_file_size) {
         Ok(l) => l,
@@ -227,7 +228,7 @@ pub(crate) fn input_errors<'a>(
 ) -> impl Iterator<Item = ErrorEntry> + 'a {
     result.errors.iter().map(|e| {
         let (line, column) =
-            e.file_id.and_then(|id| files.get(id)).map_or((1, 1), |f| f.lines.line_col(&f.text, e.offset));
+            e.file_id.and_then(|id| files.get(id)).map_or((1, 1), |f| f.lines().line_col(&f.text, e.offset));
         ErrorEntry {
             file: e.file.clone(),
             file_id: e.file_id,

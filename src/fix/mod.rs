@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use crate::change::{Change, Edit};
 use crate::config::LintConfig;
 use crate::diag::{Applicability, Diagnostic};
-use crate::lint::{ChunkOutput, ChunkTable, EditEnv, LintOutput, Registry, RunEnv, assemble, conventions};
+use crate::lint::{Assembled, ChunkOutput, ChunkTable, EditEnv, LintOutput, Registry, RunEnv, assemble, conventions};
 use crate::source::{FileId, FileRole, SourceFile};
 use crate::yaml::edit;
 
@@ -60,6 +60,9 @@ pub(crate) struct FixRun {
     /// the file's text before that pass, with the changes the pass's fixes declared. Replaying
     /// them on the input gives the output.
     pub(crate) history: Vec<Pass>,
+    /// The chunks' lint results of the last pass, left for the caller to drop (a process that
+    /// is about to exit need not free them one by one).
+    pub(crate) chunks: Vec<Vec<ChunkOutput>>,
 }
 
 /// One kept pass over one file.
@@ -118,11 +121,11 @@ struct State {
 }
 
 impl State {
-    fn report(&self, registry: &Registry, config: &LintConfig) -> LintOutput {
-        let conv = conventions(&self.files);
-        let run = run_env(&self.files, &conv, &self.table, registry, config);
+    /// The run's findings now (the chunks' findings borrowed).
+    fn report<'s>(&'s self, conv: &'s [edit::Conventions], registry: &Registry, config: &LintConfig) -> Assembled<'s> {
+        let run = run_env(&self.files, conv, &self.table, registry, config);
         let refs: Vec<&ChunkOutput> = self.outputs.iter().flatten().collect();
-        assemble(&run, &refs)
+        assemble(&run, &refs, Vec::new())
     }
 }
 
@@ -152,9 +155,11 @@ pub(crate) fn trace(what: &str) {
     if std::env::var_os("LEASELINT_TRACE").is_none() {
         return;
     }
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let start = START.get_or_init(std::time::Instant::now);
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let get = |k: &str| status.lines().find(|l| l.starts_with(k)).unwrap_or_default().to_string();
-    eprintln!("TRACE {what}: {} {}", get("VmHWM"), get("VmRSS"));
+    eprintln!("TRACE {:>6.3}s {what}: {} {}", start.elapsed().as_secs_f64(), get("VmHWM"), get("VmRSS"));
 }
 
 /// Fixes `files` in memory.
@@ -169,29 +174,35 @@ pub(crate) fn run(files: Vec<SourceFile>, registry: &Registry, config: &LintConf
     let mut refused: HashMap<FixKey, String> = HashMap::new();
     let mut pass = 0;
     loop {
-        let mut report = state.report(registry, config);
+        let conv = conventions(&state.files);
+        let mut report = state.report(&conv, registry, config);
         trace("report");
         if !refused.is_empty() {
             for d in &mut report.diagnostics {
-                let why = refused.get(&key_of(d)).cloned();
-                if let (Some(fix), Some(why)) = (d.fix.as_mut().filter(|f| f.refused.is_none()), why) {
-                    fix.refused = Some(why);
+                let refusal = d.fix.as_ref().filter(|f| f.refused.is_none()).and_then(|_| refused.get(&key_of(d)));
+                if let Some(why) = refusal.cloned() {
+                    if let Some(fix) = d.to_mut().fix.as_mut() {
+                        fix.refused = Some(why);
+                    }
                 }
             }
         }
         let applicable = |d: &Diagnostic| d.fix.as_ref().is_some_and(|f| f.applies(wanted) && !f.edits.is_empty());
-        let nothing_left = !report.diagnostics.iter().any(applicable);
+        let nothing_left = !report.diagnostics.iter().any(|d| applicable(d));
         if nothing_left || pass >= MAX_PASSES {
-            let files = state.files;
-            return FixRun { files, changed, applied, report, converged: nothing_left, history };
+            let report = report.into_output();
+            drop(conv);
+            let State { files, outputs: chunks, .. } = state;
+            return FixRun { files, changed, applied, report, converged: nothing_left, history, chunks };
         }
         pass += 1;
-        // The fixes are taken out of the report, which is not needed during the pass.
+        // What the pass needs of the chosen fixes is copied; the report is not kept.
         let mut by_file: BTreeMap<FileId, Vec<Chosen>> = BTreeMap::new();
-        for d in report.diagnostics.into_iter().filter(|d| applicable(d)) {
-            let file = d.loc.file;
-            by_file.entry(file).or_default().extend(Chosen::of(d));
+        for d in report.diagnostics.iter().filter(|d| applicable(d)) {
+            by_file.entry(d.loc.file).or_default().extend(Chosen::of(d));
         }
+        drop(report);
+        drop(conv);
         let chosen: BTreeMap<FileId, Vec<Chosen>> = by_file
             .into_iter()
             .map(|(f, fixes)| {
@@ -264,24 +275,34 @@ struct Chosen {
 }
 
 impl Chosen {
-    fn of(d: Diagnostic) -> Option<Chosen> {
-        let key = key_of(&d);
-        let fix = d.fix?;
-        Some(Chosen { code: d.code, key, edits: fix.edits, changes: fix.changes })
+    fn of(d: &Diagnostic) -> Option<Chosen> {
+        let fix = d.fix.as_ref()?;
+        Some(Chosen { code: d.code, key: key_of(d), edits: fix.edits.clone(), changes: fix.changes.clone() })
     }
 }
 
-/// One file's part of a pass: the fixes still in it.
+/// One file's part of a pass: the fixes still in it, and the edits of the text installed now
+/// with the old text each replaced (the old text itself is not kept during the pass: it is
+/// recovered from the new text when a check needs it).
 struct FilePass {
     file: FileId,
+    role: FileRole,
     fixes: Vec<Chosen>,
-    old: SourceFile,
     edits: Vec<Edit>,
+    replaced: Vec<String>,
+    /// Whether `edits` are applied to the installed text (after the first round).
+    installed: bool,
 }
 
 impl FilePass {
     fn changes(&self) -> declared::Changes<'_> {
         declared::Changes::new(self.fixes.iter().flat_map(|f| f.changes.iter()))
+    }
+
+    /// The text before the pass, given the installed text.
+    fn old<'a>(&'a self, installed: &'a str) -> verify::OldText<'a> {
+        let (edits, replaced) = if self.installed { (&self.edits[..], &self.replaced[..]) } else { (&[][..], &[][..]) };
+        verify::OldText { new: installed, edits, replaced }
     }
 }
 
@@ -289,6 +310,21 @@ impl FilePass {
 fn merged_edits(fixes: &[Chosen]) -> Vec<Edit> {
     let all: Vec<&Chosen> = fixes.iter().collect();
     choose(&all).0
+}
+
+/// Installs the text of a file's pass with its current fixes: the old text (moved out of the
+/// file, or recovered from the text of the previous round) with the fixes' edits applied.
+fn install_text(state: &mut State, p: &mut FilePass) {
+    let Some(slot) = state.files.get_mut(p.file) else { return };
+    let old_text = if p.installed { p.old(&slot.text).whole() } else { std::mem::take(&mut slot.text) };
+    // The old text goes before the new one's line index is built (and that is built only when
+    // a report needs it): at no moment are both versions of the file and their indexes in memory.
+    let edits = merged_edits(&p.fixes);
+    p.replaced = edits.iter().map(|e| old_text.get(e.range.clone()).unwrap_or_default().to_string()).collect();
+    let new_text = edit::apply_in_place(old_text, &edits).unwrap_or_else(|unchanged| unchanged);
+    *slot = SourceFile::new(slot.name.clone(), slot.path.clone(), slot.role, new_text.into_bytes());
+    p.edits = edits;
+    p.installed = true;
 }
 
 /// Applies the chosen fixes of every file, checks each changed region and lints it, and refuses
@@ -300,30 +336,35 @@ fn apply_pass(
     config: &LintConfig,
 ) -> PassOutcome {
     let mut outcome = PassOutcome::default();
-    let mut passes: Vec<FilePass> = Vec::new();
-    for (file, fixes) in chosen {
-        let Some(slot) = state.files.get_mut(file) else { continue };
-        // The old text moves out (the new one takes its place below): never two copies of it.
-        let empty = SourceFile::new(slot.name.clone(), slot.path.clone(), slot.role, Vec::new());
-        let old = std::mem::replace(slot, empty);
-        let edits = merged_edits(&fixes);
-        passes.push(FilePass { file, fixes, old, edits });
-    }
+    let mut passes: Vec<FilePass> = chosen
+        .into_iter()
+        .filter_map(|(file, fixes)| {
+            let role = state.files.get(file)?.role;
+            Some(FilePass { file, role, fixes, edits: Vec::new(), replaced: Vec::new(), installed: false })
+        })
+        .collect();
     loop {
         // Install every file's new text, then check all regions of all files in parallel.
         let mut plans = Vec::new();
-        for p in &passes {
-            let new_text = edit::apply(&p.old.text, &p.edits).unwrap_or_else(|| p.old.text.clone());
-            if let Some(slot) = state.files.get_mut(p.file) {
-                *slot = SourceFile::new(p.old.name.clone(), p.old.path.clone(), p.old.role, new_text.into_bytes());
+        for p in &mut passes {
+            let old_ranges: Vec<_> =
+                state.outputs.get(p.file).map(|o| o.iter().map(|c| c.range.clone()).collect()).unwrap_or_default();
+            // The chunks the fixes edit keep only their place and hashes from here on (a chunk
+            // that ends up unchanged after all is linted again).
+            let edits = merged_edits(&p.fixes);
+            if let Some(outputs) = state.outputs.get_mut(p.file) {
+                for i in verify::touched_chunks(&old_ranges, &edits) {
+                    if let Some(o) = outputs.get_mut(i) {
+                        o.strip();
+                    }
+                }
             }
-        }
-        for p in &passes {
+            drop(edits);
+            install_text(state, p);
             let outputs = state.outputs.get(p.file).map(Vec::as_slice).unwrap_or_default();
-            let ranges: Vec<_> = outputs.iter().map(|o| o.range.clone()).collect();
             let docs: Vec<&[crate::lint::DocSummary]> = outputs.iter().map(|o| o.docs.as_slice()).collect();
             let new_text = state.files.get(p.file).map_or("", |f| f.text.as_str());
-            let plan = verify::plan(&ranges, &docs, &p.edits, new_text);
+            let plan = verify::plan(&old_ranges, &docs, &p.edits, new_text);
             let ids: Vec<Vec<u32>> =
                 plan.regions.iter().map(|r| r.new.iter().map(|_| state.table.reserve()).collect()).collect();
             // The chunks the pass replaces keep only their place and hashes until it is
@@ -337,6 +378,7 @@ fn apply_pass(
             }
             plans.push((plan, ids));
         }
+        trace("installed texts");
         let conv = conventions(&state.files);
         let results: Vec<Vec<Result<Vec<ChunkOutput>, verify::Failure>>> = {
             let run = run_env(&state.files, &conv, &state.table, registry, config);
@@ -346,37 +388,44 @@ fn apply_pass(
                 .map(|(p, (plan, ids))| {
                     let outputs = state.outputs.get(p.file).map(Vec::as_slice).unwrap_or_default();
                     let changes = p.changes();
-                    if p.old.role == FileRole::HelmValues {
-                        let new = run.edits.files.get(p.file);
+                    let Some(new) = run.edits.files.get(p.file) else { return Vec::new() };
+                    let old = p.old(&new.text);
+                    if p.role == FileRole::HelmValues {
+                        let old = SourceFile::new(new.name.clone(), new.path.clone(), p.role, old.whole().into_bytes());
                         let all = changes.all();
-                        return vec![verify::check_by_json(&p.old, new, all, config.limits).map(|()| Vec::new())];
+                        return vec![verify::check_by_json(&old, Some(new), all, config.limits).map(|()| Vec::new())];
                     }
                     plan.regions
                         .par_iter()
                         .zip(ids.par_iter())
                         .map(|(region, ids)| {
-                            verify::check_region(&run, p.file, &p.old, outputs, region, &changes, ids, true)
+                            verify::check_region(&run, p.file, &old, outputs, region, &changes, ids, true)
                         })
                         .collect()
                 })
                 .collect()
         };
+        trace("checked regions");
         let mut retry = false;
         for ((p, (plan, _)), result) in passes.iter_mut().zip(&plans).zip(&results) {
+            let current = state.files.get(p.file).map_or("", |f| f.text.as_str());
             let failed: Vec<(std::ops::Range<usize>, &verify::Failure)> = result
                 .iter()
                 .enumerate()
-                .filter_map(|(i, r)| r.as_ref().err().map(|f| (region_span(plan, i, &p.old), f)))
+                .filter_map(|(i, r)| {
+                    let whole = 0..p.old(current).len();
+                    r.as_ref().err().map(|f| (plan.regions.get(i).map_or(whole, |r| r.span.clone()), f))
+                })
                 .collect();
             if failed.is_empty() {
                 continue;
             }
             retry = true;
             let outputs = state.outputs.get(p.file).map(Vec::as_slice).unwrap_or_default();
+            let ctx = Settle { outputs, current, registry, config, table: &state.table };
             for (span, failure) in failed {
-                settle(p, &span, failure, outputs, registry, config, &state.table, &mut outcome);
+                settle(p, &span, failure, &ctx, &mut outcome);
             }
-            p.edits = merged_edits(&p.fixes);
         }
         if !retry {
             for ((p, (plan, ids)), result) in passes.into_iter().zip(plans).zip(results) {
@@ -395,7 +444,8 @@ fn apply_pass(
         let (keep, done): (Vec<_>, Vec<_>) = passes.into_iter().partition(|p| !p.fixes.is_empty());
         for p in done {
             if let Some(slot) = state.files.get_mut(p.file) {
-                *slot = p.old;
+                let old = p.old(&slot.text).whole();
+                *slot = SourceFile::new(slot.name.clone(), slot.path.clone(), slot.role, old.into_bytes());
             }
             relint_stripped(state, p.file, registry, config);
         }
@@ -430,92 +480,91 @@ fn relint_stripped(state: &mut State, file: FileId, registry: &Registry, config:
     }
 }
 
-/// The old bytes region `i` covers (the whole file for a values file).
-fn region_span(plan: &verify::Plan, i: usize, old: &SourceFile) -> std::ops::Range<usize> {
-    plan.regions.get(i).map_or(0..old.text.len(), |r| r.span.clone())
+/// What checking one fix alone needs.
+struct Settle<'s> {
+    /// The file's chunks before the pass.
+    outputs: &'s [ChunkOutput],
+    /// The text installed now.
+    current: &'s str,
+    registry: &'s Registry,
+    config: &'s LintConfig,
+    table: &'s ChunkTable,
 }
 
 /// A region failed: refuse the fix responsible. With one candidate (a fix with an edit in the
 /// region) it is refused; with several, each is checked alone and those that fail alone are
 /// refused; when none fails alone, all but the first wait for a later pass.
-#[allow(clippy::too_many_arguments, reason = "the failed region, the file's pass and what checking a fix alone needs")]
 fn settle(
     p: &mut FilePass,
     span: &std::ops::Range<usize>,
     failure: &verify::Failure,
-    outputs: &[ChunkOutput],
-    registry: &Registry,
-    config: &LintConfig,
-    table: &ChunkTable,
+    ctx: &Settle<'_>,
     outcome: &mut PassOutcome,
 ) {
     let touches = |c: &Chosen| c.edits.iter().any(|e| e.range.start <= span.end && e.range.end >= span.start);
     let candidates: Vec<usize> = (0..p.fixes.len()).filter(|&i| p.fixes.get(i).is_some_and(touches)).collect();
-    let mut refuse = |p: &mut FilePass, i: usize, why: String| {
-        if let Some(c) = p.fixes.get(i) {
-            outcome.refused.push((c.key.clone(), why));
-        }
-    };
-    match candidates.as_slice() {
+    let refuse = |outcome: &mut PassOutcome, c: &Chosen, why: String| outcome.refused.push((c.key.clone(), why));
+    let drop: Vec<usize> = match candidates.as_slice() {
+        // No fix touches the region (a change elsewhere moved it): refuse them all.
         [] => {
-            // No fix touches the region (a change elsewhere moved it): refuse them all.
-            for i in 0..p.fixes.len() {
-                refuse(p, i, failure.reason.clone());
+            for c in &p.fixes {
+                refuse(outcome, c, failure.reason.clone());
             }
-            p.fixes.clear();
+            (0..p.fixes.len()).collect()
         }
         [one] => {
-            refuse(p, *one, failure.reason.clone());
-            p.fixes.remove(*one);
+            if let Some(c) = p.fixes.get(*one) {
+                refuse(outcome, c, failure.reason.clone());
+            }
+            vec![*one]
         }
         many => {
+            let old = p.old(ctx.current).whole();
             let mut drop = Vec::new();
             for &i in many {
-                let Some(d) = p.fixes.get(i) else { continue };
-                if let Err(why) = check_alone(p, d, outputs, registry, config, table) {
-                    refuse(p, i, why);
+                let Some(c) = p.fixes.get(i) else { continue };
+                if let Err(why) = check_alone(&old, p, c, ctx) {
+                    refuse(outcome, c, why);
                     drop.push(i);
                 }
             }
             if drop.is_empty() {
                 drop.extend(many.iter().skip(1));
             }
-            let mut i = 0;
-            p.fixes.retain(|_| {
-                let keep = !drop.contains(&i);
-                i += 1;
-                keep
-            });
+            drop
         }
-    }
+    };
+    let mut i = 0;
+    p.fixes.retain(|_| {
+        let keep = !drop.contains(&i);
+        i += 1;
+        keep
+    });
 }
 
 /// Checks one fix alone on the file's old text.
-fn check_alone(
-    p: &FilePass,
-    fix: &Chosen,
-    outputs: &[ChunkOutput],
-    registry: &Registry,
-    config: &LintConfig,
-    table: &ChunkTable,
-) -> Result<(), String> {
-    let new_text = edit::apply(&p.old.text, &fix.edits).ok_or_else(|| "internal error: edits".to_string())?;
+fn check_alone(old: &str, p: &FilePass, fix: &Chosen, ctx: &Settle<'_>) -> Result<(), String> {
+    let new_text = edit::apply(old, &fix.edits).ok_or_else(|| "internal error: edits".to_string())?;
     let changes: Vec<&Change> = fix.changes.iter().collect();
     let indexed = declared::Changes::new(fix.changes.iter());
-    let new = SourceFile::new(p.old.name.clone(), p.old.path.clone(), p.old.role, new_text.into_bytes());
-    if p.old.role == FileRole::HelmValues {
-        return verify::check_by_json(&p.old, Some(&new), &changes, config.limits).map_err(|f| f.reason);
+    let new = SourceFile::new("fixed".into(), None, p.role, new_text.into_bytes());
+    let old_file = SourceFile::new("old".into(), None, p.role, old.as_bytes().to_vec());
+    if p.role == FileRole::HelmValues {
+        return verify::check_by_json(&old_file, Some(&new), &changes, ctx.config.limits).map_err(|f| f.reason);
     }
     // A one-file run over the new text: only parsing, comparing and type checks are used.
     let files = vec![new];
     let conv = conventions(&files);
-    let run = run_env(&files, &conv, table, registry, config);
-    let ranges: Vec<_> = outputs.iter().map(|o| o.range.clone()).collect();
-    let docs: Vec<&[crate::lint::DocSummary]> = outputs.iter().map(|o| o.docs.as_slice()).collect();
+    let run = run_env(&files, &conv, ctx.table, ctx.registry, ctx.config);
+    let ranges: Vec<_> = ctx.outputs.iter().map(|o| o.range.clone()).collect();
+    let docs: Vec<&[crate::lint::DocSummary]> = ctx.outputs.iter().map(|o| o.docs.as_slice()).collect();
     let text = files.first().map_or("", |f| f.text.as_str());
     let plan = verify::plan(&ranges, &docs, &fix.edits, text);
+    let replaced: Vec<String> =
+        fix.edits.iter().map(|e| old.get(e.range.clone()).unwrap_or_default().to_string()).collect();
+    let old_text = verify::OldText { new: text, edits: &fix.edits, replaced: &replaced };
     for region in &plan.regions {
-        verify::check_region(&run, 0, &p.old, outputs, region, &indexed, &[], false).map_err(|f| f.reason)?;
+        verify::check_region(&run, 0, &old_text, ctx.outputs, region, &indexed, &[], false).map_err(|f| f.reason)?;
     }
     Ok(())
 }

@@ -35,6 +35,33 @@ pub(crate) struct Region {
     pub(crate) prev_doc: Option<usize>,
 }
 
+/// The indices of the chunks (`old`, in order) that an edit (sorted, disjoint) changes or
+/// inserts text into (an insertion at a chunk's end counts for it: a document may be added).
+pub(crate) fn touched_chunks(old: &[Range<usize>], edits: &[Edit]) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut next = 0;
+    for (i, r) in old.iter().enumerate() {
+        while edits.get(next).is_some_and(|e| e.range.end < r.start || (e.range.end == r.start && !e.range.is_empty()))
+        {
+            next += 1;
+        }
+        let mut k = next;
+        while let Some(e) = edits.get(k).filter(|e| e.range.start <= r.end) {
+            let inside = if e.range.is_empty() {
+                r.start < e.range.start && e.range.start <= r.end
+            } else {
+                e.range.start < r.end && r.start < e.range.end
+            };
+            if inside {
+                out.push(i);
+                break;
+            }
+            k += 1;
+        }
+    }
+    out
+}
+
 /// Plans the check of a pass over a file whose old chunks are `old` (ranges, in order).
 pub(crate) fn plan(old: &[Range<usize>], old_docs: &[&[DocSummary]], edits: &[Edit], new_text: &str) -> Plan {
     let new_chunks = split_documents(new_text);
@@ -114,6 +141,58 @@ fn region_span(old: &[Range<usize>], idx: Range<usize>, at: usize) -> Range<usiz
     s..e
 }
 
+/// The text before a pass, recovered from the text after it: the bytes between edits are the
+/// same, and `replaced` holds what each edit replaced. (A pass does not keep the old text: with
+/// the new one beside it, a pass would hold the input twice.)
+pub(crate) struct OldText<'a> {
+    pub(crate) new: &'a str,
+    /// The pass's edits (sorted, disjoint, in old coordinates).
+    pub(crate) edits: &'a [Edit],
+    /// The old text each edit replaced.
+    pub(crate) replaced: &'a [String],
+}
+
+impl OldText<'_> {
+    /// The old text's length.
+    pub(crate) fn len(&self) -> usize {
+        let delta: isize = self.edits.iter().map(|e| e.content.len() as isize - e.range.len() as isize).sum();
+        self.new.len().saturating_add_signed(-delta)
+    }
+
+    /// The old text of `range` (old coordinates; no edit may cross its ends).
+    pub(crate) fn slice(&self, range: Range<usize>) -> String {
+        let mut out = String::with_capacity(range.len());
+        let mut delta: isize = 0;
+        let mut pos = range.start;
+        for (e, old) in self.edits.iter().zip(self.replaced) {
+            let before = e.range.end < range.start
+                || (e.range.end == range.start && (e.range.start < range.start || e.range.is_empty()));
+            if before {
+                delta += e.content.len() as isize - e.range.len() as isize;
+                continue;
+            }
+            if e.range.start >= range.end {
+                break;
+            }
+            let from = pos.saturating_add_signed(delta);
+            let to = e.range.start.saturating_add_signed(delta);
+            out.push_str(self.new.get(from..to).unwrap_or_default());
+            out.push_str(old);
+            delta += e.content.len() as isize - e.range.len() as isize;
+            pos = e.range.end;
+        }
+        let from = pos.saturating_add_signed(delta);
+        let to = range.end.saturating_add_signed(delta);
+        out.push_str(self.new.get(from..to).unwrap_or_default());
+        out
+    }
+
+    /// The whole old text.
+    pub(crate) fn whole(&self) -> String {
+        self.slice(0..self.len())
+    }
+}
+
 /// A region's check failed: why.
 pub(crate) struct Failure {
     pub(crate) reason: String,
@@ -132,7 +211,7 @@ enum Role {
 pub(crate) fn check_region(
     run: &RunEnv<'_>,
     file: FileId,
-    old_source: &SourceFile,
+    old_text: &OldText<'_>,
     old_outputs: &[ChunkOutput],
     region: &Region,
     changes: &Changes<'_>,
@@ -148,7 +227,7 @@ pub(crate) fn check_region(
         let mut errors = Vec::new();
         let docs = parse(new_source, file, range.clone(), limits, &mut errors);
         if let Some(e) = errors.first() {
-            let (line, col) = new_source.lines.line_col(&new_source.text, e.offset);
+            let (line, col) = new_source.lines().line_col(&new_source.text, e.offset);
             return Err(Failure { reason: format!("the fixed file does not parse at {line}:{col}: {}", e.message) });
         }
         parsed.push((range.clone(), docs));
@@ -157,8 +236,16 @@ pub(crate) fn check_region(
         old_outputs.get(region.old.clone()).unwrap_or_default().iter().flat_map(|o| o.docs.iter().copied()).collect();
     let old_ranges: Vec<Range<usize>> =
         old_outputs.get(region.old.clone()).unwrap_or_default().iter().map(|o| o.range.clone()).collect();
-    let mut slow = OldDocs { source: old_source, ranges: old_ranges, limits, docs: None };
-    let new_docs: Vec<&Doc<'_>> = parsed.iter().flat_map(|(_, d)| d.iter()).filter(|d| d.has_content()).collect();
+    let mut slow = OldDocs { old: old_text, span: region.span.clone(), ranges: old_ranges, limits, text: None };
+    // Every new document's node hashes, computed once: for the comparison and the next pass.
+    let node_hashes: Vec<Vec<Option<Vec<u64>>>> =
+        parsed.iter().map(|(_, docs)| docs.iter().map(crate::yaml::hash::node_hashes).collect()).collect();
+    let new_docs: Vec<(&Doc<'_>, Option<&Vec<u64>>)> = parsed
+        .iter()
+        .zip(&node_hashes)
+        .flat_map(|((_, docs), hashes)| docs.iter().zip(hashes.iter().map(Option::as_ref)))
+        .filter(|(d, _)| d.has_content())
+        .collect();
     // Documents added at the start of the file (after no document) count before its first.
     let orphan_adds = if region.old.start == 0 && region.prev_doc.is_none() {
         let known: Vec<usize> = old_outputs.iter().flat_map(|o| o.docs.iter().map(|d| d.start)).collect();
@@ -187,15 +274,15 @@ pub(crate) fn check_region(
             ),
         });
     }
-    for (new, role) in new_docs.iter().zip(&roles) {
+    for ((new, hashes), role) in new_docs.iter().zip(&roles) {
         match role {
             Role::Added => type_check(new, &new_source.text, None)?,
             Role::Replaces(start) => {
                 let old = old_docs.iter().find(|d| d.start == *start).copied();
                 let declared = Declared::of(*start, changes.of(*start).iter().copied());
                 let fast = old.and_then(|o| o.hash).is_some_and(|h| {
-                    crate::yaml::hash::node_hashes(new)
-                        .is_some_and(|hashes| new.root().and_then(|r| old_hash(r, &hashes, Some(&declared))) == Some(h))
+                    hashes
+                        .is_some_and(|hashes| new.root().and_then(|r| old_hash(r, hashes, Some(&declared))) == Some(h))
                 });
                 if !fast {
                     compare_slowly(&mut slow, *start, new, &declared)?;
@@ -207,28 +294,41 @@ pub(crate) fn check_region(
     if !lint {
         return Ok(Vec::new());
     }
-    Ok(parsed.iter().zip(ids).map(|((range, docs), id)| lint_docs(run, file, *id, range.clone(), docs)).collect())
+    Ok(parsed
+        .iter()
+        .zip(&node_hashes)
+        .zip(ids)
+        .map(|(((range, docs), hashes), id)| {
+            let roots: Vec<Option<u64>> = hashes.iter().map(|h| h.as_ref().and_then(|h| h.first().copied())).collect();
+            lint_docs(run, file, *id, range.clone(), docs, Some(&roots))
+        })
+        .collect())
 }
 
-/// The old documents of a region, parsed only when a slow check needs them.
-struct OldDocs<'s> {
-    source: &'s SourceFile,
+/// The old documents of a region, recovered and parsed only when a slow check needs them.
+struct OldDocs<'o> {
+    old: &'o OldText<'o>,
+    /// The region's old bytes, and its old chunks.
+    span: Range<usize>,
     ranges: Vec<Range<usize>>,
     limits: Limits,
-    docs: Option<Vec<Doc<'s>>>,
+    text: Option<String>,
 }
 
-impl<'s> OldDocs<'s> {
-    fn get(&mut self, start: usize) -> Option<&Doc<'s>> {
-        if self.docs.is_none() {
-            let mut all = Vec::new();
-            for r in &self.ranges {
-                let (docs, _) = crate::yaml::parse_chunk(&self.source.text, r.clone(), self.limits);
-                all.extend(docs);
+impl OldDocs<'_> {
+    /// Runs `f` on the old document that started at `start` (with the region's old text, whose
+    /// first byte was at `span.start`).
+    fn with<R>(&mut self, start: usize, f: impl FnOnce(&Doc<'_>, &str) -> R) -> Option<R> {
+        let base = self.span.start;
+        let text: &str = self.text.get_or_insert_with(|| self.old.slice(self.span.clone()));
+        for r in &self.ranges {
+            let local = r.start.checked_sub(base)?..r.end.checked_sub(base)?;
+            let (docs, _) = crate::yaml::parse_chunk(text, local, self.limits);
+            if let Some(d) = docs.iter().find(|d| d.span.start + base == start) {
+                return Some(f(d, text));
             }
-            self.docs = Some(all);
         }
-        self.docs.as_ref()?.iter().find(|d| d.span.start == start)
+        None
     }
 }
 
@@ -239,9 +339,8 @@ fn compare_slowly(old: &mut OldDocs<'_>, start: usize, new: &Doc<'_>, declared: 
                  far)"
             .into(),
     };
-    let old_doc =
-        old.get(start).ok_or_else(|| Failure { reason: "internal error: the old document is gone".into() })?;
-    let o = old_doc.root().and_then(to_json).ok_or_else(cannot)?;
+    let gone = || Failure { reason: "internal error: the old document is gone".into() };
+    let o = old.with(start, |d, _| d.root().and_then(to_json)).ok_or_else(gone)?.ok_or_else(cannot)?;
     let n = new.root().and_then(to_json).ok_or_else(cannot)?;
     let d = (!declared.is_empty()).then_some(declared);
     compare(&o, &n, d, &NodePath::root()).map_err(|diff| Failure {
@@ -263,10 +362,8 @@ fn type_check(new: &Doc<'_>, text: &str, old: Option<(&mut OldDocs<'_>, usize)>)
         let r = &obj.info.object;
         let Err(error) = typed::check_node(&r.api_version, &r.kind, obj.root) else { continue };
         let was_broken = match old.as_mut() {
-            Some((docs, start)) => {
-                let start = *start;
-                let text = docs.source.text.as_str();
-                docs.get(start).is_some_and(|d| {
+            Some((docs, start)) => docs
+                .with(*start, |d, text| {
                     let before = k8s::objects_in(d, text, 0, &[], crate::diag::ObjId::default());
                     let same = before.iter().find(|o| o.info.object == *r);
                     match same {
@@ -277,7 +374,7 @@ fn type_check(new: &Doc<'_>, text: &str, old: Option<(&mut OldDocs<'_>, usize)>)
                         }),
                     }
                 })
-            }
+                .unwrap_or(false),
             None => false,
         };
         if !was_broken {
@@ -343,7 +440,7 @@ fn parse_all(f: &SourceFile, limits: Limits) -> Result<Vec<Doc<'_>>, Failure> {
     for chunk in split_documents(&f.text) {
         let (docs, errors) = crate::yaml::parse_chunk(&f.text, chunk, limits);
         if let Some(e) = errors.first() {
-            let (line, col) = f.lines.line_col(&f.text, e.offset);
+            let (line, col) = f.lines().line_col(&f.text, e.offset);
             return Err(Failure { reason: format!("the fixed file does not parse at {line}:{col}: {}", e.message) });
         }
         all.extend(docs);

@@ -1,7 +1,6 @@
 //! Writing fixed files: atomically (a temporary file in the same directory, then a rename, with
 //! the original's permissions), and unified diffs for `--diff`.
 
-use std::hash::{DefaultHasher, Hasher};
 use std::io::Write;
 use std::path::Path;
 
@@ -15,9 +14,25 @@ pub(crate) struct Digest {
 
 impl Digest {
     pub(crate) fn of(bytes: &[u8]) -> Digest {
-        let mut h = DefaultHasher::new();
-        h.write(bytes);
-        Digest { len: bytes.len(), hash: h.finish() }
+        Digest { len: bytes.len(), hash: xxhash_rust::xxh3::xxh3_64(bytes) }
+    }
+
+    /// The digest of a file's bytes, read in pieces (never the whole file in memory again).
+    fn of_file(path: &Path) -> std::io::Result<Digest> {
+        use std::io::Read;
+        let mut file = std::fs::File::open(path)?;
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        let mut buf = vec![0u8; 1 << 16];
+        let mut len = 0;
+        loop {
+            let n = file.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            h.update(buf.get(..n).unwrap_or_default());
+            len += n;
+        }
+        Ok(Digest { len, hash: h.digest() })
     }
 }
 
@@ -41,7 +56,7 @@ pub(crate) fn write_atomic(path: &Path, expected: &Digest, contents: &[u8]) -> s
             dir.display()
         )));
     }
-    if Digest::of(&std::fs::read(&target)?) != *expected {
+    if Digest::of_file(&target)? != *expected {
         return Err(refused("the file changed since leaselint read it; run again"));
     }
     let permissions = metadata.permissions();
@@ -85,4 +100,19 @@ pub(crate) fn unified_diff(name: &str, old: &str, new: &str) -> String {
         .context_radius(3)
         .header(&format!("a/{name}"), &format!("b/{name}"))
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Digest;
+
+    #[test]
+    fn a_file_digest_is_the_digest_of_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.yaml");
+        let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(Digest::of_file(&path).unwrap(), Digest::of(&bytes));
+        assert_ne!(Digest::of(b"a"), Digest::of(b"b"));
+    }
 }

@@ -8,6 +8,7 @@
 //! text a pass did not change keeps its results (moved to its new offset), and only changed
 //! chunks are parsed and linted again.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -138,6 +139,29 @@ pub(crate) struct LintOutput {
     pub(crate) objects: usize,
 }
 
+/// A lint run's findings before they are all owned: the chunks' own findings are borrowed
+/// (`--fix` keeps them in its chunks for the next pass: no copy of every finding per pass); the
+/// others (cross-object rules, values files, unused suppressions) are owned.
+#[derive(Debug, Default)]
+pub(crate) struct Assembled<'o> {
+    pub(crate) diagnostics: Vec<Cow<'o, Diagnostic>>,
+    pub(crate) errors: Vec<InputError>,
+    pub(crate) documents: usize,
+    pub(crate) objects: usize,
+}
+
+impl Assembled<'_> {
+    /// The findings owned (the borrowed ones copied).
+    pub(crate) fn into_output(self) -> LintOutput {
+        LintOutput {
+            diagnostics: self.diagnostics.into_iter().map(Cow::into_owned).collect(),
+            errors: self.errors,
+            documents: self.documents,
+            objects: self.objects,
+        }
+    }
+}
+
 /// Everything a chunk is linted with.
 pub(crate) struct RunEnv<'r> {
     pub(crate) registry: &'r Registry,
@@ -213,14 +237,16 @@ pub(crate) fn lint(files: &[SourceFile], registry: &Registry, config: &LintConfi
         },
         hashes: false,
     };
-    let outputs: Vec<ChunkOutput> = chunks
+    let mut outputs: Vec<ChunkOutput> = chunks
         .par_iter()
         .zip(ids.par_iter())
         .with_min_len(4)
         .map(|((file, range), id)| lint_chunk(&run, *file, *id, range.clone()))
         .collect();
+    // The chunks are not kept: their findings move into the result.
+    let taken: Vec<Diagnostic> = outputs.iter_mut().flat_map(|o| std::mem::take(&mut o.diagnostics)).collect();
     let refs: Vec<&ChunkOutput> = outputs.iter().collect();
-    assemble(&run, &refs)
+    assemble(&run, &refs, taken).into_output()
 }
 
 /// Parses and lints one chunk.
@@ -228,14 +254,22 @@ pub(crate) fn lint_chunk(run: &RunEnv<'_>, file: FileId, id: u32, range: Range<u
     let Some(source) = run.files().get(file) else { return ChunkOutput::empty(file, id, range) };
     let mut errors = Vec::new();
     let docs = parse(source, file, range.clone(), run.config.limits, &mut errors);
-    let mut out = lint_docs(run, file, id, range, &docs);
+    let mut out = lint_docs(run, file, id, range, &docs, None);
     out.errors = errors;
     out
 }
 
 /// Lints the parsed documents of one chunk: per-object rules (with their fixes), facts,
-/// suppressions, and (for `--fix`) the documents' data hashes.
-pub(crate) fn lint_docs(run: &RunEnv<'_>, file: FileId, id: u32, range: Range<usize>, docs: &[Doc<'_>]) -> ChunkOutput {
+/// suppressions, and (for `--fix`) the documents' data hashes (`hashes`: already computed, by
+/// document).
+pub(crate) fn lint_docs(
+    run: &RunEnv<'_>,
+    file: FileId,
+    id: u32,
+    range: Range<usize>,
+    docs: &[Doc<'_>],
+    hashes: Option<&[Option<u64>]>,
+) -> ChunkOutput {
     let mut out = ChunkOutput::empty(file, id, range);
     let Some(source) = run.files().get(file) else { return out };
     let config = run.config;
@@ -245,7 +279,11 @@ pub(crate) fn lint_docs(run: &RunEnv<'_>, file: FileId, id: u32, range: Range<us
         if content {
             out.documents += 1;
         }
-        let hash = if run.hashes { yaml::hash::node_hashes(doc).and_then(|h| h.first().copied()) } else { None };
+        let hash = match hashes {
+            Some(known) => known.get(d).copied().flatten(),
+            None if run.hashes => yaml::hash::node_hashes(doc).and_then(|h| h.first().copied()),
+            None => None,
+        };
         out.docs.push(DocSummary { start: doc.span.start, content, hash });
         out.comments.extend(ignore_comments(doc, &source.text));
         let at = ObjId { chunk: id, doc: u32::try_from(d).unwrap_or(u32::MAX), item: 0 };
@@ -270,12 +308,13 @@ pub(crate) fn lint_docs(run: &RunEnv<'_>, file: FileId, id: u32, range: Range<us
 
 /// Runs what needs every chunk: cross-object rules on the inventory of every chunk's facts,
 /// Helm values files, suppressions; then marks the fixes `--fix` refuses because their file (or,
-/// on stdin, their document) does not parse. The chunks' findings are copied, not taken: `--fix`
-/// keeps them for the next pass.
-pub(crate) fn assemble(run: &RunEnv<'_>, outputs: &[&ChunkOutput]) -> LintOutput {
+/// on stdin, their document) does not parse. `taken`: findings the caller moved out of the
+/// chunks; the findings still in the chunks are borrowed.
+pub(crate) fn assemble<'o>(run: &RunEnv<'_>, outputs: &[&'o ChunkOutput], taken: Vec<Diagnostic>) -> Assembled<'o> {
     let files = run.files();
     let (registry, config) = (run.registry, run.config);
-    let mut result = LintOutput::default();
+    let mut result = Assembled::default();
+    result.diagnostics.extend(taken.into_iter().map(Cow::Owned));
     let mut inventory = Inventory::default();
     let mut suppressions = Suppressions::default();
     for out in outputs {
@@ -283,7 +322,7 @@ pub(crate) fn assemble(run: &RunEnv<'_>, outputs: &[&ChunkOutput]) -> LintOutput
         if !out.comments.is_empty() {
             suppressions.comments.entry(out.file).or_default().extend(out.comments.iter().cloned());
         }
-        result.diagnostics.extend(out.diagnostics.iter().cloned());
+        result.diagnostics.extend(out.diagnostics.iter().map(Cow::Borrowed));
         result.errors.extend(out.errors.iter().cloned());
         result.documents += out.documents;
         result.objects += out.objects;
@@ -293,7 +332,11 @@ pub(crate) fn assemble(run: &RunEnv<'_>, outputs: &[&ChunkOutput]) -> LintOutput
     }
     inventory.finish();
     for (id, file) in files.iter().enumerate().filter(|(_, f)| f.role == FileRole::HelmValues) {
-        let comments = lint_values(file, id, run, &mut result);
+        let mut values = LintOutput::default();
+        let comments = lint_values(file, id, run, &mut values);
+        result.diagnostics.extend(values.diagnostics.into_iter().map(Cow::Owned));
+        result.errors.extend(values.errors);
+        result.documents += values.documents;
         if !comments.is_empty() {
             suppressions.comments.entry(id).or_default().extend(comments);
         }
@@ -308,13 +351,16 @@ pub(crate) fn assemble(run: &RunEnv<'_>, outputs: &[&ChunkOutput]) -> LintOutput
             found
         })
         .collect();
-    result.diagnostics.extend(cross.into_iter().flatten());
+    result.diagnostics.extend(cross.into_iter().flatten().map(Cow::Owned));
     suppress::apply(&mut result.diagnostics, files, registry, config, &suppressions);
     if !config.fix_classes.is_empty() {
         // The config's `fixes: {safe: [...], unsafe: [...]}` reclassifies a rule's fixes.
         for d in &mut result.diagnostics {
-            if let (Some(fix), Some(class)) = (d.fix.as_mut(), config.fix_classes.get(d.code)) {
-                fix.applicability = *class;
+            let class = config.fix_classes.get(d.code).copied();
+            if let Some(class) = class.filter(|c| d.fix.as_ref().is_some_and(|f| f.applicability != *c)) {
+                if let Some(fix) = d.to_mut().fix.as_mut() {
+                    fix.applicability = class;
+                }
             }
         }
     }
@@ -328,7 +374,7 @@ pub(crate) fn assemble(run: &RunEnv<'_>, outputs: &[&ChunkOutput]) -> LintOutput
 /// a file with a parse error or invalid UTF-8, which is never edited; on stdin (where each
 /// document that parses is fixed and the others are repeated as they are), the fixes whose
 /// edits touch a document that does not parse.
-fn refuse_unparsable(result: &mut LintOutput, files: &[SourceFile], outputs: &[&ChunkOutput]) {
+fn refuse_unparsable(result: &mut Assembled<'_>, files: &[SourceFile], outputs: &[&ChunkOutput]) {
     if result.errors.is_empty() && files.iter().all(|f| f.invalid_utf8.is_empty()) {
         return;
     }
@@ -342,29 +388,34 @@ fn refuse_unparsable(result: &mut LintOutput, files: &[SourceFile], outputs: &[&
     let broken_chunks: Vec<(FileId, Range<usize>)> =
         outputs.iter().filter(|o| !o.errors.is_empty()).map(|o| (o.file, o.range.clone())).collect();
     for d in &mut result.diagnostics {
-        let Some(fix) = d.fix.as_mut().filter(|f| f.refused.is_none()) else { continue };
+        let Some(fix) = d.fix.as_ref().filter(|f| f.refused.is_none()) else { continue };
         let file = d.loc.file;
         let Some(source) = files.get(file) else { continue };
         let whole = source.path.is_some() || !source.invalid_utf8.is_empty();
-        if whole {
+        let why = if whole {
             if let Some(offset) = first_error.get(&file) {
-                let (line, col) = source.lines.line_col(&source.text, *offset);
-                fix.refused = Some(format!(
+                let (line, col) = source.lines().line_col(&source.text, *offset);
+                Some(format!(
                     "{} does not parse (line {line}, column {col}): --fix leaves a file with an error unchanged",
                     source.name
-                ));
+                ))
             } else if !source.invalid_utf8.is_empty() {
-                fix.refused = Some(format!("{} is not valid UTF-8: --fix repeats it unchanged", source.name));
+                Some(format!("{} is not valid UTF-8: --fix repeats it unchanged", source.name))
+            } else {
+                None
             }
-            continue;
-        }
-        let touches_broken = fix.edits.iter().any(|e| {
-            broken_chunks
-                .iter()
-                .any(|(f, r)| *f == file && e.range.start < r.end && r.start < e.range.end.max(e.range.start + 1))
-        });
-        if touches_broken {
-            fix.refused = Some("the fix edits a document that does not parse".to_string());
+        } else {
+            let touches_broken = fix.edits.iter().any(|e| {
+                broken_chunks
+                    .iter()
+                    .any(|(f, r)| *f == file && e.range.start < r.end && r.start < e.range.end.max(e.range.start + 1))
+            });
+            touches_broken.then(|| "the fix edits a document that does not parse".to_string())
+        };
+        if let Some(why) = why {
+            if let Some(fix) = d.to_mut().fix.as_mut() {
+                fix.refused = Some(why);
+            }
         }
     }
 }

@@ -75,7 +75,7 @@ fn entry_matches(e: &IgnoreEntry, d: &Diagnostic, file: &SourceFile) -> bool {
 /// Drops suppressed findings and adds LL011 findings for suppression comments that were not
 /// used (with the edits of their fixes).
 pub(crate) fn apply(
-    diagnostics: &mut Vec<Diagnostic>,
+    diagnostics: &mut Vec<std::borrow::Cow<'_, Diagnostic>>,
     files: &[SourceFile],
     registry: &Registry,
     config: &LintConfig,
@@ -86,7 +86,7 @@ pub(crate) fn apply(
     for (&file, list) in &found.comments {
         let Some(f) = files.get(file) else { continue };
         for c in list {
-            let line = f.lines.line_of(c.span.start);
+            let line = f.lines().line_of(c.span.start);
             let used = match &c.target {
                 Target::Rules(rules) => vec![false; rules.len()],
                 _ => vec![false],
@@ -99,7 +99,7 @@ pub(crate) fn apply(
     diagnostics.retain(|d| {
         let Some(file) = files.get(d.loc.file) else { return true };
         if !by_line.is_empty() {
-            let line = file.lines.line_of(d.loc.span.start);
+            let line = file.lines().line_of(d.loc.span.start);
             let same = by_line.get(&(d.loc.file, line)).into_iter().flatten();
             let above = line.checked_sub(1).and_then(|l| by_line.get(&(d.loc.file, l))).into_iter().flatten();
             let mut suppressed = false;
@@ -140,7 +140,9 @@ pub(crate) fn apply(
     comments.sort_by_key(|c| (c.file, c.comment.span.start));
     for c in &comments {
         let Some(file) = files.get(c.file) else { continue };
-        report_unused(c, file, rule, registry, diagnostics);
+        let mut found = Vec::new();
+        report_unused(c, file, rule, registry, &mut found);
+        diagnostics.extend(found.into_iter().map(std::borrow::Cow::Owned));
     }
 }
 
@@ -237,7 +239,7 @@ fn remove_directive(text: &str, file: &SourceFile, c: &Comment<'_>) -> Edit {
         end -= 1;
     }
     if alone && comment.own_line {
-        if let Some(line) = file.lines.line_span(c.line, text.len()) {
+        if let Some(line) = file.lines().line_span(c.line, text.len()) {
             return Edit { range: line, content: String::new() };
         }
     }

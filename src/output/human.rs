@@ -38,7 +38,7 @@ impl SourceCode for FileSource<'_> {
         let end = (span.offset() + span.len()).min(text.len());
         if before == 0 && after == 0 {
             // The header's `file:line:column`: exactly the span, with its own position.
-            let (line, column) = self.file.lines.line_col(text, start);
+            let (line, column) = self.file.lines().line_col(text, start);
             let data = text.get(start..end).ok_or(MietteError::OutOfBounds)?;
             return Ok(Box::new(MietteSpanContents::new_named(
                 self.file.name.clone(),
@@ -49,13 +49,15 @@ impl SourceCode for FileSource<'_> {
                 data.lines().count().max(1),
             )));
         }
-        let (first_line, _) = self.file.lines.line_col(text, start);
-        let (last_line, _) = self.file.lines.line_col(text, end.saturating_sub(usize::from(end > start)));
+        let (first_line, _) = self.file.lines().line_col(text, start);
+        let (last_line, _) = self.file.lines().line_col(text, end.saturating_sub(usize::from(end > start)));
         let from_line = first_line.saturating_sub(before).max(1);
         let to_line = last_line + after;
-        let window_start = self.file.lines.line_range(text, from_line).map_or(0, |r| r.start);
-        let window_end =
-            (from_line..=to_line).rev().find_map(|l| self.file.lines.line_range(text, l)).map_or(text.len(), |r| r.end);
+        let window_start = self.file.lines().line_range(text, from_line).map_or(0, |r| r.start);
+        let window_end = (from_line..=to_line)
+            .rev()
+            .find_map(|l| self.file.lines().line_range(text, l))
+            .map_or(text.len(), |r| r.end);
         let data = text.get(window_start..window_end).ok_or(MietteError::OutOfBounds)?;
         let line_count = data.lines().count().max(1);
         Ok(Box::new(MietteSpanContents::new_named(

@@ -79,7 +79,7 @@ pub(crate) fn is_fixable(f: &crate::diag::Fix) -> bool {
 
 /// 1-based (line, column) of the start and the end (exclusive) of a span.
 pub(crate) fn position(file: &SourceFile, span: &Range<usize>) -> ((usize, usize), (usize, usize)) {
-    let start = file.lines.line_col(&file.text, span.start);
-    let end = if span.end > span.start { file.lines.line_col(&file.text, span.end) } else { start };
+    let start = file.lines().line_col(&file.text, span.start);
+    let end = if span.end > span.start { file.lines().line_col(&file.text, span.end) } else { start };
     (start, end)
 }

@@ -39,7 +39,9 @@ pub(crate) struct SourceFile {
     pub(crate) text: String,
     /// Byte ranges of the original file that were not valid UTF-8.
     pub(crate) invalid_utf8: Vec<std::ops::Range<usize>>,
-    pub(crate) lines: LineIndex,
+    /// Built on first use (`lines()`): a `--fix` pass makes new texts that are only read by the
+    /// parser until something is reported.
+    lines: std::sync::OnceLock<LineIndex>,
     /// The file holds JSON: its name ends in `.json`, or (stdin) the whole text is one JSON
     /// value. `--fix` keeps such a file JSON.
     pub(crate) json: bool,
@@ -48,9 +50,13 @@ pub(crate) struct SourceFile {
 impl SourceFile {
     pub(crate) fn new(name: String, path: Option<PathBuf>, role: FileRole, bytes: Vec<u8>) -> Self {
         let (text, invalid_utf8) = into_text(bytes);
-        let lines = LineIndex::new(&text);
         let json = is_json(&name, path.as_deref(), &text);
-        SourceFile { name, path, role, text, invalid_utf8, lines, json }
+        SourceFile { name, path, role, text, invalid_utf8, lines: std::sync::OnceLock::new(), json }
+    }
+
+    /// Byte offset ↔ line and column.
+    pub(crate) fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
     }
 
     /// Whether any byte in `range` was invalid UTF-8 in the original file.

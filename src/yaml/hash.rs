@@ -7,11 +7,11 @@
 //!
 //! Documents whose mappings use merge keys (`<<`) or hold duplicated keys, and mappings with
 //! collection keys, have no fast hash (`None`); callers then compare the documents as JSON.
-//! The hash is `std`'s `DefaultHasher` (SipHash-1-3 with fixed keys): stable within one run,
-//! which is all a fix run compares.
+//! The hash is XXH3 (64-bit, `xxhash-rust`): fast on the short strings YAML holds, and with no
+//! structural weakness on them; nothing depends on its values across runs.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hasher};
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 use super::scalar::Resolved;
 use super::tree::{Doc, NodeId, NodeKind, NodeRef, Style};
@@ -118,76 +118,60 @@ fn collection_hash(doc: &Doc<'_>, id: usize, start: usize, out: &[u64]) -> Optio
     Some(map_hash(entries.into_iter()))
 }
 
+/// Seeds that keep the kinds of values apart (a string never hashes like a number).
+const KEY: u64 = 0x006b_6579;
+const MAP: u64 = 0x006d_6170;
+const SEQ: u64 = 0x0073_6571;
+const STR: u64 = 0x0073_7472;
+
 /// A mapping key's hash (keys are compared by their text, as JSON object keys).
 pub(crate) fn key_hash(key: &str) -> u64 {
-    let mut h = DefaultHasher::new();
-    h.write_u8(b'k');
-    h.write(key.as_bytes());
-    h.finish()
+    xxh3_64_with_seed(key.as_bytes(), KEY)
+}
+
+/// Two 64-bit values as 16 bytes.
+fn pair(a: u64, b: u64) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    out[..8].copy_from_slice(&a.to_le_bytes());
+    out[8..].copy_from_slice(&b.to_le_bytes());
+    out
 }
 
 /// A mapping's hash from its (key hash, value hash) entries, in any order.
 pub(crate) fn map_hash(entries: impl Iterator<Item = (u64, u64)>) -> u64 {
     let (mut sum, mut xor, mut count) = (0u64, 0u64, 0u64);
     for (k, v) in entries {
-        let mut e = DefaultHasher::new();
-        e.write_u64(k);
-        e.write_u64(v);
-        let eh = e.finish();
+        let eh = xxh3_64(&pair(k, v));
         sum = sum.wrapping_add(eh);
         xor ^= eh.rotate_left(17);
         count += 1;
     }
-    let mut h = DefaultHasher::new();
-    h.write_u8(b'm');
-    h.write_u64(count);
-    h.write_u64(sum);
-    h.write_u64(xor);
-    h.finish()
+    xxh3_64_with_seed(&pair(sum, xor), MAP ^ count)
 }
 
 /// A sequence's hash from its items' hashes, in order.
 pub(crate) fn seq_hash(items: impl Iterator<Item = u64>) -> u64 {
-    let mut h = DefaultHasher::new();
-    h.write_u8(b'q');
+    let mut h = SEQ;
     let mut count = 0u64;
     for i in items {
-        h.write_u64(i);
+        h = xxh3_64_with_seed(&i.to_le_bytes(), h);
         count += 1;
     }
-    h.write_u64(count);
-    h.finish()
+    xxh3_64_with_seed(&count.to_le_bytes(), h)
 }
 
 fn scalar_hash(node: NodeRef<'_, '_>) -> u64 {
     let text = node.scalar().unwrap_or_default();
-    let mut h = DefaultHasher::new();
     match node.resolved() {
-        Some(Resolved::Null) | None => h.write_u8(b'n'),
-        Some(Resolved::Bool(b)) => {
-            h.write_u8(b'b');
-            h.write_u8(u8::from(b));
-        }
-        Some(Resolved::Int(i)) => {
-            h.write_u8(b'i');
-            h.write_i64(i);
-        }
+        Some(Resolved::Null) | None => xxh3_64_with_seed(b"null", 1),
+        Some(Resolved::Bool(b)) => xxh3_64_with_seed(&[u8::from(b)], 2),
+        Some(Resolved::Int(i)) => xxh3_64_with_seed(&i.to_le_bytes(), 3),
         Some(Resolved::Float) => match text.replace('_', "").parse::<f64>() {
-            Ok(f) if f.is_finite() => {
-                h.write_u8(b'f');
-                h.write_u64(f.to_bits());
-            }
-            _ => {
-                h.write_u8(b's');
-                h.write(text.as_bytes());
-            }
+            Ok(f) if f.is_finite() => xxh3_64_with_seed(&f.to_bits().to_le_bytes(), 4),
+            _ => xxh3_64_with_seed(text.as_bytes(), STR),
         },
-        Some(Resolved::Str) => {
-            h.write_u8(b's');
-            h.write(text.as_bytes());
-        }
+        Some(Resolved::Str) => xxh3_64_with_seed(text.as_bytes(), STR),
     }
-    h.finish()
 }
 
 #[cfg(test)]

@@ -315,6 +315,59 @@ pub(crate) fn apply(text: &str, edits: &[Edit]) -> Option<String> {
     Some(out)
 }
 
+/// Applies edits (sorted, disjoint) to `text` in its own buffer: grown once to the new length,
+/// segments moved into place, the edits' contents written last. A large file is never held
+/// twice (a `--fix` pass over a stream would otherwise need the old and the new text at once).
+/// Edits that are not sorted, disjoint and on character boundaries give the text back unchanged
+/// (`Err`).
+pub(crate) fn apply_in_place(text: String, edits: &[Edit]) -> Result<String, String> {
+    let mut at = 0;
+    for e in edits {
+        let ok = e.range.start >= at
+            && e.range.start <= e.range.end
+            && text.is_char_boundary(e.range.start)
+            && text.is_char_boundary(e.range.end);
+        if !ok {
+            return Err(text);
+        }
+        at = e.range.end;
+    }
+    let old_len = text.len();
+    let delta: isize = edits.iter().map(|e| e.content.len() as isize - e.range.len() as isize).sum();
+    let new_len = old_len.saturating_add_signed(delta);
+    let mut bytes = text.into_bytes();
+    bytes.resize(old_len.max(new_len), 0);
+    // The unchanged segments: (source start, source end, destination start). Segment i lies
+    // after edit i-1 (the first before edit 0).
+    let mut segments: Vec<(usize, usize, usize)> = Vec::with_capacity(edits.len() + 1);
+    let mut src: usize = 0;
+    let mut shift: isize = 0;
+    for e in edits {
+        segments.push((src, e.range.start, src.saturating_add_signed(shift)));
+        shift += e.content.len() as isize - e.range.len() as isize;
+        src = e.range.end;
+    }
+    segments.push((src, old_len, src.saturating_add_signed(shift)));
+    // Segments that move left go first, front to back; those that move right then, back to
+    // front: no segment is written over before it has moved.
+    for &(s, e, d) in segments.iter().filter(|(s, _, d)| d <= s) {
+        bytes.copy_within(s..e, d);
+    }
+    for &(s, e, d) in segments.iter().rev().filter(|(s, _, d)| d > s) {
+        bytes.copy_within(s..e, d);
+    }
+    let mut shift: isize = 0;
+    for e in edits {
+        let d = e.range.start.saturating_add_signed(shift);
+        if let Some(slot) = bytes.get_mut(d..d + e.content.len()) {
+            slot.copy_from_slice(e.content.as_bytes());
+        }
+        shift += e.content.len() as isize - e.range.len() as isize;
+    }
+    bytes.truncate(new_len);
+    String::from_utf8(bytes).map_err(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 /// Merges edits that touch into single edits, so that one fix's edits are disjoint (an insertion
 /// right after a removal, two insertions at one offset, kept in order). Edits that really
 /// overlap cannot be merged: `None`.

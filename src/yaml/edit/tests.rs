@@ -1,4 +1,4 @@
-use super::{Conventions, Editor, Quote, Value, apply, merge, quote_str};
+use super::{Conventions, Editor, Quote, Value, apply, apply_in_place, merge, quote_str};
 use crate::change::{Edit, Patch};
 use crate::yaml::{Limits, NodeRef, parse_chunk};
 
@@ -185,4 +185,23 @@ fn merge_joins_touching_edits_and_rejects_overlaps() {
     let text = "a:\n  b: 1\n  c: 2\n";
     let merged = merge(vec![e(10..17, ""), e(16..16, "\n  d: 3")]).unwrap();
     assert_eq!(apply(text, &merged).unwrap(), "a:\n  b: 1\n  d: 3\n");
+}
+
+#[test]
+fn in_place_application_equals_copying_application() {
+    let e = |r: std::ops::Range<usize>, c: &str| Edit { range: r, content: c.to_string() };
+    let text = "0123456789abcdefghij";
+    let cases = vec![
+        vec![e(2..5, ""), e(7..7, "XYZW"), e(12..18, "q")],
+        vec![e(0..0, "long insertion at the start "), e(19..20, "")],
+        vec![e(1..10, ""), e(15..15, "++++++++++++++++")],
+        vec![e(3..4, "é"), e(10..10, "ü")],
+        vec![],
+        vec![e(20..20, "end")],
+    ];
+    for edits in cases {
+        let copied = apply(text, &edits).unwrap();
+        assert_eq!(apply_in_place(text.to_string(), &edits).unwrap(), copied, "{edits:?}");
+    }
+    assert_eq!(apply_in_place("abc".into(), &[e(2..3, ""), e(0..1, "")]), Err("abc".to_string()), "unsorted");
 }
