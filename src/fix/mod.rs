@@ -145,6 +145,7 @@ fn run_env<'r>(
             chunks: table,
             limits: config.limits,
             custom: &config.pod_template_kinds,
+            keep_edits: true,
         },
         hashes: true,
     }

@@ -5,8 +5,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-
 use crate::diag::{Loc, ObjectInfo};
 use crate::yaml::edit::Value;
 use crate::yaml::{DocPlace, NodePath};
@@ -495,7 +493,7 @@ fn workload(obj: &Object<'_>, names: &CarrierNames) -> Option<Workload> {
         .then(|| obj.root.get_path(&["spec", "selector"]).filter(|s| s.is_mapping()))
         .flatten()
         .map(|s| {
-            if let Err(e) = crate::yaml::de::from_node::<LabelSelector>(s) {
+            if let Some(e) = super::selector::label_selector_error(s) {
                 return Err(format!(
                     "the workload's `spec.selector` is not a valid label selector ({e}); fix it first"
                 ));

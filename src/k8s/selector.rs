@@ -74,6 +74,43 @@ impl PodSelector {
     }
 }
 
+/// Why a `LabelSelector` node would not deserialize into the k8s-openapi type (and so would
+/// not be a valid selector of a new object): `matchLabels` must map strings to strings and
+/// `matchExpressions` must list `{key, operator, values}` with string fields. `None` when it is
+/// valid. Checked by hand instead of through serde: it runs for every Deployment and
+/// StatefulSet of a run (tested against the serde route).
+pub(crate) fn label_selector_error(node: NodeRef<'_, '_>) -> Option<String> {
+    if !node.is_mapping() {
+        return Some("it is not a mapping".into());
+    }
+    // k8s-openapi takes a missing `key` or `operator` as empty (the API server then rejects
+    // the object, but it deserializes); a present one must be a string.
+    let text = |n: Option<NodeRef<'_, '_>>| n.is_none_or(|v| v.is_null() || v.as_str().is_some());
+    if let Some(labels) = node.get("matchLabels").filter(|n| !n.is_null()) {
+        if !labels.is_mapping() {
+            return Some("`matchLabels` is not a mapping".into());
+        }
+        if let Some((k, _)) = labels.entries().find(|(k, v)| k.as_str().is_none() || v.as_str().is_none()) {
+            return Some(format!("`matchLabels.{}` is not a string", k.scalar().unwrap_or("?")));
+        }
+    }
+    if let Some(exprs) = node.get("matchExpressions").filter(|n| !n.is_null()) {
+        if !exprs.is_sequence() {
+            return Some("`matchExpressions` is not a list".into());
+        }
+        for (i, e) in exprs.items().enumerate() {
+            let values_ok = e
+                .get("values")
+                .filter(|v| !v.is_null())
+                .is_none_or(|v| v.is_sequence() && v.items().all(|item| item.as_str().is_some()));
+            if !e.is_mapping() || !text(e.get("key")) || !text(e.get("operator")) || !values_ok {
+                return Some(format!("`matchExpressions[{i}]` is not a `{{key, operator, values}}` of strings"));
+            }
+        }
+    }
+    None
+}
+
 fn anchor_of(selector: &LabelSelector) -> Option<(String, String)> {
     if let Some((k, v)) = selector.match_labels.as_ref().and_then(|m| m.iter().next()) {
         return Some((k.clone(), v.clone()));
@@ -109,6 +146,37 @@ fn to_label_selector(node: NodeRef<'_, '_>) -> Option<LabelSelector> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_selector_check_agrees_with_serde() {
+        use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+        let cases = [
+            "{matchLabels: {app: a}}",
+            "{matchLabels: {app, api}}",
+            "{matchLabels: {app: 1}}",
+            "{matchLabels: {app: \"1\"}}",
+            "{matchLabels: ~}",
+            "{matchLabels: [a]}",
+            "{matchExpressions: [{key: a, operator: In, values: [x, y]}]}",
+            "{matchExpressions: [{key: a, operator: Exists}]}",
+            "{matchExpressions: [{key: a, operator: In, values: [1]}]}",
+            "{matchExpressions: [{key: a}]}",
+            "{matchExpressions: [{key: ~, operator: In}]}",
+            "{matchLabels: {a: b}, matchExpressions: [{key: x, operator: In, values: ~}]}",
+            "{matchExpressions: [{operator: 1}]}",
+            "{matchExpressions: {key: a}}",
+            "{}",
+            "{other: 1}",
+        ];
+        for text in cases {
+            let (docs, errors) = crate::yaml::parse_chunk(text, 0..text.len(), crate::yaml::Limits::default());
+            assert!(errors.is_empty(), "{text}");
+            let node = docs[0].root().unwrap();
+            let by_hand = super::label_selector_error(node).is_none();
+            let by_serde = crate::yaml::de::from_node::<LabelSelector>(node).is_ok();
+            assert_eq!(by_hand, by_serde, "{text}");
+        }
+    }
+
     use std::collections::BTreeMap;
 
     use super::PodSelector;

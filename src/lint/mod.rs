@@ -107,6 +107,9 @@ pub(crate) struct EditEnv<'r> {
     pub(crate) limits: yaml::Limits,
     /// Kinds the config declares as pod-template carriers.
     pub(crate) custom: &'r [crate::k8s::CustomKind],
+    /// Keep the built edits (`--fix`); a plain lint builds them only to learn whether the fix
+    /// would be refused, then drops them.
+    pub(crate) keep_edits: bool,
 }
 
 /// Where the chunks of a run are, by chunk id (`ObjId::chunk`). Ids stay the same while a chunk's
@@ -219,10 +222,11 @@ impl<'r> Ctx<'r> {
         });
         match built {
             Ok(p) if p.edits.is_empty() => fix.refused = Some("internal error: the fix has no edit".into()),
-            Ok(p) => {
+            Ok(p) if env.keep_edits => {
                 fix.edits = p.edits;
                 fix.changes = p.changes;
             }
+            Ok(_) => {}
             Err(e) => fix.refused = Some(e.0),
         }
         fix

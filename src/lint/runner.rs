@@ -234,6 +234,7 @@ pub(crate) fn lint(files: &[SourceFile], registry: &Registry, config: &LintConfi
             chunks: &table,
             limits: config.limits,
             custom: &config.pod_template_kinds,
+            keep_edits: false,
         },
         hashes: false,
     };
@@ -284,7 +285,9 @@ pub(crate) fn lint_docs(
             None if run.hashes => yaml::hash::node_hashes(doc).and_then(|h| h.first().copied()),
             None => None,
         };
-        out.docs.push(DocSummary { start: doc.span.start, content, hash });
+        if run.hashes {
+            out.docs.push(DocSummary { start: doc.span.start, content, hash });
+        }
         out.comments.extend(ignore_comments(doc, &source.text));
         let at = ObjId { chunk: id, doc: u32::try_from(d).unwrap_or(u32::MAX), item: 0 };
         for obj in k8s::objects_in(doc, &source.text, file, &config.pod_template_kinds, at) {

@@ -215,59 +215,75 @@ impl Editor<'_> {
     /// The lines of `key: value` for a block mapping at column `col` (first line without its
     /// indentation; later lines with theirs).
     pub(super) fn block_entry(&self, key: &str, v: &Value, col: usize, quote: Quote) -> String {
-        let key = self.key(key);
+        let mut out = String::with_capacity(64);
+        self.write_entry(&mut out, key, v, col, quote);
+        out
+    }
+
+    /// Line breaks and indentation written straight into the output (rendering runs once per
+    /// fixable finding, so it allocates as little as it can).
+    fn newline_at(&self, out: &mut String, col: usize) {
+        out.push_str(self.nl());
+        out.extend(std::iter::repeat_n(' ', col));
+    }
+
+    fn write_entry(&self, out: &mut String, key: &str, v: &Value, col: usize, quote: Quote) {
+        out.push_str(&self.key(key));
         match v {
             Value::Map(m) if !m.is_empty() => {
+                out.push(':');
                 let child = col + self.conv.indent;
-                let mut out = format!("{key}:");
                 for (k, v) in m {
-                    out.push_str(self.nl());
-                    out.push_str(&" ".repeat(child));
-                    out.push_str(&self.block_entry(k, v, child, quote));
+                    self.newline_at(out, child);
+                    self.write_entry(out, k, v, child, quote);
                 }
-                out
             }
             Value::Seq(s) if !s.is_empty() => {
+                out.push(':');
                 let dash = if self.conv.indented_sequences { col + self.conv.indent } else { col };
-                let mut out = format!("{key}:");
                 for item in s {
-                    out.push_str(self.nl());
-                    out.push_str(&" ".repeat(dash));
-                    out.push_str(&self.block_item(item, dash, quote));
+                    self.newline_at(out, dash);
+                    self.write_item(out, item, dash, quote);
                 }
-                out
             }
-            scalar => format!("{key}: {}", self.scalar(scalar, quote)),
+            scalar => {
+                out.push_str(": ");
+                out.push_str(&self.scalar(scalar, quote));
+            }
         }
     }
 
     /// `- item` for a block sequence whose dash is at column `dash` (first line without its
     /// indentation).
     pub(super) fn block_item(&self, v: &Value, dash: usize, quote: Quote) -> String {
+        let mut out = String::with_capacity(64);
+        self.write_item(&mut out, v, dash, quote);
+        out
+    }
+
+    fn write_item(&self, out: &mut String, v: &Value, dash: usize, quote: Quote) {
+        out.push_str("- ");
         match v {
             Value::Map(m) if !m.is_empty() => {
                 let col = dash + 2;
-                let mut out = String::from("- ");
                 for (i, (k, v)) in m.iter().enumerate() {
                     if i > 0 {
-                        out.push_str(self.nl());
-                        out.push_str(&" ".repeat(col));
+                        self.newline_at(out, col);
                     }
-                    out.push_str(&self.block_entry(k, v, col, quote));
+                    self.write_entry(out, k, v, col, quote);
                 }
-                out
             }
-            Value::Seq(s) if !s.is_empty() => format!("- {}", self.flow(&Value::Seq(s.clone()), quote)),
-            scalar => format!("- {}", self.scalar(scalar, quote)),
+            Value::Seq(s) if !s.is_empty() => out.push_str(&self.flow(v, quote)),
+            scalar => out.push_str(&self.scalar(scalar, quote)),
         }
     }
 
     /// A whole document body (a block mapping at column 0), each line ended by a line break.
     pub(crate) fn document(&self, v: &Value) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(256);
         if let Value::Map(m) = v {
             for (k, v) in m {
-                out.push_str(&self.block_entry(k, v, 0, Quote::Plain));
+                self.write_entry(&mut out, k, v, 0, Quote::Plain);
                 out.push_str(self.nl());
             }
         }
