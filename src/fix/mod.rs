@@ -121,6 +121,24 @@ struct State {
 }
 
 impl State {
+    /// Takes the fix of the finding `key` out of the chunk of `file` that holds offset `at` (the
+    /// chunk is replaced by the pass; if it stays unchanged after all, it is linted again).
+    fn take_fix(&mut self, file: FileId, at: usize, key: &FixKey) -> Option<Chosen> {
+        let outputs = self.outputs.get_mut(file)?;
+        let i = outputs.partition_point(|o| o.range.end <= at).min(outputs.len().saturating_sub(1));
+        let chunk = outputs.get_mut(i)?;
+        let d = chunk.diagnostics.iter_mut().find(|d| d.fix.is_some() && key_of(d) == *key)?;
+        let fix = d.fix.as_mut()?;
+        let c = Chosen {
+            code: d.code,
+            key: key.clone(),
+            edits: std::mem::take(&mut fix.edits),
+            changes: std::mem::take(&mut fix.changes),
+        };
+        chunk.stripped = true;
+        Some(c)
+    }
+
     /// The run's findings now (the chunks' findings borrowed).
     fn report<'s>(&'s self, conv: &'s [edit::Conventions], registry: &Registry, config: &LintConfig) -> Assembled<'s> {
         let run = run_env(&self.files, conv, &self.table, registry, config);
@@ -197,24 +215,41 @@ pub(crate) fn run(files: Vec<SourceFile>, registry: &Registry, config: &LintConf
             return FixRun { files, changed, applied, report, converged: nothing_left, history, chunks };
         }
         pass += 1;
-        // What the pass needs of the chosen fixes is copied; the report is not kept.
-        let mut by_file: BTreeMap<FileId, Vec<Chosen>> = BTreeMap::new();
-        for d in report.diagnostics.iter().filter(|d| applicable(d)) {
-            by_file.entry(d.loc.file).or_default().extend(Chosen::of(d));
+        // The fixes of the pass: chosen by reference, then taken out of the report (the fixes
+        // of cross-object rules) or out of their chunks (which the pass replaces): never copied.
+        let mut by_file: BTreeMap<FileId, Vec<usize>> = BTreeMap::new();
+        for (i, d) in report.diagnostics.iter().enumerate().filter(|(_, d)| applicable(d)) {
+            by_file.entry(d.loc.file).or_default().push(i);
         }
-        drop(report);
+        let mut picked: Vec<usize> = Vec::new();
+        for indices in by_file.values() {
+            let group: Vec<&Diagnostic> =
+                indices.iter().filter_map(|&i| report.diagnostics.get(i).map(|d| &**d)).collect();
+            picked.extend(choose(&group).1.into_iter().filter_map(|k| indices.get(k).copied()));
+        }
+        picked.sort_unstable();
+        let mut chosen: BTreeMap<FileId, Vec<Chosen>> = BTreeMap::new();
+        let mut in_chunks: Vec<(FileId, usize, FixKey)> = Vec::new();
+        let mut next = picked.iter().copied().peekable();
+        for (i, d) in report.diagnostics.into_iter().enumerate() {
+            if next.peek() != Some(&i) {
+                continue;
+            }
+            next.next();
+            match d {
+                std::borrow::Cow::Owned(d) => {
+                    let file = d.loc.file;
+                    chosen.entry(file).or_default().extend(Chosen::take(d));
+                }
+                std::borrow::Cow::Borrowed(d) => in_chunks.push((d.loc.file, d.loc.span.start, key_of(d))),
+            }
+        }
         drop(conv);
-        let chosen: BTreeMap<FileId, Vec<Chosen>> = by_file
-            .into_iter()
-            .map(|(f, fixes)| {
-                let refs: Vec<&Chosen> = fixes.iter().collect();
-                let keep: Vec<bool> = {
-                    let taken = choose(&refs).1;
-                    fixes.iter().map(|c| taken.iter().any(|t| std::ptr::eq(*t, c))).collect()
-                };
-                (f, fixes.into_iter().zip(keep).filter(|(_, k)| *k).map(|(c, _)| c).collect())
-            })
-            .collect();
+        for (file, at, key) in in_chunks {
+            if let Some(c) = state.take_fix(file, at, &key) {
+                chosen.entry(file).or_default().push(c);
+            }
+        }
         let outcome = apply_pass(&mut state, chosen, registry, config);
         trace("pass");
         for (key, why) in outcome.refused {
@@ -276,9 +311,11 @@ struct Chosen {
 }
 
 impl Chosen {
-    fn of(d: &Diagnostic) -> Option<Chosen> {
-        let fix = d.fix.as_ref()?;
-        Some(Chosen { code: d.code, key: key_of(d), edits: fix.edits.clone(), changes: fix.changes.clone() })
+    /// The fix of a finding the caller owns.
+    fn take(d: Diagnostic) -> Option<Chosen> {
+        let key = key_of(&d);
+        let fix = d.fix?;
+        Some(Chosen { code: d.code, key, edits: fix.edits, changes: fix.changes })
     }
 }
 
@@ -309,8 +346,7 @@ impl FilePass {
 
 /// The merged edits of `fixes` (identical edits once).
 fn merged_edits(fixes: &[Chosen]) -> Vec<Edit> {
-    let all: Vec<&Chosen> = fixes.iter().collect();
-    choose(&all).0
+    choose(fixes).0
 }
 
 /// Installs the text of a file's pass with its current fixes: the old text (moved out of the
@@ -603,25 +639,57 @@ fn install(
     }
 }
 
+/// What choosing fixes reads of one: its edits and its rule's code.
+trait Candidate {
+    fn edits(&self) -> &[Edit];
+    fn code(&self) -> &'static str;
+}
+
+impl Candidate for Chosen {
+    fn edits(&self) -> &[Edit] {
+        &self.edits
+    }
+
+    fn code(&self) -> &'static str {
+        self.code
+    }
+}
+
+impl Candidate for &Diagnostic {
+    fn edits(&self) -> &[Edit] {
+        self.fix.as_ref().map_or(&[], |f| f.edits.as_slice())
+    }
+
+    fn code(&self) -> &'static str {
+        self.code
+    }
+}
+
 /// Fixes in order of their first edit (then code); a fix is taken only if none of its edits
 /// overlaps an edit already taken. Two insertions at one offset overlap unless identical
-/// (identical edits are applied once).
-fn choose<'d>(fixes: &[&'d Chosen]) -> (Vec<Edit>, Vec<&'d Chosen>) {
-    let mut sorted: Vec<&Chosen> = fixes.to_vec();
-    sorted.sort_by_key(|c| (c.edits.first().map(|e| (e.range.start, e.range.end)), c.code));
+/// (identical edits are applied once). Returns the edits to apply and the indices of the fixes
+/// taken, in order.
+fn choose<C: Candidate>(fixes: &[C]) -> (Vec<Edit>, Vec<usize>) {
+    let mut order: Vec<usize> = (0..fixes.len()).collect();
+    let first = |i: &usize| {
+        let c = fixes.get(*i);
+        (c.and_then(|c| c.edits().first()).map(|e| (e.range.start, e.range.end)), c.map(Candidate::code))
+    };
+    order.sort_by_key(first);
     // Taken edits by (start, end): they are disjoint, so only neighbours can overlap a new one.
-    let mut taken: BTreeMap<(usize, usize), Vec<Edit>> = BTreeMap::new();
+    let mut taken: BTreeMap<(usize, usize), Vec<&Edit>> = BTreeMap::new();
     let mut chosen = Vec::new();
-    for d in sorted {
+    for i in order {
+        let Some(d) = fixes.get(i) else { continue };
         let mut new: Vec<&Edit> = Vec::new();
         let mut ok = true;
-        for e in &d.edits {
+        for e in d.edits() {
             let (start, end) = (e.range.start, e.range.end);
             let near = taken
                 .range(..=(end, usize::MAX))
                 .rev()
                 .take_while(|((s, en), _)| *en >= start || *s >= start)
-                .flat_map(|(_, es)| es.iter());
+                .flat_map(|(_, es)| es.iter().copied());
             let mut duplicate = false;
             for t in near.chain(new.iter().copied()) {
                 if t == e {
@@ -639,12 +707,12 @@ fn choose<'d>(fixes: &[&'d Chosen]) -> (Vec<Edit>, Vec<&'d Chosen>) {
         }
         if ok {
             for e in new {
-                taken.entry((e.range.start, e.range.end)).or_default().push(e.clone());
+                taken.entry((e.range.start, e.range.end)).or_default().push(e);
             }
-            chosen.push(d);
+            chosen.push(i);
         }
     }
-    (taken.into_values().flatten().collect(), chosen)
+    (taken.into_values().flatten().cloned().collect(), chosen)
 }
 
 fn overlaps(a: &Edit, b: &Edit) -> bool {

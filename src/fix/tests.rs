@@ -25,9 +25,9 @@ fn overlapping_fixes_wait_for_the_next_pass_and_identical_edits_merge() {
     let b = diag("LL002", vec![edit(2..5, "y")]);
     let c = diag("LL003", vec![edit(10..10, "env"), edit(20..21, "z")]);
     let d = diag("LL004", vec![edit(20..20, "w")]);
-    let diags = vec![&a, &b, &c, &d];
+    let diags = vec![a, b, c, d];
     let (edits, chosen) = choose(&diags);
-    let codes: Vec<_> = chosen.iter().map(|d| d.code).collect();
+    let codes: Vec<_> = chosen.iter().map(|&i| diags[i].code).collect();
     assert_eq!(codes, ["LL001", "LL003", "LL004"], "b overlaps a; c shares a's identical insertion");
     assert_eq!(edits, vec![edit(0..3, "x"), edit(10..10, "env"), edit(20..20, "w"), edit(20..21, "z")]);
 }

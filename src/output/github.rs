@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::{Report, position};
+use super::Report;
 use crate::diag::Severity;
 
 /// Escapes a command's message (GitHub's `escapeData`).
@@ -37,9 +37,8 @@ pub(crate) fn render(report: &Report<'_>, out: &mut impl Write) -> std::io::Resu
             escape_data(&e.message)
         )?;
     }
-    for d in report.diagnostics {
+    for (d, ((line, col), (end_line, end_col))) in report.diagnostics.iter().zip(super::positions(report)) {
         let Some(file) = report.files.get(d.loc.file) else { continue };
-        let ((line, col), (end_line, end_col)) = position(file, &d.loc.span);
         let mut message = d.message.clone();
         if let Some(fix) = d.fix.as_ref().filter(|f| f.applicability.as_json().is_some()) {
             match &fix.refused {

@@ -3,10 +3,9 @@
 
 use std::io::Write;
 
-use rayon::prelude::*;
 use serde::Serialize;
 
-use super::{Report, position};
+use super::Report;
 
 #[derive(Serialize)]
 struct Json<'a> {
@@ -129,12 +128,7 @@ fn finding<'a>(
 }
 
 pub(crate) fn render(report: &Report<'_>, out: &mut impl Write) -> std::io::Result<()> {
-    // Line/column lookups are the costly part of a large report: do them on every core.
-    let positions = report
-        .diagnostics
-        .par_iter()
-        .map(|d| report.files.get(d.loc.file).map_or(((0, 0), (0, 0)), |f| position(f, &d.loc.span)))
-        .collect();
+    let positions = super::positions(report);
     let s = &report.summary;
     let json = Json {
         version: 1,

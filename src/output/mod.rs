@@ -7,8 +7,6 @@ mod human;
 mod json;
 mod sarif;
 
-use std::ops::Range;
-
 use crate::diag::{Diagnostic, Severity};
 use crate::source::{FileId, SourceFile};
 
@@ -77,9 +75,32 @@ pub(crate) fn is_fixable(f: &crate::diag::Fix) -> bool {
     f.applicability.as_json().is_some() && f.refused.is_none()
 }
 
-/// 1-based (line, column) of the start and the end (exclusive) of a span.
-pub(crate) fn position(file: &SourceFile, span: &Range<usize>) -> ((usize, usize), (usize, usize)) {
-    let start = file.lines().line_col(&file.text, span.start);
-    let end = if span.end > span.start { file.lines().line_col(&file.text, span.end) } else { start };
-    (start, end)
+/// 1-based (line, column) of the start and end (exclusive) of every finding of a report,
+/// sweeping each file once: a report never builds a file's line index (which
+/// costs 4 bytes per line of the input).
+pub(crate) fn positions(report: &Report<'_>) -> Vec<((usize, usize), (usize, usize))> {
+    let mut out = vec![((0, 0), (0, 0)); report.diagnostics.len()];
+    let mut points: Vec<(FileId, usize, usize, bool)> = Vec::with_capacity(report.diagnostics.len() * 2);
+    for (i, d) in report.diagnostics.iter().enumerate() {
+        let span = &d.loc.span;
+        points.push((d.loc.file, span.start, i, false));
+        if span.end > span.start {
+            points.push((d.loc.file, span.end, i, true));
+        }
+    }
+    points.sort_unstable();
+    for group in points.chunk_by(|a, b| a.0 == b.0) {
+        let Some(file) = group.first().and_then(|p| report.files.get(p.0)) else { continue };
+        let offsets: Vec<usize> = group.iter().map(|p| p.1).collect();
+        for (p, lc) in group.iter().zip(crate::source::line_cols(&file.text, &offsets)) {
+            if let Some(slot) = out.get_mut(p.2) {
+                if p.3 {
+                    slot.1 = lc;
+                } else {
+                    *slot = (lc, lc);
+                }
+            }
+        }
+    }
+    out
 }

@@ -8,7 +8,7 @@ use std::io::Write;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{Report, position};
+use super::Report;
 use crate::diag::{Applicability, Diagnostic, Severity};
 use crate::lint::RuleMeta;
 
@@ -152,8 +152,8 @@ impl Serialize for Results<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
         let mut seq = serializer.serialize_seq(Some(self.report.diagnostics.len()))?;
-        for d in self.report.diagnostics {
-            if let Some(r) = result(self.report, self.options, d) {
+        for (d, pos) in self.report.diagnostics.iter().zip(super::positions(self.report)) {
+            if let Some(r) = result(self.report, self.options, d, pos) {
                 seq.serialize_element(&r)?;
             }
         }
@@ -161,9 +161,13 @@ impl Serialize for Results<'_> {
     }
 }
 
-fn result(report: &Report<'_>, options: &SarifOptions<'_>, d: &Diagnostic) -> Option<Value> {
+fn result(
+    report: &Report<'_>,
+    options: &SarifOptions<'_>,
+    d: &Diagnostic,
+    ((line, col), (end_line, end_col)): ((usize, usize), (usize, usize)),
+) -> Option<Value> {
     let file = report.files.get(d.loc.file)?;
-    let ((line, col), (end_line, end_col)) = position(file, &d.loc.span);
     let srcroot = options.srcroot.is_some();
     let mut message = d.message.clone();
     let source = d.loc.object.as_ref().and_then(|o| o.source.as_deref());

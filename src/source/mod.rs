@@ -9,7 +9,7 @@ mod walk;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-pub(crate) use line_index::LineIndex;
+pub(crate) use line_index::{LineIndex, line_cols};
 pub(crate) use split::split_documents;
 pub(crate) use walk::{WalkOptions, discover};
 
