@@ -64,6 +64,42 @@ impl LineIndex {
     }
 }
 
+/// The 1-based column of `offset` on 0-based line `line`, which starts at `start`: characters
+/// from the line start (a BOM at the very start of the text is not one).
+fn column(text: &str, line: usize, start: usize, offset: usize) -> usize {
+    let prefix = text.get(start..offset).map_or_else(
+        || {
+            // Not on a character boundary: count the characters that start before it.
+            text.as_bytes().get(start..offset).map_or(0, |b| b.iter().filter(|&&c| (c & 0xC0) != 0x80).count())
+        },
+        |s| s.chars().count(),
+    );
+    let bom = usize::from(line == 0 && text.starts_with('\u{feff}') && offset > 0);
+    prefix + 1 - bom
+}
+
+/// 1-based (line, column) of many offsets of one text, in one pass over it and without an
+/// index (`LineIndex::line_col` for each, as a report of a few findings in a large file needs).
+/// `offsets` must be sorted.
+pub(crate) fn line_cols(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let (mut line, mut start, mut pos) = (0usize, 0usize, 0usize);
+    offsets
+        .iter()
+        .map(|&o| {
+            let offset = o.min(text.len());
+            if offset > pos {
+                for nl in memchr::memchr_iter(b'\n', bytes.get(pos..offset).unwrap_or_default()) {
+                    line += 1;
+                    start = pos + nl + 1;
+                }
+                pos = offset;
+            }
+            (line + 1, column(text, line, start, offset))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -105,40 +141,4 @@ mod tests {
         assert_eq!(idx.line_range(text, 3), Some(6..7));
         assert_eq!(idx.line_range(text, 4), None);
     }
-}
-
-/// The 1-based column of `offset` on 0-based line `line`, which starts at `start`: characters
-/// from the line start (a BOM at the very start of the text is not one).
-fn column(text: &str, line: usize, start: usize, offset: usize) -> usize {
-    let prefix = text.get(start..offset).map_or_else(
-        || {
-            // Not on a character boundary: count the characters that start before it.
-            text.as_bytes().get(start..offset).map_or(0, |b| b.iter().filter(|&&c| (c & 0xC0) != 0x80).count())
-        },
-        |s| s.chars().count(),
-    );
-    let bom = usize::from(line == 0 && text.starts_with('\u{feff}') && offset > 0);
-    prefix + 1 - bom
-}
-
-/// 1-based (line, column) of many offsets of one text, in one pass over it and without an
-/// index (`LineIndex::line_col` for each, as a report of a few findings in a large file needs).
-/// `offsets` must be sorted.
-pub(crate) fn line_cols(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
-    let bytes = text.as_bytes();
-    let (mut line, mut start, mut pos) = (0usize, 0usize, 0usize);
-    offsets
-        .iter()
-        .map(|&o| {
-            let offset = o.min(text.len());
-            if offset > pos {
-                for nl in memchr::memchr_iter(b'\n', bytes.get(pos..offset).unwrap_or_default()) {
-                    line += 1;
-                    start = pos + nl + 1;
-                }
-                pos = offset;
-            }
-            (line + 1, column(text, line, start, offset))
-        })
-        .collect()
 }
