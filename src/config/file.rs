@@ -44,6 +44,18 @@ struct ConfigFile {
     pod_template_kinds: Option<Vec<KindFile>>,
     ignore: Option<Vec<IgnoreFile>>,
     rules_dirs: Option<Vec<String>>,
+    fixes: Option<FixesFile>,
+}
+
+/// `fixes: {safe: [...], unsafe: [...]}`: rules whose fixes count as safe (applied by plain
+/// `--fix`) or unsafe (only with `--unsafe-fixes`), as ruff's `extend-safe-fixes` and
+/// `extend-unsafe-fixes`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct FixesFile {
+    safe: Option<Vec<String>>,
+    #[serde(rename = "unsafe")]
+    unsafe_: Option<Vec<String>>,
 }
 
 /// A rule's setting: a level (`off`), or a table (`{severity: error}`).
@@ -232,6 +244,25 @@ pub(crate) fn apply(parsed: &Parsed, known: &[KnownRule], config: &mut LintConfi
             RuleValue::Table(t) => t.severity,
         };
         config.rules.insert(code, severity(level));
+    }
+    if let Some(fixes) = &f.fixes {
+        use crate::diag::Applicability;
+        for (key, list, class) in
+            [("safe", &fixes.safe, Applicability::Safe), ("unsafe", &fixes.unsafe_, Applicability::Unsafe)]
+        {
+            for (i, name) in list.iter().flatten().enumerate() {
+                let at = NodePath::keys(&["fixes", key]).index(i);
+                let code = resolve_rule(known, name).ok_or_else(|| {
+                    parsed
+                        .value_error(&at, format!("unknown rule `{name}`"))
+                        .help("rules are named by code (LL001) or name; `leaselint rules` lists them")
+                })?;
+                if config.fix_classes.get(&code).is_some_and(|c| *c != class) {
+                    return Err(parsed.value_error(&at, format!("`{name}` is listed as both safe and unsafe")));
+                }
+                config.fix_classes.insert(code, class);
+            }
+        }
     }
     if let Some(p) = &f.policy {
         let at = |key: &'static str| NodePath::keys(&["policy", key]);
