@@ -114,7 +114,8 @@ pub fn lint(data: &[u8]) {
     output::render_github(&report, &mut buf).expect("github renders");
 }
 
-/// `--fix` (the first byte's bit 0: unsafe fixes too; bit 1: the input is stdin, not a file):
+/// `--fix` (the first byte's bit 0: unsafe fixes too; bit 1: the input is stdin, not a file;
+/// bit 2: the file is a `.json` file):
 /// replaying the kept passes' edits on the input gives the output, so no byte outside an edit
 /// changed; every kept pass changed nothing but what its fixes declared, compared as data (as
 /// JSON, independently of the hashes the run compared); a file that parsed still parses, one
@@ -124,9 +125,13 @@ pub fn fix(data: &[u8]) {
     let flags = data.first().copied().unwrap_or(0);
     let unsafe_fixes = flags & 1 == 1;
     let stdin = flags & 2 == 2;
-    let Some(mut file) = load(data.get(1..).unwrap_or_default()) else { return };
+    let json = flags & 4 == 4;
+    let name = if json { "fuzz.json" } else { "fuzz.yaml" };
+    let bytes = data.get(1..).unwrap_or_default().to_vec();
+    let Ok(mut file) = source::from_bytes(name.to_string(), None, FileRole::Manifests, bytes) else { return };
+    file.json = json;
     if !stdin {
-        file.path = Some("fuzz.yaml".into());
+        file.path = Some(name.into());
     }
     let original = file.text.clone();
     let config = config();
@@ -155,6 +160,9 @@ pub fn fix(data: &[u8]) {
         replayed = next;
     }
     assert_eq!(&replayed, fixed, "the output is not the input with the edits applied");
+    if json && before.errors.is_empty() && serde_json::from_str::<serde_json::Value>(&original).is_ok() {
+        serde_json::from_str::<serde_json::Value>(fixed).expect("a JSON file stays JSON");
+    }
     if before.errors.is_empty() {
         assert!(run.report.errors.is_empty(), "the fixed file has errors: {:?}", run.report.errors.first());
     } else if !stdin {

@@ -731,4 +731,6 @@ fn overlaps(a: &Edit, b: &Edit) -> bool {
 }
 
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod tests;

@@ -400,8 +400,10 @@ pub(crate) fn check_by_json(
 ) -> Result<(), Failure> {
     let changes = Changes::new(changes.iter().copied());
     let new = new.ok_or_else(|| Failure { reason: "internal error: no fixed file".into() })?;
-    let old_docs = parse_all(old, limits)?;
-    let new_docs = parse_all(new, limits)?;
+    // A document of the old text that does not parse is never edited (stdin streams): it is left
+    // out on both sides when it comes back as it was.
+    let (old_docs, broken) = parse_all(old, limits, None)?;
+    let (new_docs, _) = parse_all(new, limits, Some(&broken))?;
     let starts: Vec<usize> = old_docs.iter().map(|d| d.span.start).collect();
     let mut roles: Vec<Option<&Doc<'_>>> = vec![None; changes.added_at_start(&starts)];
     for d in &old_docs {
@@ -434,16 +436,27 @@ pub(crate) fn check_by_json(
     Ok(())
 }
 
-/// Every document of a file; a parse error fails.
-fn parse_all(f: &SourceFile, limits: Limits) -> Result<Vec<Doc<'_>>, Failure> {
+/// Every document of a file, and the text of its chunks that do not parse. With `tolerated`, a
+/// chunk that does not parse fails unless its text is one of them.
+fn parse_all<'f>(
+    f: &'f SourceFile,
+    limits: Limits,
+    tolerated: Option<&[&str]>,
+) -> Result<(Vec<Doc<'f>>, Vec<&'f str>), Failure> {
     let mut all = Vec::new();
+    let mut broken = Vec::new();
     for chunk in split_documents(&f.text) {
+        let text = f.text.get(chunk.clone()).unwrap_or_default();
         let (docs, errors) = crate::yaml::parse_chunk(&f.text, chunk, limits);
         if let Some(e) = errors.first() {
+            if tolerated.is_none_or(|t| t.contains(&text)) {
+                broken.push(text);
+                continue;
+            }
             let (line, col) = f.lines().line_col(&f.text, e.offset);
             return Err(Failure { reason: format!("the fixed file does not parse at {line}:{col}: {}", e.message) });
         }
         all.extend(docs);
     }
-    Ok(all)
+    Ok((all, broken))
 }
