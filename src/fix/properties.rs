@@ -26,10 +26,6 @@ impl Rng {
     fn coin(&mut self) -> bool {
         self.below(2) == 0
     }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items.get(self.below(items.len() as u64) as usize).copied().unwrap_or_default()
-    }
 }
 
 /// Indents every line of `text` by `n` spaces.
