@@ -235,3 +235,54 @@ fn generated_json_files_stay_json() {
     }
     assert!(applied > 60, "the cases exercise the fixes ({applied} applied)");
 }
+
+/// `summary.fixable` of a plain lint (its safe part for `--fix`) is what `--fix` (`--fix
+/// --unsafe-fixes`) then fixes, on every fixture and every file of the real corpus
+/// (`../shared/corpus/real/`, skipped with a notice when absent).
+#[test]
+fn lint_counts_as_fixable_what_fix_fixes() {
+    use crate::diag::Applicability;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths: Vec<std::path::PathBuf> = walkdir::WalkDir::new(root.join("fixtures"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(walkdir::DirEntry::into_path)
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml") && !p.ends_with("config.yaml"))
+        .collect();
+    let corpus = root.join("../shared/corpus/real");
+    match std::fs::read_dir(&corpus) {
+        Ok(entries) => paths.extend(
+            entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "yaml")),
+        ),
+        Err(_) => eprintln!("notice: {} is absent; the parity check covers the fixtures only", corpus.display()),
+    }
+    paths.sort();
+    let config = crate::config::LintConfig::default();
+    let registry = crate::lint::Registry::new(crate::rules::builtin(), &config).unwrap();
+    let mut checked = 0;
+    for path in &paths {
+        let bytes = std::fs::read(path).unwrap();
+        let name = path.display().to_string();
+        let load = || {
+            crate::source::SourceFile::new(
+                name.clone(),
+                Some(path.clone()),
+                crate::source::FileRole::Manifests,
+                bytes.clone(),
+            )
+        };
+        let lint = crate::lint::lint(&[load()], &registry, &config);
+        for (unsafe_fixes, wanted) in [(false, Applicability::Safe), (true, Applicability::Unsafe)] {
+            let fixable = lint.diagnostics.iter().filter(|d| d.fix.as_ref().is_some_and(|f| f.applies(wanted))).count();
+            let run = super::run(vec![load()], &registry, &config, super::Options { unsafe_fixes, history: false });
+            assert!(run.converged, "{name}: did not converge");
+            assert_eq!(
+                run.applied.len(),
+                fixable,
+                "{name} (unsafe fixes: {unsafe_fixes}): lint said {fixable} fixable"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 20, "{checked} files checked");
+}
