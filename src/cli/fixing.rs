@@ -30,7 +30,6 @@ pub(super) fn fix(
     let originals: Option<Vec<String>> = args.diff.then(|| files.iter().map(|f| f.text.clone()).collect());
     let opts = fix::Options { unsafe_fixes: args.unsafe_fixes, history: args.diff };
     let run: FixRun = fix::run(files, registry, config, opts);
-    fix::trace("run done");
     let mut errors = load_errors;
     if !run.converged {
         errors.push(entry(
@@ -142,7 +141,6 @@ fn write(
     if args.format != args::Format::Json || sink == Sink::File {
         eprintln!("leaselint: {}", outcome_line("Fixed", &applied, changed_files, report.diagnostics.len()));
     }
-    fix::trace("rendered");
     let code = exit_code(fail_on, &report.diagnostics, &errors, false);
     // The process ends here: freeing the run's many allocations one by one only costs time.
     std::mem::forget(report);

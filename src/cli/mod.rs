@@ -176,7 +176,6 @@ fn source_error(e: &source::SourceError) -> ErrorEntry {
 }
 
 fn check(args: &args::CheckArgs, setup_args: &args::SetupArgs) -> ExitCode {
-    crate::fix::trace("check");
     let Some(setup) = prepare(args, setup_args) else { return ExitCode::from(EXIT_ERROR) };
     let loaded = match load(args, setup_args.limits.max_file_size) {
         Ok(l) => l,

@@ -169,24 +169,10 @@ fn run_env<'r>(
     }
 }
 
-#[allow(clippy::print_stderr)]
-pub(crate) fn trace(what: &str) {
-    if std::env::var_os("LEASELINT_TRACE").is_none() {
-        return;
-    }
-    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    let start = START.get_or_init(std::time::Instant::now);
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let get = |k: &str| status.lines().find(|l| l.starts_with(k)).unwrap_or_default().to_string();
-    eprintln!("TRACE {:>6.3}s {what}: {} {}", start.elapsed().as_secs_f64(), get("VmHWM"), get("VmRSS"));
-}
-
 /// Fixes `files` in memory.
 pub(crate) fn run(files: Vec<SourceFile>, registry: &Registry, config: &LintConfig, opts: Options) -> FixRun {
     let wanted = if opts.unsafe_fixes { Applicability::Unsafe } else { Applicability::Safe };
-    trace("start");
     let mut state = first_pass(files, registry, config);
-    trace("first pass");
     let mut changed = vec![false; state.files.len()];
     let mut applied = Vec::new();
     let mut history = Vec::new();
@@ -195,7 +181,6 @@ pub(crate) fn run(files: Vec<SourceFile>, registry: &Registry, config: &LintConf
     loop {
         let conv = conventions(&state.files);
         let mut report = state.report(&conv, registry, config);
-        trace("report");
         if !refused.is_empty() {
             for d in &mut report.diagnostics {
                 let refusal = d.fix.as_ref().filter(|f| f.refused.is_none()).and_then(|_| refused.get(&key_of(d)));
@@ -251,7 +236,6 @@ pub(crate) fn run(files: Vec<SourceFile>, registry: &Registry, config: &LintConf
             }
         }
         let outcome = apply_pass(&mut state, chosen, registry, config);
-        trace("pass");
         for (key, why) in outcome.refused {
             refused.insert(key, why);
         }
@@ -415,7 +399,6 @@ fn apply_pass(
             }
             plans.push((plan, ids));
         }
-        trace("installed texts");
         let conv = conventions(&state.files);
         let results: Vec<Vec<Result<Vec<ChunkOutput>, verify::Failure>>> = {
             let run = run_env(&state.files, &conv, &state.table, registry, config);
@@ -442,7 +425,6 @@ fn apply_pass(
                 })
                 .collect()
         };
-        trace("checked regions");
         let mut retry = false;
         for ((p, (plan, _)), result) in passes.iter_mut().zip(&plans).zip(&results) {
             let current = state.files.get(p.file).map_or("", |f| f.text.as_str());
@@ -450,8 +432,13 @@ fn apply_pass(
                 .iter()
                 .enumerate()
                 .filter_map(|(i, r)| {
+                    // A values file is checked whole; a manifest file by region.
                     let whole = 0..p.old(current).len();
-                    r.as_ref().err().map(|f| (plan.regions.get(i).map_or(whole, |r| r.span.clone()), f))
+                    let span = match plan.regions.get(i) {
+                        Some(r) if p.role == FileRole::Manifests => r.span.clone(),
+                        _ => whole,
+                    };
+                    r.as_ref().err().map(|f| (span, f))
                 })
                 .collect();
             if failed.is_empty() {
