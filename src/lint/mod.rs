@@ -16,7 +16,7 @@ pub(crate) use runner::{
 pub(crate) use trees::Trees;
 
 use crate::config::{LintConfig, RuleSetting};
-use crate::diag::{Diagnostic, Fix, Loc, ObjectInfo, Patch, Severity};
+use crate::diag::{Diagnostic, Edit, Fix, Loc, ObjectInfo, Patch, Severity};
 use crate::k8s::{Inventory, Object};
 use crate::source::{FileId, SourceFile};
 use crate::yaml::edit::{self, Conventions, EditError, Editor};
@@ -226,7 +226,9 @@ impl<'r> Ctx<'r> {
                 fix.edits = p.edits;
                 fix.changes = p.changes;
             }
-            Ok(_) => {}
+            // A plain lint keeps only where the edits are (what tells whether they touch a
+            // document that does not parse), not what they write.
+            Ok(p) => fix.edits = p.edits.into_iter().map(|e| Edit { range: e.range, content: String::new() }).collect(),
             Err(e) => fix.refused = Some(e.0),
         }
         fix

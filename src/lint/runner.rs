@@ -408,10 +408,17 @@ fn refuse_unparsable(result: &mut Assembled<'_>, files: &[SourceFile], outputs: 
                 None
             }
         } else {
+            // Text inserted between two documents does not touch either (a document added
+            // before one that does not parse leaves it as it was).
             let touches_broken = fix.edits.iter().any(|e| {
-                broken_chunks
-                    .iter()
-                    .any(|(f, r)| *f == file && e.range.start < r.end && r.start < e.range.end.max(e.range.start + 1))
+                broken_chunks.iter().any(|(f, r)| {
+                    *f == file
+                        && if e.range.is_empty() {
+                            r.start < e.range.start && e.range.start < r.end
+                        } else {
+                            e.range.start < r.end && r.start < e.range.end
+                        }
+                })
             });
             touches_broken.then(|| "the fix edits a document that does not parse".to_string())
         };

@@ -22,7 +22,7 @@ pub(crate) fn to_json(node: NodeRef<'_, '_>) -> Option<Value> {
 
 fn convert(node: NodeRef<'_, '_>, budget: &mut usize, depth: usize) -> Option<Value> {
     *budget = budget.checked_sub(1)?;
-    if depth > 512 {
+    if depth > super::tree::DATA_DEPTH {
         return None;
     }
     let node = node.resolve();

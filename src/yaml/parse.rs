@@ -214,6 +214,7 @@ impl<'a> Builder<'a> {
                     comments,
                     duplicates: Vec::new(),
                     aliases: Vec::new(),
+                    not_data: false,
                     chunk: self.chunk.clone(),
                 });
                 self.anchors.clear();
@@ -365,6 +366,11 @@ impl<'a> Builder<'a> {
             self.anchors.push((anchor, id));
         }
         self.stack.push(Open { id, last_child: None, expect_key: kind == NodeKind::Mapping });
+        if self.stack.len() > super::tree::DATA_DEPTH {
+            if let Some(doc) = self.cur.as_mut() {
+                doc.not_data = true;
+            }
+        }
         Ok(())
     }
 
@@ -466,6 +472,7 @@ fn tag_kind(tag: Option<&granit_parser::Tag>) -> TagKind {
 /// Records keys that appear twice in the mapping `id` (compared by their scalar value).
 fn find_duplicates(doc: &mut Doc<'_>, id: NodeId) {
     let Some(map) = doc.node(id) else { return };
+    let collection_key = map.entries().any(|(k, _)| k.scalar().is_none());
     let keys: Vec<(NodeId, &str)> = map
         .entries()
         .filter_map(|(k, _)| k.scalar().filter(|s| *s != "<<" || k.style() != Style::Plain).map(|s| (k.id, s)))
@@ -488,4 +495,7 @@ fn find_duplicates(doc: &mut Doc<'_>, id: NodeId) {
         }
     }
     doc.duplicates.extend(found);
+    if collection_key {
+        doc.not_data = true;
+    }
 }

@@ -80,6 +80,9 @@ pub(crate) struct Doc<'a> {
     pub(crate) duplicates: Vec<Duplicate>,
     /// The alias nodes (`*name`), in document order.
     pub(crate) aliases: Vec<NodeId>,
+    /// The document has a mapping key that is a collection (`? [a, b]: x`), or nests deeper
+    /// than `DATA_DEPTH`: it has no JSON form, so a fix could not be checked as data.
+    pub(crate) not_data: bool,
     /// The chunk of the stream this document was parsed from (`---` to the next `---`).
     pub(crate) chunk: Range<usize>,
 }
@@ -139,6 +142,9 @@ impl std::fmt::Debug for NodeRef<'_, '_> {
         write!(f, "NodeRef({}, {:?})", self.id, self.raw().kind)
     }
 }
+
+/// The deepest nesting the JSON view (`json::to_json`) converts.
+pub(crate) const DATA_DEPTH: usize = 512;
 
 /// Merge keys (`<<: *base`) are followed this many levels deep at most.
 const MAX_MERGE_DEPTH: usize = 8;

@@ -221,6 +221,12 @@ impl<'t> Editor<'t> {
     /// alias itself): the edit would change every place that repeats it.
     pub(super) fn check_shared(&self, node: NodeRef<'_, '_>) -> Result<(), EditError> {
         let doc = node.doc;
+        if doc.not_data {
+            return refuse(
+                "the document has a key that is a collection, or nests deeper than 512 levels: it has no JSON form \
+                 (the API server would reject it), so the fix could not be checked",
+            );
+        }
         let physical = node.resolve();
         for &alias in &doc.aliases {
             let Some(a) = doc.node(alias) else { continue };
