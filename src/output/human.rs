@@ -218,6 +218,11 @@ pub(crate) fn render(report: &Report<'_>, opts: HumanOptions, out: &mut impl Wri
     if unsafe_fixes > 0 {
         line.push_str(&format!("; {unsafe_fixes} more with --fix --unsafe-fixes"));
     }
+    let refused = report.diagnostics.iter().filter(|d| d.fix.as_ref().is_some_and(|f| f.refused.is_some())).count();
+    if refused > 0 {
+        let what = if refused == 1 { "1 fix refused".to_string() } else { format!("{refused} fixes refused") };
+        line.push_str(&format!("; {what} (the findings say why)"));
+    }
     if !report.errors.is_empty() {
         line.push_str(&format!("; {} could not be read or parsed", plural(report.errors.len(), "input error")));
     }

@@ -74,12 +74,18 @@ pub(crate) fn locate_key(text: &str, root: NodeRef<'_, '_>, path: &NodePath) -> 
     found
 }
 
-/// The span to underline for a node: scalars and flow collections as written; a block
-/// collection by its key when it has one, otherwise its first line.
+/// The span to underline for a node: scalars and one-line flow collections as written; a block
+/// collection (or a flow one over several lines) by its key when it has one, otherwise its
+/// first line.
 pub(crate) fn label_span(text: &str, node: NodeRef<'_, '_>, key_span: Option<Range<usize>>) -> Range<usize> {
     let span = node.span();
-    if node.is_block_collection() || matches!(node.style(), Style::Literal | Style::Folded) && !node.is_alias() {
-        if let Some(k) = key_span.filter(|_| node.is_block_collection()) {
+    // A flow collection over several lines (pretty-printed JSON) is labelled like a block one.
+    let multi_line_flow = !node.is_alias()
+        && (node.is_mapping() || node.is_sequence())
+        && text.get(span.clone()).is_some_and(|t| t.contains('\n'));
+    let collection = node.is_block_collection() || multi_line_flow;
+    if collection || matches!(node.style(), Style::Literal | Style::Folded) && !node.is_alias() {
+        if let Some(k) = key_span.filter(|_| collection) {
             return k;
         }
         return first_line(text, span);
