@@ -359,3 +359,70 @@ fn rule_level_refusals_name_the_objects_behind_them() {
     assert!(f[0]["message"].as_str().unwrap_or_default().contains("LimitRange `defaults`"), "{report}");
     assert!(f[0]["fix_refused"].as_str().unwrap_or_default().contains("LimitRange `defaults`"), "{report}");
 }
+
+/// Review findings: lint's fixable count is what `--fix` then fixes, on inputs where the edit or
+/// its check once went wrong: a removal or insertion next to a block scalar ending in a line of
+/// spaces, values copied from a `!!str` tag or a multi-line quoted scalar, and two list items
+/// with one name (one of them already failing the type check: `image: y` is a YAML 1.1 bool).
+#[test]
+fn lint_counts_what_fix_fixes_on_review_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let pod = |name: &str, image: &str, indent: &str| -> String {
+        let body = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  containers:\n  - name: c\n    image: {image}\n    resources:\n      limits:\n        memory: 1Gi\n"
+        );
+        body.lines().map(|l| format!("{indent}{l}\n")).collect()
+    };
+    let items = |a: &str, b: &str| list(&[pod("p", a, "  "), pod("p", b, "  ")]);
+    let deployment = |selector: &str, label: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  selector:\n    matchLabels:\n      app: {selector}\n  template:\n    metadata:\n      labels:\n        app: {label}\n    spec:\n      dnsPolicy: Default\n      containers:\n      - name: c\n        image: x\n        resources:\n          limits:\n            memory: 1Gi\n"
+        )
+    };
+    let spaces = "       ";
+    let cases = [
+        (
+            "scheduler-spaces",
+            format!("{}  schedulerName: |\n    foo\n{spaces}\n---\n{CONFIGMAP}", pod("p", "x", "")),
+            1,
+        ),
+        (
+            "group-spaces",
+            format!(
+                "{LEASE}metadata:\n  name: a\n  namespace: ns\n  labels:\n    statefulset.kubernetes.io/pod-name: a-0\nspec:\n  strategy: |\n    foo\n{spaces}\n---\n{LEASE}metadata:\n  name: b\n  namespace: ns\n  labels:\n    statefulset.kubernetes.io/pod-name: b-0\nspec:\n  strategy: |\n    bar\n{spaces}\n---\n{CONFIGMAP}"
+            ),
+            1,
+        ),
+        ("str-tag", deployment("!!str 123", "!!str 123"), 1),
+        ("multi-line-quoted", deployment("\"a\n        b\"", "\"a b\""), 1),
+        ("same-name-items", items("x", "z2"), 2),
+        ("same-name-items-one-broken", items("x", "y"), 2),
+    ];
+    for (name, text, at_least) in cases {
+        let file = format!("{name}.yaml");
+        let report = lint(dir.path(), &file, &text, &[]);
+        let advertised = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["fix"] != Value::Null && f["fix_refused"] == Value::Null)
+            .count();
+        let (fixed_text, fixed) = fix_file(dir.path(), &file, &text, &["--unsafe-fixes"]);
+        let done = fixed["summary"]["fixed"].as_u64().unwrap() as usize;
+        assert_eq!(advertised, done, "{name}: lint advertised {advertised} fixes, --fix made {done}\n{fixed_text}");
+        assert!(done >= at_least, "{name}: {done} fixes\n{fixed_text}");
+        data(&fixed_text);
+    }
+}
+
+/// Standard input over `--max-file-size` is not fixed, but `--fix` passes it through whole.
+#[test]
+fn stdin_over_the_size_limit_passes_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream: String =
+        (0..200).map(|i| format!("{CONFIGMAP}---\n").replace("relay-config", &format!("c{i}"))).collect();
+    let out = run_in(dir.path(), &["--no-config", "--fix", "--max-file-size", "1000"], Some(stream.as_bytes()));
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), stream, "the whole stream comes out as it went in");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("larger than 1000 bytes"));
+}

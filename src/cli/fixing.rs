@@ -22,7 +22,7 @@ pub(super) fn fix(
     loaded: Loaded,
 ) -> ExitCode {
     let sink = Sink::of(args, loaded.stdin);
-    let Loaded { files, errors: load_errors, stdin_raw, max_file_size, .. } = loaded;
+    let Loaded { files, errors: load_errors, stdin_raw, stdin_more, max_file_size, .. } = loaded;
     // What the files on disk are compared with before they are replaced (a digest: the texts
     // are not kept twice), and what `--diff` shows the changes against.
     let digests: Vec<Option<Digest>> =
@@ -43,7 +43,7 @@ pub(super) fn fix(
     match originals {
         Some(originals) => diff(args, registry, fail_on, run, originals, errors, sink),
         None => {
-            let w = Writing { digests, stdin_raw, max_file_size };
+            let w = Writing { digests, stdin_raw, stdin_more, max_file_size };
             write(args, config, registry, fail_on, run, w, errors, sink)
         }
     }
@@ -59,6 +59,8 @@ struct Writing {
     digests: Vec<Option<Digest>>,
     /// Standard input as read, when it could not be decoded.
     stdin_raw: Option<Vec<u8>>,
+    /// Standard input was larger than `--max-file-size`: the rest is copied through unread.
+    stdin_more: bool,
     /// `--max-file-size`, for reading back a file that could not be written.
     max_file_size: usize,
 }
@@ -76,7 +78,7 @@ fn write(
     mut errors: Vec<ErrorEntry>,
     sink: Sink,
 ) -> ExitCode {
-    let Writing { digests, stdin_raw, max_file_size } = w;
+    let Writing { digests, stdin_raw, stdin_more, max_file_size } = w;
     let mut failed: Vec<usize> = Vec::new();
     let mut stdin_written = false;
     for (id, (file, changed)) in run.files.iter().zip(&run.changed).enumerate() {
@@ -106,9 +108,17 @@ fn write(
     }
     if !stdin_written {
         if let Some(raw) = &stdin_raw {
-            // Standard input that could not be read as text at all: repeated byte for byte.
+            // Standard input that could not be read as text at all, or not whole: repeated byte
+            // for byte (a stream over the size limit is passed through to its end, unfixed).
             let mut out = std::io::stdout().lock();
-            let _ = out.write_all(raw).and_then(|()| out.flush());
+            let copied = out.write_all(raw).and_then(|()| {
+                if stdin_more { std::io::copy(&mut std::io::stdin().lock(), &mut out).map(|_| ()) } else { Ok(()) }
+            });
+            if let Err(e) = copied.and_then(|()| out.flush()) {
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    errors.push(entry("<stdin>", format!("cannot pass standard input through: {e}")));
+                }
+            }
         }
     }
     let applied: Vec<&fix::Applied> = run.applied.iter().filter(|a| !failed.contains(&a.file)).collect();

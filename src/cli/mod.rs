@@ -104,6 +104,9 @@ struct Loaded {
     /// Standard input as read, when it could not be decoded (binary, empty, invalid UTF-8):
     /// `--fix` repeats it on stdout byte for byte.
     stdin_raw: Option<Vec<u8>>,
+    /// Standard input was larger than `--max-file-size`: `stdin_raw` holds the part read, and
+    /// `--fix` copies the rest through after it.
+    stdin_more: bool,
     /// `--max-file-size`.
     max_file_size: usize,
 }
@@ -124,6 +127,7 @@ fn load(args: &args::CheckArgs, max_file_size: usize) -> Result<Loaded, String> 
     let mut files = Vec::new();
     let mut stdin_read = false;
     let mut stdin_raw = None;
+    let mut stdin_more = false;
     for input in found.inputs {
         if input.path.is_none() {
             if stdin_read {
@@ -135,9 +139,10 @@ fn load(args: &args::CheckArgs, max_file_size: usize) -> Result<Loaded, String> 
                     files.push(file);
                     stdin_raw = raw;
                 }
-                Err((e, raw)) => {
+                Err((e, raw, more)) => {
                     errors.push(source_error(&e));
                     stdin_raw = raw;
+                    stdin_more = more;
                 }
             }
             continue;
@@ -147,27 +152,30 @@ fn load(args: &args::CheckArgs, max_file_size: usize) -> Result<Loaded, String> 
             Err(e) => errors.push(source_error(&e)),
         }
     }
-    Ok(Loaded { files, errors, notices: found.notices, stdin: stdin_read, stdin_raw, max_file_size })
+    Ok(Loaded { files, errors, notices: found.notices, stdin: stdin_read, stdin_raw, stdin_more, max_file_size })
 }
 
-/// Reads standard input. Input that cannot be decoded (empty, binary, invalid UTF-8) comes back
-/// as read too, for `--fix` to repeat.
+/// Reads standard input. Input that cannot be decoded (empty, binary, invalid UTF-8) or read
+/// whole (too large, a read error) comes back as read too, for `--fix` to repeat, with whether
+/// more remains unread.
 #[allow(clippy::type_complexity, reason = "the file or the error, each with the raw bytes")]
 fn load_stdin(
     name: String,
     role: source::FileRole,
     max_file_size: usize,
-) -> Result<(SourceFile, Option<Vec<u8>>), (source::SourceError, Option<Vec<u8>>)> {
-    let bytes = source::read_stdin(max_file_size).map_err(|e| (e, None))?;
+) -> Result<(SourceFile, Option<Vec<u8>>), (source::SourceError, Option<Vec<u8>>, bool)> {
+    let bytes = source::read_stdin(max_file_size).map_err(|f| (f.error, Some(f.read), f.more))?;
     if source::is_blank(&bytes) {
-        return Err((source::SourceError::Empty { path: name }, Some(bytes)));
+        return Err((source::SourceError::Empty { path: name }, Some(bytes), false));
     }
     if let Some((line, column)) = source::binary_at(&bytes) {
-        return Err((source::SourceError::Binary { path: name, line, column }, Some(bytes)));
+        return Err((source::SourceError::Binary { path: name, line, column }, Some(bytes), false));
     }
     let raw = std::str::from_utf8(&bytes).is_err().then(|| bytes.clone());
-    let file = source::from_bytes(name, None, role, bytes).map_err(|e| (e, None))?;
-    Ok((file, raw))
+    match source::from_bytes(name, None, role, bytes) {
+        Ok(file) => Ok((file, raw)),
+        Err(e) => Err((e, raw, false)),
+    }
 }
 
 fn source_error(e: &source::SourceError) -> ErrorEntry {

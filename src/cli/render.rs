@@ -137,6 +137,7 @@ pub(super) fn render(args: &RenderArgs, setup: &SetupArgs) -> ExitCode {
         // The rendered stream is not a file: like stdin, `--fix` prints it fixed.
         stdin: true,
         stdin_raw: None,
+        stdin_more: false,
         max_file_size: setup.limits.max_file_size,
     };
     match source::from_bytes(name, None, FileRole::Manifests, stream) {

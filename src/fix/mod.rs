@@ -102,14 +102,30 @@ fn before_edits(edits: &[Edit], at: usize) -> usize {
 }
 
 /// A finding's identity across passes (its offsets move): rule, file, object and path.
-type FixKey = (&'static str, FileId, Option<(String, String, Option<String>, String)>, String);
+/// The last element tells findings apart that share the rest (two objects of one identity in a
+/// `List`): it counts the earlier findings with the same rest, in report order.
+type FixKey = (&'static str, FileId, Option<(String, String, Option<String>, String)>, String, usize);
 
-fn key_of(d: &Diagnostic) -> FixKey {
+fn base_key_of(d: &Diagnostic) -> FixKey {
     let object = d.loc.object.as_ref().map(|o| {
         let r = &o.object;
         (r.api_version.clone(), r.kind.clone(), r.namespace.clone(), r.name.clone())
     });
-    (d.code, d.loc.file, object, d.loc.path.to_string())
+    (d.code, d.loc.file, object, d.loc.path.to_string(), 0)
+}
+
+/// The keys of a report's findings (in its order).
+fn keys_of<'d>(diags: impl Iterator<Item = &'d Diagnostic>) -> Vec<FixKey> {
+    let mut seen: HashMap<FixKey, usize> = HashMap::new();
+    diags
+        .map(|d| {
+            let mut key = base_key_of(d);
+            let n = seen.entry(key.clone()).or_default();
+            key.4 = *n;
+            *n += 1;
+            key
+        })
+        .collect()
 }
 
 /// The run's state between passes.
@@ -127,7 +143,12 @@ impl State {
         let outputs = self.outputs.get_mut(file)?;
         let i = outputs.partition_point(|o| o.range.end <= at).min(outputs.len().saturating_sub(1));
         let chunk = outputs.get_mut(i)?;
-        let d = chunk.diagnostics.iter_mut().find(|d| d.fix.is_some() && key_of(d) == *key)?;
+        // A finding whose fix was taken has no edits left (two findings may share a key).
+        let base = (key.0, key.1, key.2.clone(), key.3.clone(), 0);
+        let d = chunk
+            .diagnostics
+            .iter_mut()
+            .find(|d| d.fix.as_ref().is_some_and(|f| !f.edits.is_empty()) && base_key_of(d) == base)?;
         let fix = d.fix.as_mut()?;
         let c = Chosen {
             code: d.code,
@@ -136,7 +157,7 @@ impl State {
             changes: std::mem::take(&mut fix.changes),
         };
         chunk.stripped = true;
-        Some(c)
+        (!c.edits.is_empty()).then_some(c)
     }
 
     /// The run's findings now (the chunks' findings borrowed).
@@ -181,9 +202,10 @@ pub(crate) fn run(files: Vec<SourceFile>, registry: &Registry, config: &LintConf
     loop {
         let conv = conventions(&state.files);
         let mut report = state.report(&conv, registry, config);
+        let keys = keys_of(report.diagnostics.iter().map(|d| &**d));
         if !refused.is_empty() {
-            for d in &mut report.diagnostics {
-                let refusal = d.fix.as_ref().filter(|f| f.refused.is_none()).and_then(|_| refused.get(&key_of(d)));
+            for (d, key) in report.diagnostics.iter_mut().zip(&keys) {
+                let refusal = d.fix.as_ref().filter(|f| f.refused.is_none()).and_then(|_| refused.get(key));
                 if let Some(why) = refusal.cloned() {
                     if let Some(fix) = d.to_mut().fix.as_mut() {
                         fix.refused = Some(why);
@@ -216,7 +238,7 @@ pub(crate) fn run(files: Vec<SourceFile>, registry: &Registry, config: &LintConf
         let mut chosen: BTreeMap<FileId, Vec<Chosen>> = BTreeMap::new();
         let mut in_chunks: Vec<(FileId, usize, FixKey)> = Vec::new();
         let mut next = picked.iter().copied().peekable();
-        for (i, d) in report.diagnostics.into_iter().enumerate() {
+        for ((i, d), key) in report.diagnostics.into_iter().enumerate().zip(keys) {
             if next.peek() != Some(&i) {
                 continue;
             }
@@ -224,9 +246,9 @@ pub(crate) fn run(files: Vec<SourceFile>, registry: &Registry, config: &LintConf
             match d {
                 std::borrow::Cow::Owned(d) => {
                     let file = d.loc.file;
-                    chosen.entry(file).or_default().extend(Chosen::take(d));
+                    chosen.entry(file).or_default().extend(Chosen::take(d, key));
                 }
-                std::borrow::Cow::Borrowed(d) => in_chunks.push((d.loc.file, d.loc.span.start, key_of(d))),
+                std::borrow::Cow::Borrowed(d) => in_chunks.push((d.loc.file, d.loc.span.start, key)),
             }
         }
         drop(conv);
@@ -296,8 +318,7 @@ struct Chosen {
 
 impl Chosen {
     /// The fix of a finding the caller owns.
-    fn take(d: Diagnostic) -> Option<Chosen> {
-        let key = key_of(&d);
+    fn take(d: Diagnostic, key: FixKey) -> Option<Chosen> {
         let fix = d.fix?;
         Some(Chosen { code: d.code, key, edits: fix.edits, changes: fix.changes })
     }
@@ -447,8 +468,12 @@ fn apply_pass(
             retry = true;
             let outputs = state.outputs.get(p.file).map(Vec::as_slice).unwrap_or_default();
             let ctx = Settle { outputs, current, registry, config, table: &state.table };
+            let before = p.fixes.len();
             for (span, failure) in failed {
-                settle(p, &span, failure, &ctx, &mut outcome);
+                // A region no remaining fix touches failed because of fixes an earlier region
+                // already dropped; only when nothing was dropped is it blamed on every fix.
+                let blame_all = p.fixes.len() == before;
+                settle(p, &span, failure, &ctx, blame_all, &mut outcome);
             }
         }
         if !retry {
@@ -517,19 +542,22 @@ struct Settle<'s> {
 
 /// A region failed: refuse the fix responsible. With one candidate (a fix with an edit in the
 /// region) it is refused; with several, each is checked alone and those that fail alone are
-/// refused; when none fails alone, all but the first wait for a later pass.
+/// refused; when none fails alone, all but the first wait for a later pass. With none, every
+/// fix is refused when `blame_all` (nothing else explains the failure), else nothing.
 fn settle(
     p: &mut FilePass,
     span: &std::ops::Range<usize>,
     failure: &verify::Failure,
     ctx: &Settle<'_>,
+    blame_all: bool,
     outcome: &mut PassOutcome,
 ) {
     let touches = |c: &Chosen| c.edits.iter().any(|e| e.range.start <= span.end && e.range.end >= span.start);
     let candidates: Vec<usize> = (0..p.fixes.len()).filter(|&i| p.fixes.get(i).is_some_and(touches)).collect();
     let refuse = |outcome: &mut PassOutcome, c: &Chosen, why: String| outcome.refused.push((c.key.clone(), why));
     let drop: Vec<usize> = match candidates.as_slice() {
-        // No fix touches the region (a change elsewhere moved it): refuse them all.
+        [] if !blame_all => Vec::new(),
+        // No fix touches the region and nothing else explains it: refuse them all.
         [] => {
             for c in &p.fixes {
                 refuse(outcome, c, failure.reason.clone());

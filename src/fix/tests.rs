@@ -6,7 +6,7 @@ fn edit(r: std::ops::Range<usize>, c: &str) -> Edit {
 }
 
 fn diag(code: &'static str, edits: Vec<Edit>) -> Chosen {
-    Chosen { code, key: (code, 0, None, String::new()), edits, changes: Vec::new() }
+    Chosen { code, key: (code, 0, None, String::new(), 0), edits, changes: Vec::new() }
 }
 
 #[test]

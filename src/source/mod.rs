@@ -208,7 +208,7 @@ pub(crate) fn load(
             }
             bytes
         }
-        None => read_stdin(max_bytes).map_err(|e| match e {
+        None => read_stdin(max_bytes).map_err(|f| match f.error {
             SourceError::Read { message, .. } => SourceError::Read { path: name.clone(), message },
             other => other,
         })?,
@@ -219,14 +219,33 @@ pub(crate) fn load(
     from_bytes(name, path.map(Path::to_path_buf), role, bytes)
 }
 
+/// Standard input that could not be read whole.
+#[derive(Debug)]
+pub(crate) struct StdinFailure {
+    pub(crate) error: SourceError,
+    /// What was read before the error or the size limit stopped the reading.
+    pub(crate) read: Vec<u8>,
+    /// More remains unread (the size limit stopped the reading, not an error).
+    pub(crate) more: bool,
+}
+
 /// Reads standard input (at most `max_bytes`, `--max-file-size`).
-pub(crate) fn read_stdin(max_bytes: usize) -> Result<Vec<u8>, SourceError> {
+pub(crate) fn read_stdin(max_bytes: usize) -> Result<Vec<u8>, StdinFailure> {
     let limit = max_bytes.min(MAX_FILE_BYTES);
-    let read_error = |e: std::io::Error| SourceError::Read { path: "<stdin>".into(), message: describe_io(&e) };
-    read_at_most(&mut std::io::stdin().lock(), limit, 0).map_err(read_error)?.ok_or_else(|| SourceError::Read {
-        path: "<stdin>".into(),
-        message: format!("larger than {max_bytes} bytes (raise the limit with --max-file-size)"),
-    })
+    let mut read = Vec::new();
+    let result = std::io::stdin().lock().take(limit as u64 + 1).read_to_end(&mut read);
+    let failure = |message: String, read: Vec<u8>, more: bool| StdinFailure {
+        error: SourceError::Read { path: "<stdin>".into(), message },
+        read,
+        more,
+    };
+    match result {
+        Err(e) => Err(failure(describe_io(&e), read, false)),
+        Ok(_) if read.len() > limit => {
+            Err(failure(format!("larger than {max_bytes} bytes (raise the limit with --max-file-size)"), read, true))
+        }
+        Ok(_) => Ok(read),
+    }
 }
 
 /// Whether `bytes` hold no YAML content: only whitespace, comments and document markers (an

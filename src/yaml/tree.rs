@@ -199,6 +199,11 @@ impl<'d, 'a> NodeRef<'d, 'a> {
         (n.kind == NodeKind::Scalar).then_some(n.value.as_ref())
     }
 
+    /// The scalar's tag, as far as it matters here.
+    pub(crate) fn tag(&self) -> TagKind {
+        self.resolve().raw().tag
+    }
+
     /// How the scalar resolves (quoted, block and `!!str` scalars are strings).
     pub(crate) fn resolved(&self) -> Option<Resolved> {
         let n = self.resolve().raw();

@@ -156,20 +156,22 @@ impl<'t> Editor<'t> {
         self.text.get(self.line_start(offset)..offset).is_some_and(|p| p.bytes().all(|b| b == b' '))
     }
 
-    /// The end of a node's content: its span without trailing blanks and line breaks (block
-    /// scalars' spans run to the next token).
+    /// The end of a node's content: for a node that ends in a block scalar (`|`, `>`, or a
+    /// collection whose last value is one), the end of the scalar's last content line (a line
+    /// of only spaces counts when it has more than the scalar's indentation: it is part of the
+    /// value); otherwise the node's span without trailing blanks and line breaks.
     pub(super) fn content_end(&self, node: NodeRef<'_, '_>) -> usize {
+        let last = Self::last_descendant(node);
+        if let Some(end) = self.block_scalar_end(last) {
+            return end;
+        }
         let span = node.span();
         let body = self.text.get(span.clone()).unwrap_or_default();
         span.start + body.trim_end_matches([' ', '\t', '\r', '\n']).len()
     }
 
-    /// Where text that follows `node` on new lines goes: after the line the node's content ends
-    /// on (`(offset, false)`: the new text starts with a line break), or, when the node ends in a
-    /// block scalar that keeps its trailing line breaks (`|+`, `>+`), at the start of the line
-    /// after those kept lines (`(offset, true)`: the new text ends with a line break), so that
-    /// the scalar keeps every line that belongs to it.
-    pub(super) fn after_node(&self, node: NodeRef<'_, '_>) -> (usize, bool) {
+    /// The node that ends `node`'s text: itself, or the last value of a block collection, down.
+    fn last_descendant<'n, 'a>(node: NodeRef<'n, 'a>) -> NodeRef<'n, 'a> {
         let mut last = node;
         while last.is_block_collection() {
             let child = if last.is_mapping() { last.entries().last().map(|(_, v)| v) } else { last.items().last() };
@@ -178,10 +180,58 @@ impl<'t> Editor<'t> {
                 None => break,
             }
         }
-        if let Some(end) = self.kept_end(last) {
+        last
+    }
+
+    /// For a block scalar: the end of its last content line (before the line break).
+    fn block_scalar_end(&self, node: NodeRef<'_, '_>) -> Option<usize> {
+        if node.is_alias() || !matches!(node.style(), Style::Literal | Style::Folded) {
+            return None;
+        }
+        let span = node.span();
+        let header_end = self.line_end(span.start);
+        let mut at = self.next_line(span.start);
+        let mut indent: Option<usize> = None;
+        let mut end = header_end;
+        while at < span.end.min(self.text.len()) {
+            let line_end = self.line_end(at);
+            let line = self.text.get(at..line_end).unwrap_or_default();
+            let spaces = line.len() - line.trim_start_matches(' ').len();
+            let blank = line.trim_start_matches(' ').is_empty();
+            match indent {
+                None if blank => {}
+                None => {
+                    indent = Some(spaces);
+                    end = line_end;
+                }
+                Some(n) if spaces >= n && line.len() > n => end = line_end,
+                Some(n) if !blank && spaces < n => break,
+                Some(_) => {}
+            }
+            at = self.next_line(at);
+            if at == line_end {
+                break;
+            }
+        }
+        Some(end)
+    }
+
+    /// Where text that follows `node` on new lines goes: after the line the node's content ends
+    /// on (`(offset, false)`: the new text starts with a line break), or, when the node ends in a
+    /// block scalar that keeps its trailing line breaks (`|+`, `>+`), at the start of the line
+    /// after those kept lines (`(offset, true)`: the new text ends with a line break), so that
+    /// the scalar keeps every line that belongs to it.
+    pub(super) fn after_node(&self, node: NodeRef<'_, '_>) -> (usize, bool) {
+        if let Some(end) = self.kept_end(Self::last_descendant(node)) {
             return (end, true);
         }
         (self.line_end(self.content_end(node)), false)
+    }
+
+    /// Where the text of `node` ends for removing it: after the line break of its last line,
+    /// or after the kept lines of a `|+` / `>+` scalar that ends it.
+    pub(super) fn removal_end(&self, node: NodeRef<'_, '_>) -> usize {
+        self.kept_end(Self::last_descendant(node)).unwrap_or_else(|| self.next_line(self.content_end(node)))
     }
 
     /// For a block scalar with the keep indicator (`|+`, `>2+`), the offset just after the last
@@ -198,11 +248,9 @@ impl<'t> Editor<'t> {
         }
         let value = node.scalar()?;
         let kept = value.len() - value.trim_end_matches('\n').len();
-        let mut at = self.content_end(node);
-        if value.trim_end_matches('\n').is_empty() {
-            // Only blank lines: they start after the header line.
-            at = self.line_end(node.span().start);
-        }
+        // From the end of the last content line (or of the header, with no content), each kept
+        // line break is one line further.
+        let mut at = self.block_scalar_end(node)?;
         for _ in 0..kept {
             at = self.next_line(at);
         }

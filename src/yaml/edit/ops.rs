@@ -126,7 +126,7 @@ impl Editor<'_> {
         }) {
             return refuse(format!("`{key}` shares its last line with other syntax"));
         }
-        let range = self.line_start(k.span().start)..self.next_line(end);
+        let range = self.line_start(k.span().start)..self.removal_end(v).max(self.next_line(end));
         let content = self.kept_comments(map.doc, &range, true)?;
         Ok(Patch::new(Edit { range, content }, vec![change]))
     }
@@ -321,7 +321,7 @@ impl Editor<'_> {
         }) {
             return refuse("the item shares its last line with other syntax");
         }
-        let range = line..self.next_line(end);
+        let range = line..self.removal_end(item).max(self.next_line(end));
         let content = self.kept_comments(seq.doc, &range, true)?;
         Ok(Patch::new(Edit { range, content }, vec![change]))
     }

@@ -2,7 +2,7 @@
 //! flow, quoting), or JSON (RFC 8259) in a `.json` file.
 
 use super::super::scalar::{Resolved, resolve_plain};
-use super::super::tree::{NodeRef, Style};
+use super::super::tree::{NodeRef, Style, TagKind};
 use super::Editor;
 
 /// A YAML value to write.
@@ -36,8 +36,8 @@ impl Value {
         matches!(self, Value::Map(m) if !m.is_empty()) || matches!(self, Value::Seq(s) if !s.is_empty())
     }
 
-    /// A copy of a node as a value: scalars keep their source text (and so their quoting),
-    /// aliases are followed.
+    /// A copy of a node as a value: scalars keep their source text (and so their quoting) where
+    /// it stands alone, aliases are followed.
     pub(crate) fn from_node(node: NodeRef<'_, '_>, text: &str) -> Value {
         let node = node.resolve();
         if node.is_mapping() {
@@ -50,15 +50,23 @@ impl Value {
         if node.is_sequence() {
             return Value::Seq(node.items().map(|i| Value::from_node(i, text)).collect());
         }
-        let source = node.source(text);
-        if source.is_empty() {
+        let written = text.get(node.span()).unwrap_or_default().trim_end();
+        let resolved = node.resolved();
+        if written.is_empty() || (resolved == Some(Resolved::Null) && node.tag() != TagKind::None) {
             // An empty value is null (`key:`); written out, it must stay null, not become a string.
             return Value::Raw("null".to_string());
         }
-        if matches!(node.style(), Style::Literal | Style::Folded) {
-            Value::Str(node.scalar().unwrap_or_default().to_string())
-        } else {
-            Value::Raw(source.to_string())
+        // The source text is kept only where it reads back alone as the same value: one line
+        // (a quoted scalar folds its line breaks), no tag (`!!str 123` copied as `123` would be a
+        // number), not a block scalar (its text depends on the indentation).
+        let keep_source = node.tag() == TagKind::None
+            && !written.contains('\n')
+            && !matches!(node.style(), Style::Literal | Style::Folded);
+        let scalar = node.scalar().unwrap_or_default().to_string();
+        match resolved {
+            _ if keep_source => Value::Raw(written.to_string()),
+            Some(Resolved::Str) | None => Value::Str(scalar),
+            Some(_) => Value::Raw(scalar),
         }
     }
 }
