@@ -93,11 +93,21 @@ fn is_plain_safe(s: &str) -> bool {
             return false;
         }
     }
-    !(s.contains(": ")
-        || s.contains(" #")
-        || s.ends_with(':')
-        || s.contains(['\n', '\t', '{', '}', '[', ']', ','])
-        || s.chars().any(char::is_control))
+    // One pass over the bytes (this runs for every string a fix writes): no `: ` or `:` at the
+    // end, no ` #`, no line break, tab, flow indicator or control character.
+    let b = s.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        let unsafe_byte = match c {
+            b'\n' | b'\t' | b'{' | b'}' | b'[' | b']' | b',' => true,
+            b':' => b.get(i + 1).is_none_or(|next| *next == b' '),
+            b'#' => i > 0 && b.get(i - 1) == Some(&b' '),
+            _ => c < 0x20 || c == 0x7f,
+        };
+        if unsafe_byte {
+            return false;
+        }
+    }
+    s.is_ascii() || !s.chars().any(char::is_control)
 }
 
 /// Writes a string scalar with the preferred quoting when needed (or always, for `Double` and
@@ -114,7 +124,8 @@ pub(crate) fn quote_str(s: &str, quote: Quote) -> String {
 
 /// A JSON string literal (also a valid double-quoted YAML scalar).
 pub(crate) fn json_string(s: &str) -> String {
-    serde_json::Value::from(s).to_string()
+    // Serializing a `str` cannot fail.
+    serde_json::to_string(s).unwrap_or_default()
 }
 
 /// Whether `s` is a JSON scalar token: a number, `true`, `false`, `null` or a string literal.

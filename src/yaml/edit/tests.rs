@@ -47,6 +47,14 @@ fn strings_are_quoted_only_when_needed() {
         ("- x", "\"- x\""),
         ("a #b", "\"a #b\""),
         ("0755", "\"0755\""),
+        ("a#b", "a#b"),
+        ("a:b", "a:b"),
+        ("http://x", "http://x"),
+        ("a:", "\"a:\""),
+        ("x,y", "\"x,y\""),
+        ("a\tb", "\"a\\tb\""),
+        ("a\u{85}b", "\"a\u{85}b\""),
+        ("caf\u{e9}", "caf\u{e9}"),
     ];
     for (s, want) in cases {
         assert_eq!(quote_str(s, Quote::Plain), want, "{s:?}");
