@@ -397,9 +397,43 @@ fn lint_counts_what_fix_fixes_on_review_inputs() {
         ("multi-line-quoted", deployment("\"a\n        b\"", "\"a b\""), 1),
         ("same-name-items", items("x", "z2"), 2),
         ("same-name-items-one-broken", items("x", "y"), 2),
+        // A second review: indentation indicators, an empty `!!str`, an item added beside two
+        // items of one name (one already broken), strings YAML 1.1 reads otherwise.
+        (
+            "indentation-indicator-insert",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: x\n      resources: {limits: {memory: 1Gi}}\n      args:\n        - |2-\n           four\n          two\n".to_string(),
+            1,
+        ),
+        (
+            "indentation-indicator-remove",
+            format!(
+                "{LEASE}metadata:\n  name: collector-0\n  namespace: obs\nspec:\n  holderIdentity: |2\n      four\n    two\n  leaseDurationSeconds: 15\n---\n{LEASE}metadata:\n  name: collector-1\n  namespace: obs\nspec:\n  holderIdentity: collector-1\n"
+            ),
+            1,
+        ),
+        ("empty-str-tag", deployment("!!str", "\"\""), 1),
+        ("underscored-float", deployment("!!str 1_000.5", "\"1_000.5\""), 1),
+        ("line-separator", deployment("!!str \"x\\Ly\"", "\"x\\Ly\""), 1),
+        ("date", deployment("\"2024-01-01\"", "\"2024-01-01\""), 1),
+        (
+            "same-name-json-items.json",
+            {
+                let item = |replicas: u32, image: &str| {
+                    format!(
+                        r#"{{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {{"name": "api", "namespace": "web"}}, "spec": {{"replicas": {replicas}, "selector": {{"matchLabels": {{"app": "api"}}}}, "template": {{"metadata": {{"labels": {{"app": "api"}}}}, "spec": {{"dnsPolicy": "Default", "containers": [{{"name": "api", "image": {image}, "resources": {{"limits": {{"memory": "1Gi"}}}}}}]}}}}}}}}"#
+                    )
+                };
+                format!(
+                    "{{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": [\n    {},\n    {}\n  ]\n}}\n",
+                    item(3, "\"x\""),
+                    item(1, "5")
+                )
+            },
+            1,
+        ),
     ];
     for (name, text, at_least) in cases {
-        let file = format!("{name}.yaml");
+        let file = if name.ends_with(".json") { name.to_string() } else { format!("{name}.yaml") };
         let report = lint(dir.path(), &file, &text, &[]);
         let advertised = report["findings"]
             .as_array()
@@ -425,4 +459,29 @@ fn stdin_over_the_size_limit_passes_through() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(String::from_utf8(out.stdout).unwrap(), stream, "the whole stream comes out as it went in");
     assert!(String::from_utf8_lossy(&out.stderr).contains("larger than 1000 bytes"));
+}
+
+/// Refusals found in review, each with its reason in lint and in `--fix`: removing a value that
+/// holds an anchor another node still uses, and copying a selector key longer than any label
+/// key (written back, it would not even be a valid implicit YAML key).
+#[test]
+fn removals_keep_anchors_and_copies_keep_valid_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let anchored = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: checkout\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: checkout}\n  template:\n    metadata:\n      labels: {app: checkout}\n      annotations:\n        leaselint.io/latency-sensitive: \"true\"\n    spec:\n      dnsPolicy: Default\n      containers:\n        - name: app\n          image: example/checkout:2\n          resources:\n            limits:\n              cpu: &x 1\n              memory: *x\n";
+    let key = "k".repeat(1100);
+    let long_key = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 3\n  selector:\n    matchLabels:\n      ? {key}\n      : v\n  template:\n    metadata:\n      labels:\n        ? {key}\n        : v\n    spec:\n      dnsPolicy: Default\n      containers:\n        - name: api\n          image: x\n          resources: {{limits: {{memory: 1Gi}}}}\n"
+    );
+    for (name, text, rule, reason) in [
+        ("anchored.yaml", anchored.to_string(), "LL004", "holds anchor `&x`"),
+        ("long-key.yaml", long_key, "LL007", "label key of 1100 characters"),
+    ] {
+        let report = lint(dir.path(), name, &text, &[]);
+        let refused = findings(&report, rule);
+        assert_eq!(refused.len(), 1, "{name}: {report}");
+        assert!(refused[0]["fix_refused"].as_str().unwrap().contains(reason), "{name}: {report}");
+        let (fixed_text, fixed) = fix_file(dir.path(), name, &text, &["--unsafe-fixes"]);
+        assert_eq!(fixed["summary"]["fixed"], 0, "{name}");
+        assert_eq!(fixed_text, text, "{name}: nothing changes");
+    }
 }

@@ -358,23 +358,20 @@ fn compare_slowly(old: &mut OldDocs<'_>, start: usize, new: &Doc<'_>, declared: 
 fn type_check(new: &Doc<'_>, text: &str, old: Option<(&mut OldDocs<'_>, usize)>) -> Result<(), Failure> {
     let objects = k8s::objects_in(new, text, 0, &[], crate::diag::ObjId::default());
     let objects: Vec<_> = objects.iter().filter(|o| o.kind != Kind::List).collect();
-    let count = objects.len();
     let mut old = old;
     for (index, obj) in objects.iter().enumerate() {
         let r = &obj.info.object;
         let Err(error) = typed::check_node(&r.api_version, &r.kind, obj.root) else { continue };
+        // Which of the objects with this identity it is (two items of a `List` may share one).
+        let occurrence = objects.iter().take(index).filter(|o| o.info.object == *r).count();
         let was_broken = match old.as_mut() {
             Some((docs, start)) => docs
                 .with(*start, |d, text| {
                     let before = k8s::objects_in(d, text, 0, &[], crate::diag::ObjId::default());
                     let before: Vec<_> = before.iter().filter(|o| o.kind != Kind::List).collect();
-                    // The same object: at the same place in a list that kept its length (two
-                    // items may share a name), else by identity.
-                    let same = if before.len() == count {
-                        before.get(index).filter(|o| o.info.object == *r)
-                    } else {
-                        before.iter().find(|o| o.info.object == *r)
-                    };
+                    // The same object: the same occurrence of its identity in the old document
+                    // (items added or removed around it do not matter).
+                    let same = before.iter().filter(|o| o.info.object == *r).nth(occurrence);
                     match same {
                         Some(o) => typed::check_node(&r.api_version, &r.kind, o.root).is_err(),
                         None => before.iter().any(|o| {

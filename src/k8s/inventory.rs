@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::diag::{Loc, ObjectInfo};
 use crate::yaml::edit::Value;
-use crate::yaml::{DocPlace, NodePath};
+use crate::yaml::{DocPlace, NodePath, NodeRef};
 
 use super::carriers::{self, Carrier, CarrierNames};
 use super::{Kind, Object, PodSelector, quantity};
@@ -503,6 +503,13 @@ fn workload(obj: &Object<'_>, names: &CarrierNames) -> Option<Workload> {
                             workload first"
                     .to_string());
             }
+            if let Some(key) = long_label_key(s) {
+                return Err(format!(
+                    "the workload's `spec.selector` has a label key of {} characters, longer than a label key \
+                     can be ({MAX_LABEL_KEY}: a 253-character prefix, `/` and a 63-character name); fix it first",
+                    key.chars().count()
+                ));
+            }
             Ok(Value::from_node(s, obj.text))
         });
     Some(Workload {
@@ -646,4 +653,16 @@ fn binding(obj: &Object<'_>) -> Option<Binding> {
         role_name: role_ref.get("name")?.as_text()?.to_string(),
         subjects,
     })
+}
+
+/// Longest valid label key: a DNS-subdomain prefix (253), `/`, a name (63) (Kubernetes
+/// `validation.IsQualifiedName`).
+const MAX_LABEL_KEY: usize = 253 + 1 + 63;
+
+/// A selector key longer than any label key can be (such a key, written back, may not even be
+/// a valid implicit YAML key: those end within 1,024 characters).
+fn long_label_key<'d>(selector: NodeRef<'d, '_>) -> Option<&'d str> {
+    let labels = selector.get("matchLabels").into_iter().flat_map(|m| m.entries().map(|(k, _)| k.scalar()));
+    let expressions = selector.get("matchExpressions").into_iter().flat_map(|e| e.items().map(|i| i.get_str("key")));
+    labels.chain(expressions).flatten().find(|k| k.chars().count() > MAX_LABEL_KEY)
 }

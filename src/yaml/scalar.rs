@@ -32,7 +32,8 @@ pub(crate) fn resolve_plain(s: &str) -> Resolved {
     if let Some(i) = parse_int(s) {
         return Resolved::Int(i);
     }
-    if is_float(s) { Resolved::Float } else { Resolved::Str }
+    // go-yaml v2 tests the float pattern after removing `_` too (`1_000.5` is a float).
+    if is_float(&s.replace('_', "")) { Resolved::Float } else { Resolved::Str }
 }
 
 /// go's `strconv.ParseInt(s, 0, 64)` after removing `_`: sign, then `0x`, `0o`, `0b` or a
@@ -137,6 +138,10 @@ mod tests {
             ("-", Resolved::Str),
             ("99999999999999999999", Resolved::Float),
             ("nginx", Resolved::Str),
+            ("1_000.5", Resolved::Float),
+            ("1_0e1", Resolved::Float),
+            ("0_8", Resolved::Float),
+            ("_", Resolved::Str),
         ];
         for (input, want) in cases {
             assert_eq!(resolve_plain(input), want, "{input:?}");

@@ -191,7 +191,7 @@ impl<'t> Editor<'t> {
         let span = node.span();
         let header_end = self.line_end(span.start);
         let mut at = self.next_line(span.start);
-        let mut indent: Option<usize> = None;
+        let mut indent: Option<usize> = self.explicit_indent(node, at, span.end);
         let mut end = header_end;
         while at < span.end.min(self.text.len()) {
             let line_end = self.line_end(at);
@@ -214,6 +214,31 @@ impl<'t> Editor<'t> {
             }
         }
         Some(end)
+    }
+
+    /// The content indentation of a block scalar with an indentation indicator (`|2`, `>1-`):
+    /// not the first content line's (that line may be indented further), but what the value
+    /// says: the first content line's spaces less those the value kept at its start.
+    fn explicit_indent(&self, node: NodeRef<'_, '_>, first_line: usize, end: usize) -> Option<usize> {
+        let header = self.text.get(node.span().start..self.line_end(node.span().start))?;
+        if !header.chars().skip(1).take_while(|c| !c.is_whitespace()).any(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let spaces = |line: &str| line.len() - line.trim_start_matches(' ').len();
+        let value_line = node.scalar()?.lines().find(|l| !l.trim_start_matches(' ').is_empty())?;
+        let mut at = first_line;
+        while at < end.min(self.text.len()) {
+            let line = self.text.get(at..self.line_end(at)).unwrap_or_default();
+            if !line.trim_start_matches(' ').is_empty() {
+                return spaces(line).checked_sub(spaces(value_line));
+            }
+            let next = self.next_line(at);
+            if next == at {
+                break;
+            }
+            at = next;
+        }
+        None
     }
 
     /// Where text that follows `node` on new lines goes: after the line the node's content ends
@@ -289,6 +314,26 @@ impl<'t> Editor<'t> {
                 "the node is shared through anchor `&{name}` with {}: the fix would change both (give each its \
                  own copy first)",
                 describe_node(doc, other)
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses to remove (or replace) `node` when it holds an anchor that an alias outside it
+    /// still uses: the alias would point nowhere and the document would not parse.
+    pub(super) fn check_anchors_kept(&self, node: NodeRef<'_, '_>) -> Result<(), EditError> {
+        let doc = node.doc;
+        let inside = node.subtree();
+        for &alias in &doc.aliases {
+            let Some(a) = doc.node(alias) else { continue };
+            if inside.contains(&alias) || !inside.contains(&a.resolve().id) {
+                continue;
+            }
+            let name = self.text.get(a.span()).unwrap_or("*").trim_start_matches('*');
+            return refuse(format!(
+                "the removed value holds anchor `&{name}`, which {} still uses: `*{name}` would point nowhere \
+                 (give it its own value first)",
+                describe_node(doc, alias)
             ));
         }
         Ok(())

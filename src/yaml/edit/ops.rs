@@ -54,6 +54,8 @@ impl Editor<'_> {
         let (k, v) = map.entry(key).ok_or_else(|| EditError(format!("no `{key}` to replace")))?;
         self.check_shared(map)?;
         self.check_shared(k)?;
+        self.check_anchors_kept(k)?;
+        self.check_anchors_kept(v)?;
         let path = Self::path(map)?;
         let changes = if new_key == key {
             vec![Self::set(map.doc, path.key(key.to_string()), Some(v))]
@@ -93,6 +95,8 @@ impl Editor<'_> {
         };
         let (k, v) = entries.get(pos).copied().ok_or_else(|| EditError("internal error: entry".into()))?;
         self.check_shared(map)?;
+        self.check_anchors_kept(k)?;
+        self.check_anchors_kept(v)?;
         let change = Self::removed(map.doc, Self::path(map)?.key(key.to_string()), v);
         let end = self.content_end(v).max(k.span().end);
         let edit = |range: Range<usize>| -> Result<Patch, EditError> {
@@ -294,6 +298,7 @@ impl Editor<'_> {
         self.check_sequence(seq)?;
         let items: Vec<_> = seq.items().collect();
         let item = *items.get(index).ok_or_else(|| EditError(format!("no item {index} to remove")))?;
+        self.check_anchors_kept(item)?;
         let change = Self::removed(seq.doc, Self::path(seq)?.index(index), item);
         let end = self.content_end(item);
         if seq.style() == Style::Flow {

@@ -52,8 +52,9 @@ impl Value {
         }
         let written = text.get(node.span()).unwrap_or_default().trim_end();
         let resolved = node.resolved();
-        if written.is_empty() || (resolved == Some(Resolved::Null) && node.tag() != TagKind::None) {
-            // An empty value is null (`key:`); written out, it must stay null, not become a string.
+        if resolved == Some(Resolved::Null) || (written.is_empty() && resolved.is_none()) {
+            // An empty value is null (`key:`); written out, it must stay null, not become a
+            // string. An empty `!!str` is the empty string (below).
             return Value::Raw("null".to_string());
         }
         // The source text is kept only where it reads back alone as the same value: one line
@@ -82,7 +83,7 @@ pub(crate) enum Quote {
 
 /// Whether `s` can be written as a plain scalar and read back as the same string.
 fn is_plain_safe(s: &str) -> bool {
-    if s.is_empty() || s != s.trim() || resolve_plain(s) != Resolved::Str {
+    if s.is_empty() || s != s.trim() || resolve_plain(s) != Resolved::Str || s == "<<" || looks_like_timestamp(s) {
         return false;
     }
     let first = s.chars().next().unwrap_or(' ');
@@ -107,7 +108,21 @@ fn is_plain_safe(s: &str) -> bool {
             return false;
         }
     }
-    s.is_ascii() || !s.chars().any(char::is_control)
+    s.is_ascii() || !s.chars().any(needs_escape)
+}
+
+/// go-yaml v2 reads a plain scalar that starts with `YYYY-` and parses as a date or time as a
+/// timestamp, not a string: such strings are quoted (whether or not the rest parses).
+fn looks_like_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() > 4 && b.iter().take(4).all(u8::is_ascii_digit) && b.get(4) == Some(&b'-')
+}
+
+/// Characters written as escapes, never raw: control characters (C0, DEL, C1), the YAML 1.1
+/// line breaks U+0085, U+2028 and U+2029 (a parser would break the line there), and the byte
+/// order mark and non-characters, which YAML does not allow in text.
+fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}')
 }
 
 /// Writes a string scalar with the preferred quoting when needed (or always, for `Double` and
@@ -124,8 +139,22 @@ pub(crate) fn quote_str(s: &str, quote: Quote) -> String {
 
 /// A JSON string literal (also a valid double-quoted YAML scalar).
 pub(crate) fn json_string(s: &str) -> String {
-    // Serializing a `str` cannot fail.
-    serde_json::to_string(s).unwrap_or_default()
+    // Serializing a `str` cannot fail. JSON escapes C0 controls only; the characters YAML 1.1
+    // takes as line breaks or does not allow (`needs_escape`) are escaped too, as `\uXXXX`,
+    // which JSON and YAML double-quoted scalars both read back as the same character.
+    let json = serde_json::to_string(s).unwrap_or_default();
+    if json.is_ascii() || !json.chars().any(needs_escape) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 8);
+    for c in json.chars() {
+        if needs_escape(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Whether `s` is a JSON scalar token: a number, `true`, `false`, `null` or a string literal.
