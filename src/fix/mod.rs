@@ -364,7 +364,7 @@ fn install_text(state: &mut State, p: &mut FilePass) {
     let edits = merged_edits(&p.fixes);
     p.replaced = edits.iter().map(|e| old_text.get(e.range.clone()).unwrap_or_default().to_string()).collect();
     let new_text = edit::apply_in_place(old_text, &edits).unwrap_or_else(|unchanged| unchanged);
-    *slot = SourceFile::new(slot.name.clone(), slot.path.clone(), slot.role, new_text.into_bytes());
+    *slot = slot.with_text(new_text);
     p.edits = edits;
     p.installed = true;
 }
@@ -494,7 +494,7 @@ fn apply_pass(
         for p in done {
             if let Some(slot) = state.files.get_mut(p.file) {
                 let old = p.old(&slot.text).whole();
-                *slot = SourceFile::new(slot.name.clone(), slot.path.clone(), slot.role, old.into_bytes());
+                *slot = slot.with_text(old);
             }
             relint_stripped(state, p.file, registry, config);
         }

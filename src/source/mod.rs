@@ -63,6 +63,14 @@ impl SourceFile {
     pub(crate) fn has_invalid_utf8_in(&self, range: &std::ops::Range<usize>) -> Option<usize> {
         self.invalid_utf8.iter().find(|bad| bad.start < range.end && range.start < bad.end).map(|bad| bad.start)
     }
+
+    /// The same file with another text (a fixed version of it): it stays JSON or YAML as it was
+    /// read, whatever the new text looks like.
+    pub(crate) fn with_text(&self, text: String) -> SourceFile {
+        let mut file = SourceFile::new(self.name.clone(), self.path.clone(), self.role, text.into_bytes());
+        file.json = self.json;
+        file
+    }
 }
 
 /// Whether a file holds JSON: by its name (`.json`), or for stdin by its content.
