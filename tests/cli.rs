@@ -46,6 +46,7 @@ fn json_report_has_the_contract_fields() {
             "name",
             "object",
             "path",
+            "related",
             "rule",
             "severity",
             "source"

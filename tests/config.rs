@@ -46,7 +46,7 @@ apiVersion: argoproj.io/v1alpha1
 kind: Rollout
 metadata: {name: shop, namespace: web}
 spec:
-  replicas: 1
+  replicas: 2
   template:
     metadata: {labels: {app: shop, tier: frontend}}
     spec:

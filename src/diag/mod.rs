@@ -150,6 +150,17 @@ pub(crate) struct Diagnostic {
     pub(crate) loc: Loc,
     pub(crate) message: String,
     pub(crate) fix: Option<Fix>,
+    /// Other places that explain the finding (the first copy of a duplicated key, the Service
+    /// that made a pod latency-sensitive, the HPA whose `minReplicas` was counted): SARIF's
+    /// `relatedLocations`, JSON's `related`.
+    pub(crate) related: Vec<Related>,
+}
+
+/// A related location of a finding and what it shows.
+#[derive(Clone, Debug)]
+pub(crate) struct Related {
+    pub(crate) loc: Loc,
+    pub(crate) message: String,
 }
 
 impl Loc {
@@ -163,6 +174,11 @@ impl Diagnostic {
     /// The finding moved by `delta` bytes (with its fix).
     pub(crate) fn shift(&mut self, delta: isize) {
         self.loc.shift(delta);
+        // Findings that move with a chunk relate to nodes of that chunk (cross-object findings
+        // are made again from the facts, which move on their own).
+        for r in &mut self.related {
+            r.loc.shift(delta);
+        }
         if let Some(f) = &mut self.fix {
             f.shift(delta);
         }

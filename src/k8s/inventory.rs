@@ -23,6 +23,8 @@ pub(crate) struct Workload {
     pub(crate) replicas_loc: Loc,
     pub(crate) pod_labels: BTreeMap<String, String>,
     pub(crate) service_account: String,
+    /// A Helm hook or test (`helm.sh/hook`): runs once, when Helm says so.
+    pub(crate) helm_hook: bool,
     /// `leaselint.io/latency-sensitive` on the object or its pod template, as a label or an
     /// annotation: `Some(false)` when any of them says `"false"`.
     pub(crate) latency_sensitive: Option<bool>,
@@ -81,6 +83,9 @@ pub(crate) struct Pdb {
 
 #[derive(Clone, Debug)]
 pub(crate) struct Hpa {
+    /// Where `minReplicas` is (or the HPA's name when it is not set): a related location.
+    pub(crate) loc: Loc,
+    pub(crate) name: String,
     pub(crate) namespace: Option<String>,
     pub(crate) target_group: String,
     pub(crate) target_kind: String,
@@ -92,6 +97,12 @@ pub(crate) struct Hpa {
 pub(crate) struct Service {
     pub(crate) info: Arc<ObjectInfo>,
     pub(crate) selector: PodSelector,
+    /// Serves clients (LL004): not headless (`clusterIP: None`, a peer-discovery Service) and
+    /// not only metrics ports (every port named `metrics`, `*-metrics`, `prometheus` or
+    /// `monitoring`).
+    pub(crate) serving: bool,
+    /// The Service's `metadata.name`: a related location.
+    pub(crate) loc: Loc,
 }
 
 #[derive(Clone, Debug)]
@@ -148,6 +159,8 @@ pub(crate) struct Quota {
 pub(crate) struct LimitRange {
     pub(crate) info: Arc<ObjectInfo>,
     pub(crate) default_cpu: Option<String>,
+    /// The LimitRange's `metadata.name`: a related location.
+    pub(crate) loc: Loc,
 }
 
 /// The facts of one object.
@@ -227,7 +240,9 @@ struct Index {
     services: SelectorIndex,
     pdbs: SelectorIndex,
     /// (namespace, group, kind, name) → largest `minReplicas`.
-    hpa_min: HashMap<(Namespace, String, String, String), i64>,
+    /// (namespace, group, kind, name) → the HPA with the largest `minReplicas` (an index into
+    /// `hpas`).
+    hpa_min: HashMap<(Namespace, String, String, String), usize>,
     /// Workloads by namespace and by one of their pod labels.
     workloads_by_label: HashMap<(Namespace, String, String), Vec<usize>>,
     workloads_by_namespace: HashMap<Namespace, Vec<usize>>,
@@ -263,7 +278,10 @@ impl Facts {
                     }
                 }
             }
-            Facts::Hpa(_) | Facts::Service(_) | Facts::Binding(_) | Facts::Quota(_) | Facts::LimitRange(_) => {}
+            Facts::Hpa(h) => h.loc.shift(delta),
+            Facts::Service(s) => s.loc.shift(delta),
+            Facts::LimitRange(l) => l.loc.shift(delta),
+            Facts::Binding(_) | Facts::Quota(_) => {}
         }
     }
 }
@@ -290,10 +308,12 @@ impl<'f> Inventory<'f> {
             pdbs: SelectorIndex::build(self.pdbs.iter().map(|p| (&p.info.object.namespace, &p.selector))),
             ..Index::default()
         };
-        for h in &self.hpas {
+        for (i, h) in self.hpas.iter().enumerate() {
             let key = (h.namespace.clone(), h.target_group.clone(), h.target_kind.clone(), h.target_name.clone());
-            let min = index.hpa_min.entry(key).or_insert(h.min_replicas);
-            *min = (*min).max(h.min_replicas);
+            let best = index.hpa_min.entry(key).or_insert(i);
+            if self.hpas.get(*best).is_some_and(|b| b.min_replicas < h.min_replicas) {
+                *best = i;
+            }
         }
         // Workloads are looked up by the labels PDB selectors require: index only those.
         let wanted: std::collections::HashSet<(&Namespace, &str, &str)> = self
@@ -354,9 +374,15 @@ impl<'f> Inventory<'f> {
 
     /// The HPA `minReplicas` for a workload, when an HPA in its namespace targets it.
     pub(crate) fn hpa_min_replicas(&self, w: &Workload) -> Option<i64> {
+        self.hpa_of(w).map(|h| h.min_replicas)
+    }
+
+    /// The HPA in the workload's namespace that targets it (the one with the largest
+    /// `minReplicas` when several do).
+    pub(crate) fn hpa_of(&self, w: &Workload) -> Option<&'f Hpa> {
         let group = super::kinds::group_of(&w.info.object.api_version).to_string();
         let key = (w.info.object.namespace.clone(), group, w.info.object.kind.clone(), w.info.object.name.clone());
-        self.index.hpa_min.get(&key).copied()
+        self.index.hpa_min.get(&key).and_then(|i| self.hpas.get(*i).copied())
     }
 
     /// The replica count rules use: the larger of `spec.replicas` (default 1) and the
@@ -381,6 +407,22 @@ fn selecting<'s, 'f, T>(
         .filter(move |item| selector(item).matches(&w.pod_labels))
 }
 
+/// Names of ports that only expose metrics (Prometheus conventions).
+fn is_metrics_port(name: &str) -> bool {
+    matches!(name, "metrics" | "prometheus" | "monitoring") || name.ends_with("-metrics")
+}
+
+/// A Service that clients call: not headless and not only metrics ports (SPEC §4, LL004). A
+/// Service without ports is taken as serving (nothing says otherwise).
+fn is_serving(obj: &Object<'_>) -> bool {
+    let spec = obj.root.get("spec");
+    if spec.and_then(|s| s.get("clusterIP")).and_then(|c| c.as_text()) == Some("None") {
+        return false;
+    }
+    let ports: Vec<_> = spec.and_then(|s| s.get("ports")).map(|p| p.items().collect()).unwrap_or_default();
+    ports.is_empty() || !ports.iter().all(|p| p.get("name").and_then(|n| n.as_text()).is_some_and(is_metrics_port))
+}
+
 /// Extracts the facts of one object (none for kinds no cross-object rule needs).
 pub(crate) fn extract_facts(obj: &Object<'_>, names: &CarrierNames) -> Option<Facts> {
     Some(match &obj.kind {
@@ -394,6 +436,8 @@ pub(crate) fn extract_facts(obj: &Object<'_>, names: &CarrierNames) -> Option<Fa
             } else {
                 PodSelector::from_map(obj.root.get_path(&["spec", "selector"]))
             },
+            serving: is_serving(obj),
+            loc: obj.at(&NodePath::keys(&["metadata", "name"])),
         }),
         Kind::Lease => Facts::Lease(Lease {
             info: Arc::clone(&obj.info),
@@ -407,6 +451,7 @@ pub(crate) fn extract_facts(obj: &Object<'_>, names: &CarrierNames) -> Option<Fa
             limits_cpu: obj.root.get_path(&["spec", "hard"]).is_some_and(|h| h.get("limits.cpu").is_some()),
         }),
         Kind::LimitRange => Facts::LimitRange(LimitRange {
+            loc: obj.at(&NodePath::keys(&["metadata", "name"])),
             info: Arc::clone(&obj.info),
             default_cpu: obj.root.get_path(&["spec", "limits"]).and_then(|limits| {
                 limits.items().find_map(|l| {
@@ -426,8 +471,15 @@ const LATENCY_KEY: &str = "leaselint.io/latency-sensitive";
 const ROLLOUTS_KEY: &str = "leaselint.io/rollouts-per-hour";
 
 fn workload(obj: &Object<'_>, names: &CarrierNames) -> Option<Workload> {
-    let pod = obj.pod()?;
-    let containers = pod.containers();
+    // A template without a pod spec still has labels that selectors count (LL007, LL008).
+    let pod = obj.pod();
+    let meta = match &pod {
+        Some(p) => p.meta,
+        None => super::Pod::template_meta(obj)?,
+    };
+    let meta_value = |section: &str, key: &str| meta?.get(section)?.get(key)?.as_text();
+    let pod_labels = super::string_map(meta.and_then(|m| m.get("labels")));
+    let containers = pod.as_ref().map(super::Pod::containers).unwrap_or_default();
     let replicas_path = match obj.kind {
         Kind::Job => Some(NodePath::keys(&["spec", "parallelism"])),
         Kind::CronJob => Some(NodePath::keys(&["spec", "jobTemplate", "spec", "parallelism"])),
@@ -450,7 +502,7 @@ fn workload(obj: &Object<'_>, names: &CarrierNames) -> Option<Workload> {
     for section in ["labels", "annotations"] {
         flags
             .push(obj.root.get_path(&["metadata", section]).and_then(|m| m.get(LATENCY_KEY)).and_then(|v| v.as_text()));
-        flags.push(pod.meta_value(section, LATENCY_KEY));
+        flags.push(meta_value(section, LATENCY_KEY));
     }
     let latency_sensitive = if flags.contains(&Some("false")) {
         Some(false)
@@ -461,7 +513,7 @@ fn workload(obj: &Object<'_>, names: &CarrierNames) -> Option<Workload> {
     };
     let rollouts_per_hour = obj
         .annotation(ROLLOUTS_KEY)
-        .or_else(|| pod.meta_value("annotations", ROLLOUTS_KEY))
+        .or_else(|| meta_value("annotations", ROLLOUTS_KEY))
         .and_then(|v| v.trim().parse::<f64>().ok())
         .filter(|v| v.is_finite());
     let facts: Vec<ContainerFacts> = containers
@@ -498,7 +550,7 @@ fn workload(obj: &Object<'_>, names: &CarrierNames) -> Option<Workload> {
                     "the workload's `spec.selector` is not a valid label selector ({e}); fix it first"
                 ));
             }
-            if !PodSelector::from_label_selector(Some(s), true).matches(&pod.labels()) {
+            if !PodSelector::from_label_selector(Some(s), true).matches(&pod_labels) {
                 return Err("the workload's `spec.selector` does not select its own pod template's labels; fix the \
                             workload first"
                     .to_string());
@@ -519,8 +571,9 @@ fn workload(obj: &Object<'_>, names: &CarrierNames) -> Option<Workload> {
         kind: obj.kind.clone(),
         replicas,
         replicas_loc,
-        pod_labels: pod.labels(),
-        service_account: pod.service_account().to_string(),
+        helm_hook: obj.helm_hook().is_some(),
+        pod_labels,
+        service_account: pod.as_ref().map_or("default", super::Pod::service_account).to_string(),
         latency_sensitive,
         rollouts_per_hour,
         carriers: carriers::find(obj, &containers, names),
@@ -585,7 +638,12 @@ fn pdb(obj: &Object<'_>) -> Pdb {
 fn hpa(obj: &Object<'_>) -> Option<Hpa> {
     let target = obj.root.get_path(&["spec", "scaleTargetRef"])?;
     let api = target.get("apiVersion").and_then(|v| v.as_text()).unwrap_or("apps/v1");
+    let min_path = NodePath::keys(&["spec", "minReplicas"]);
+    let loc =
+        if obj.get(&min_path).is_some() { obj.at(&min_path) } else { obj.at(&NodePath::keys(&["metadata", "name"])) };
     Some(Hpa {
+        loc,
+        name: obj.info.object.name.clone(),
         namespace: obj.info.object.namespace.clone(),
         target_group: super::kinds::group_of(api).to_string(),
         target_kind: target.get("kind")?.as_text()?.to_string(),

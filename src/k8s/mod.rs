@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 pub(crate) use carriers::{CarrierNames, CarrierRole};
 pub(crate) use inventory::{
-    Binding, Facts, Inventory, Lease, Pdb, PdbBudget, Qos, RoleRule, Subject, Workload, extract_facts,
+    Binding, Facts, Inventory, Lease, Pdb, PdbBudget, Qos, RoleRule, Service, Subject, Workload, extract_facts,
 };
 pub(crate) use kinds::{CustomKind, Kind, recognise};
 pub(crate) use pod::{Container, Pod};
@@ -84,7 +84,16 @@ impl<'d> Object<'d> {
     pub(crate) fn pod(&self) -> Option<Pod<'d>> {
         Pod::of(self)
     }
+
+    /// The value of the `helm.sh/hook` annotation: a Helm hook (`pre-install`, a migration Job)
+    /// or a chart test (`test`), which runs once when Helm says so, not as a serving workload.
+    pub(crate) fn helm_hook(&self) -> Option<&'d str> {
+        self.annotation(HELM_HOOK)
+    }
 }
+
+/// The annotation that makes an object a Helm hook or test (Helm's `release.HookAnnotation`).
+pub(crate) const HELM_HOOK: &str = "helm.sh/hook";
 
 /// A mapping of strings (labels, annotations, selectors); entries that are not scalars are
 /// skipped, numbers are kept as written.

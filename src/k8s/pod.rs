@@ -1,8 +1,6 @@
 //! Pod templates and containers of every workload kind.
 
-use std::collections::BTreeMap;
-
-use super::{Object, string_map};
+use super::Object;
 use crate::yaml::{NodePath, NodeRef};
 
 /// The pod of a workload: its template's metadata and its spec, with their paths.
@@ -36,9 +34,12 @@ impl<'d> Pod<'d> {
         Some(Pod { spec_path: template_path.key("spec"), meta: template.get("metadata"), spec })
     }
 
-    /// The pod's labels (template `metadata.labels`).
-    pub(crate) fn labels(&self) -> BTreeMap<String, String> {
-        string_map(self.meta.and_then(|m| m.get("labels")))
+    /// The template's `metadata` of a workload whose template has no pod spec (partial manifests,
+    /// such as kube-linter's fixtures): its labels still count for selectors. `None` when the
+    /// kind has no template or the template is not a mapping.
+    pub(crate) fn template_meta(obj: &Object<'d>) -> Option<Option<NodeRef<'d, 'd>>> {
+        let template = obj.get(&obj.kind.template_path()?).filter(|t| t.is_mapping())?;
+        Some(template.get("metadata"))
     }
 
     /// A label or annotation of the pod template.

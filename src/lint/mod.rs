@@ -249,6 +249,7 @@ impl<'r> Ctx<'r> {
             loc,
             message: message.into(),
             fix: None,
+            related: Vec::new(),
         };
         DiagnosticBuilder { cx: self, diag }
     }
@@ -284,6 +285,13 @@ impl DiagnosticBuilder<'_, '_> {
     #[must_use]
     pub(crate) fn fix_opt(mut self, fix: Option<Fix>) -> Self {
         self.diag.fix = fix;
+        self
+    }
+
+    /// Adds a related location (shown beside the finding; SARIF `relatedLocations`).
+    #[must_use]
+    pub(crate) fn related(mut self, loc: Loc, message: impl Into<String>) -> Self {
+        self.diag.related.push(crate::diag::Related { loc, message: message.into() });
         self
     }
 

@@ -163,6 +163,7 @@ fn report_unused(
         loc: Loc { file: c.file, span, path: NodePath::root(), object: None },
         message,
         fix,
+        related: Vec::new(),
     };
     let remove_all = |title: &str| {
         let mut fix = Fix::safe(title);

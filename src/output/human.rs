@@ -78,6 +78,8 @@ struct Human<'a> {
     severity: miette::Severity,
     source: Option<FileSource<'a>>,
     label: Option<LabeledSpan>,
+    /// Labels of related locations in the same file.
+    more: Vec<LabeledSpan>,
     help: Option<String>,
 }
 
@@ -113,7 +115,8 @@ impl Diagnostic for Human<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.label.clone().map(|l| Box::new(std::iter::once(l)) as Box<dyn Iterator<Item = LabeledSpan>>)
+        let label = self.label.clone()?;
+        Some(Box::new(std::iter::once(label).chain(self.more.iter().cloned())) as Box<dyn Iterator<Item = LabeledSpan>>)
     }
 }
 
@@ -137,6 +140,15 @@ fn finding<'a>(report: &Report<'a>, d: &'a diag::Diagnostic) -> Option<Human<'a>
             help.push(format!("rendered from: {src}"));
         }
     }
+    let mut more = Vec::new();
+    for r in &d.related {
+        if r.loc.file == d.loc.file {
+            more.push(LabeledSpan::new(Some(r.message.clone()), r.loc.span.start, r.loc.span.len()));
+        } else if let Some(other) = report.files.get(r.loc.file) {
+            let (line, col) = other.lines().line_col(&other.text, r.loc.span.start);
+            help.push(format!("related: {}:{line}:{col}: {}", other.name, r.message));
+        }
+    }
     if let Some(fix) = &d.fix {
         match (fix.applicability.as_json(), &fix.refused) {
             (Some(_), Some(why)) => help.push(format!("fix refused ({}): {why}", fix.title)),
@@ -153,6 +165,7 @@ fn finding<'a>(report: &Report<'a>, d: &'a diag::Diagnostic) -> Option<Human<'a>
         severity: miette_severity(d.severity),
         source: Some(FileSource { file }),
         label: Some(LabeledSpan::new(label_text, d.loc.span.start, d.loc.span.len())),
+        more,
         help: if help.is_empty() { None } else { Some(help.join("\n")) },
     })
 }
@@ -170,6 +183,7 @@ pub(crate) fn render(report: &Report<'_>, opts: HumanOptions, out: &mut impl Wri
             severity: miette::Severity::Error,
             source,
             label: has_source.then(|| LabeledSpan::new(None, e.offset, 0)),
+            more: Vec::new(),
             help: None,
         };
         buf.clear();

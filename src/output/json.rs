@@ -20,14 +20,16 @@ struct Json<'a> {
 struct Findings<'a> {
     report: &'a Report<'a>,
     positions: Vec<((usize, usize), (usize, usize))>,
+    related: Vec<Vec<(usize, usize)>>,
 }
 
 impl Serialize for Findings<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
         let mut seq = serializer.serialize_seq(Some(self.positions.len()))?;
-        for (d, pos) in self.report.diagnostics.iter().zip(&self.positions) {
-            if let Some(finding) = finding(self.report, d, *pos) {
+        let related = self.related.iter().map(Vec::as_slice).chain(std::iter::repeat(&[][..]));
+        for ((d, pos), rel) in self.report.diagnostics.iter().zip(&self.positions).zip(related) {
+            if let Some(finding) = finding(self.report, d, *pos, rel) {
                 seq.serialize_element(&finding)?;
             }
         }
@@ -64,6 +66,16 @@ struct Finding<'a> {
     /// Why `--fix` would not apply the fix here (added; null when it would). Such a finding is
     /// not counted as fixable.
     fix_refused: Option<&'a str>,
+    /// Related locations (added): `[{file, line, column, message}]`, empty when none.
+    related: Vec<RelatedEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct RelatedEntry<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -100,6 +112,7 @@ fn finding<'a>(
     report: &'a Report<'a>,
     d: &'a crate::diag::Diagnostic,
     ((line, column), (end_line, end_column)): ((usize, usize), (usize, usize)),
+    related: &[(usize, usize)],
 ) -> Option<Finding<'a>> {
     let file = report.files.get(d.loc.file)?;
     let info = d.loc.object.as_deref();
@@ -124,6 +137,15 @@ fn finding<'a>(
         fix: d.fix.as_ref().and_then(|f| f.applicability.as_json()),
         fix_title: d.fix.as_ref().filter(|f| f.applicability.as_json().is_some()).map(|f| f.title.as_str()),
         fix_refused: d.fix.as_ref().and_then(|f| f.refused.as_deref()),
+        related: d
+            .related
+            .iter()
+            .zip(related)
+            .filter_map(|(r, &(line, column))| {
+                let file = report.files.get(r.loc.file)?;
+                Some(RelatedEntry { file: &file.name, line, column, message: &r.message })
+            })
+            .collect(),
     })
 }
 
@@ -132,7 +154,7 @@ pub(crate) fn render(report: &Report<'_>, out: &mut impl Write) -> std::io::Resu
     let s = &report.summary;
     let json = Json {
         version: 1,
-        findings: Findings { report, positions },
+        findings: Findings { report, positions, related: super::related_positions(report) },
         summary: Summary {
             files: s.files,
             documents: s.documents,

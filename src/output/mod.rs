@@ -75,6 +75,32 @@ pub(crate) fn is_fixable(f: &crate::diag::Fix) -> bool {
     f.applicability.as_json().is_some() && f.refused.is_none()
 }
 
+/// 1-based (line, column) of every related location of every finding, in order (one sweep of
+/// each file, as [`positions`]).
+pub(crate) fn related_positions(report: &Report<'_>) -> Vec<Vec<(usize, usize)>> {
+    let mut out: Vec<Vec<(usize, usize)>> = report.diagnostics.iter().map(|d| vec![(0, 0); d.related.len()]).collect();
+    let mut points: Vec<(FileId, usize, usize, usize)> = Vec::new();
+    for (i, d) in report.diagnostics.iter().enumerate() {
+        for (j, r) in d.related.iter().enumerate() {
+            points.push((r.loc.file, r.loc.span.start, i, j));
+        }
+    }
+    if points.is_empty() {
+        return out;
+    }
+    points.sort_unstable();
+    for group in points.chunk_by(|a, b| a.0 == b.0) {
+        let Some(file) = group.first().and_then(|p| report.files.get(p.0)) else { continue };
+        let offsets: Vec<usize> = group.iter().map(|p| p.1).collect();
+        for (p, lc) in group.iter().zip(crate::source::line_cols(&file.text, &offsets)) {
+            if let Some(slot) = out.get_mut(p.2).and_then(|v| v.get_mut(p.3)) {
+                *slot = lc;
+            }
+        }
+    }
+    out
+}
+
 /// 1-based (line, column) of the start and end (exclusive) of every finding of a report,
 /// sweeping each file once: a report never builds a file's line index (which
 /// costs 4 bytes per line of the input).

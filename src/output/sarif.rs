@@ -152,8 +152,10 @@ impl Serialize for Results<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
         let mut seq = serializer.serialize_seq(Some(self.report.diagnostics.len()))?;
-        for (d, pos) in self.report.diagnostics.iter().zip(super::positions(self.report)) {
-            if let Some(r) = result(self.report, self.options, d, pos) {
+        let related = super::related_positions(self.report);
+        let related = related.iter().map(Vec::as_slice).chain(std::iter::repeat(&[][..]));
+        for ((d, pos), rel) in self.report.diagnostics.iter().zip(super::positions(self.report)).zip(related) {
+            if let Some(r) = result(self.report, self.options, d, pos, rel) {
                 seq.serialize_element(&r)?;
             }
         }
@@ -166,6 +168,7 @@ fn result(
     options: &SarifOptions<'_>,
     d: &Diagnostic,
     ((line, col), (end_line, end_col)): ((usize, usize), (usize, usize)),
+    related: &[(usize, usize)],
 ) -> Option<Value> {
     let file = report.files.get(d.loc.file)?;
     let srcroot = options.srcroot.is_some();
@@ -201,15 +204,27 @@ fn result(
     if let Some(i) = index {
         map.insert("ruleIndex".into(), Value::from(i));
     }
+    let mut locations = Vec::new();
     if let Some(source) = source {
-        map.insert(
-            "relatedLocations".into(),
-            json!([{
-                "id": 1,
-                "physicalLocation": {"artifactLocation": artifact(source, srcroot)},
-                "message": {"text": "the Helm template this object was rendered from"},
-            }]),
-        );
+        locations.push(json!({
+            "id": 1,
+            "physicalLocation": {"artifactLocation": artifact(source, srcroot)},
+            "message": {"text": "the Helm template this object was rendered from"},
+        }));
+    }
+    for (i, (r, &(line, col))) in d.related.iter().zip(related).enumerate() {
+        let Some(file) = report.files.get(r.loc.file) else { continue };
+        locations.push(json!({
+            "id": i + 2,
+            "physicalLocation": {
+                "artifactLocation": artifact(&file.name, srcroot),
+                "region": {"startLine": line, "startColumn": col},
+            },
+            "message": {"text": r.message},
+        }));
+    }
+    if !locations.is_empty() {
+        map.insert("relatedLocations".into(), Value::Array(locations));
     }
     if let Some(fix) = d.fix.as_ref().and_then(|f| f.applicability.as_json().map(|a| (a, f))) {
         let (applicability, f) = fix;

@@ -1,7 +1,7 @@
 //! LL004 cpu-limit-on-latency-sensitive.
 
 use crate::diag::{Fix, Patch};
-use crate::k8s::{Inventory, Kind, Qos, Workload, quantity};
+use crate::k8s::{Inventory, Kind, Qos, Service, Workload, quantity};
 use crate::lint::{Ctx, Rule};
 use crate::yaml::NodeRef;
 use crate::yaml::edit::{EditError, Editor, Value};
@@ -12,12 +12,16 @@ use super::helpers::policy::number;
 /// and restartable (sidecar) init containers; one-shot init containers only delay start-up.
 ///
 /// A pod is latency-sensitive when, in this order:
-/// 1. it is a Job or CronJob: never;
+/// 1. it is a Job or CronJob, or a Helm hook or test: never;
 /// 2. the object or its pod template has the label or annotation
 ///    `leaselint.io/latency-sensitive`: `"false"` opts out, `"true"` opts in;
 /// 3. a `latencySensitive.selectors` label selector from config matches its pod labels;
 /// 4. (`latencySensitive.inferFromServices`, on by default) it is a Deployment or StatefulSet
-///    whose pod labels a Service in the same namespace selects.
+///    whose pod labels a *serving* Service in the same namespace selects: not headless
+///    (`clusterIP: None`, peer discovery) and not only metrics ports (`metrics`, `*-metrics`,
+///    `prometheus`, `monitoring`). The Service is a related location.
+///
+/// Helm hooks and tests (`helm.sh/hook`) are never latency-sensitive: they run once.
 ///
 /// ## Fix safety
 /// Safe when the pod is Burstable: the limit is removed and, when `requests.cpu` was absent, set
@@ -43,7 +47,7 @@ impl Rule for CpuLimitOnLatencySensitive {
             if !w.containers.iter().any(|c| c.cpu_limit.is_some()) {
                 continue;
             }
-            let Some(why) = latency_reason(w, inv, cx) else { continue };
+            let Some((why, service)) = latency_reason(w, inv, cx) else { continue };
             for c in &w.containers {
                 if c.init && !c.restartable {
                     continue;
@@ -109,27 +113,41 @@ impl Rule for CpuLimitOnLatencySensitive {
                         remove_cpu_limit(&e.editor(w.info.file)?, container, c.cpu_request.is_none())
                     }),
                 };
-                cx.report(loc.clone(), message).fix(fix).emit();
+                let mut finding = cx.report(loc.clone(), message).fix(fix);
+                if let Some(s) = service {
+                    finding =
+                        finding.related(s.loc.clone(), format!("Service `{}` serves these pods", s.info.object.name));
+                }
+                if let Some(l) = default {
+                    finding = finding.related(
+                        l.loc.clone(),
+                        format!("LimitRange `{}` sets a default CPU limit", l.info.object.name),
+                    );
+                }
+                finding.emit();
             }
         }
     }
 }
 
-fn latency_reason(w: &Workload, inv: &Inventory, cx: &Ctx<'_>) -> Option<String> {
-    if w.kind.is_batch() {
+/// Why the workload's pods are latency-sensitive, and the serving Service that made them so
+/// (when that is the reason).
+fn latency_reason<'i>(w: &Workload, inv: &Inventory<'i>, cx: &Ctx<'_>) -> Option<(String, Option<&'i Service>)> {
+    if w.kind.is_batch() || w.helm_hook {
         return None;
     }
     match w.latency_sensitive {
         Some(false) => return None,
-        Some(true) => return Some("marked `leaselint.io/latency-sensitive: \"true\"`".to_string()),
+        Some(true) => return Some(("marked `leaselint.io/latency-sensitive: \"true\"`".to_string(), None)),
         None => {}
     }
     if cx.config.latency.selectors.iter().any(|s| s.matches(&w.pod_labels)) {
-        return Some("matched by a `latencySensitive` selector in config".to_string());
+        return Some(("matched by a `latencySensitive` selector in config".to_string(), None));
     }
     if cx.config.latency.infer_from_services && matches!(w.kind, Kind::Deployment | Kind::StatefulSet) {
-        let service = inv.services_selecting(w).next()?;
-        return Some(format!("Service `{}` selects its pods", service.info.object.name));
+        // Headless (peer discovery) and metrics-only Services do not serve clients.
+        let service = inv.services_selecting(w).find(|s| s.serving)?;
+        return Some((format!("Service `{}` serves its pods", service.info.object.name), Some(service)));
     }
     None
 }

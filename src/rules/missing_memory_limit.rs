@@ -25,6 +25,10 @@ impl Rule for MissingMemoryLimit {
 
     fn check_object(&self, obj: &Object<'_>, cx: &mut Ctx<'_>) {
         let Some(pod) = obj.pod() else { return };
+        if obj.helm_hook().is_some() {
+            // A hook or chart test runs once, when Helm says so.
+            return;
+        }
         if pod.spec.get_path(&["resources", "limits", "memory"]).is_some() {
             return;
         }

@@ -38,10 +38,8 @@ impl Rule for MissingPdb {
             if inv.pdbs_selecting(w).next().is_some() {
                 continue;
             }
-            let hpa = match inv.hpa_min_replicas(w) {
-                Some(m) if m >= w.replicas.unwrap_or(1) => format!(" (HPA minReplicas {m})"),
-                _ => String::new(),
-            };
+            let counted_hpa = inv.hpa_of(w).filter(|h| h.min_replicas >= w.replicas.unwrap_or(1));
+            let hpa = counted_hpa.map_or_else(String::new, |h| format!(" (HPA minReplicas {})", h.min_replicas));
             let message = format!(
                 "{} `{}` runs {replicas} replicas{hpa} and no PodDisruptionBudget selects its pods: a node drain \
                  can evict all {replicas} at once",
@@ -86,7 +84,14 @@ impl Rule for MissingPdb {
                 }
                 ed.insert_document_after(&w.doc, &pdb)
             });
-            cx.report(w.replicas_loc.clone(), message).fix(fix).emit();
+            let mut finding = cx.report(w.replicas_loc.clone(), message).fix(fix);
+            if let Some(h) = counted_hpa {
+                finding = finding.related(
+                    h.loc.clone(),
+                    format!("HorizontalPodAutoscaler `{}` keeps at least {} replicas", h.name, h.min_replicas),
+                );
+            }
+            finding.emit();
         }
     }
 }

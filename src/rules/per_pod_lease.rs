@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::diag::{Fix, ObjectInfo, Patch};
+use crate::diag::{Fix, ObjectInfo, Patch, Severity};
 use crate::k8s::{CarrierRole, Inventory, Kind, Lease, Workload};
 use crate::lint::{Ctx, Edits, Rule};
 use crate::yaml::edit::{EditError, Value};
@@ -23,6 +23,9 @@ use super::helpers::policy::{DEFAULT_RENEW_SECONDS, lease_cost, namespace_lease_
 /// (b) Two or more Lease objects in one namespace whose names share a stem and differ only by a
 /// pod suffix, or that carry the `statefulset.kubernetes.io/pod-name` or
 /// `apps.kubernetes.io/pod-index` label; each Lease of the group gets a finding.
+///
+/// Severity: `error` when the workload makes two or more Leases (2+ replicas, or a DaemonSet);
+/// `info` for one replica (one Lease now and under the policy: nothing to gain until it scales).
 ///
 /// Lease counts: replicas (the larger of `spec.replicas` and an HPA's `minReplicas`), `--nodes`
 /// for DaemonSets; renewals every `--leader-elect-retry-period` when the container sets it, else
@@ -109,12 +112,17 @@ fn check_carriers(inv: &Inventory, cx: &mut Ctx<'_>) {
                     "; the fix changes who runs: {pods} pods that each led their own lock become one leader and {standbys}"
                 )
             } else {
-                String::new()
+                "; with one replica that is one Lease either way: nothing to gain until it scales".to_string()
             };
             let message = format!("{message}{who}");
             let title = format!("use lease name `{target}` with `POD_NAMESPACE` from the downward API");
             let fix = cx.with_edits(Fix::unsafe_(title), &[&w.info], |e| carrier_edits(e, &w.info, c, &target));
-            cx.report(c.loc.clone(), message).fix(fix).emit();
+            let mut finding = cx.report(c.loc.clone(), message).fix(fix);
+            if owner.kind != Kind::DaemonSet && pods < 2 {
+                // One Lease now and under the policy (a config severity still wins).
+                finding = finding.severity(Severity::Info);
+            }
+            finding.emit();
         }
     }
 }

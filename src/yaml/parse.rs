@@ -480,15 +480,15 @@ fn find_duplicates(doc: &mut Doc<'_>, id: NodeId) {
     let mut found = Vec::new();
     if keys.len() <= 24 {
         for (i, (later, key)) in keys.iter().enumerate() {
-            if keys.iter().take(i).any(|(_, k)| k == key) {
-                found.push(Duplicate { later: *later });
+            if let Some((first, _)) = keys.iter().take(i).find(|(_, k)| k == key) {
+                found.push(Duplicate { first: *first, later: *later });
             }
         }
     } else {
         let mut seen: std::collections::HashMap<&str, NodeId> = std::collections::HashMap::with_capacity(keys.len());
         for (later, key) in &keys {
-            if seen.contains_key(key) {
-                found.push(Duplicate { later: *later });
+            if let Some(first) = seen.get(key) {
+                found.push(Duplicate { first: *first, later: *later });
             } else {
                 seen.insert(key, *later);
             }

@@ -65,6 +65,8 @@ pub(crate) struct Node<'a> {
 /// A mapping that holds the same key twice (LL010).
 #[derive(Clone, Debug)]
 pub(crate) struct Duplicate {
+    /// The first occurrence of the key.
+    pub(crate) first: NodeId,
     /// The later occurrence (its value is the one used).
     pub(crate) later: NodeId,
 }

@@ -74,6 +74,18 @@ pub(crate) fn concise(report: &Value) -> String {
         if let Some(fix) = f["fix"].as_str() {
             out.push_str(&format!("  fix ({fix}): {}\n", f["fix_title"].as_str().unwrap_or("?")));
         }
+        if let Some(why) = f["fix_refused"].as_str() {
+            out.push_str(&format!("  fix refused: {why}\n"));
+        }
+        for r in f["related"].as_array().into_iter().flatten() {
+            out.push_str(&format!(
+                "  related: {}:{}:{} {}\n",
+                r["file"].as_str().unwrap_or("?"),
+                r["line"],
+                r["column"],
+                r["message"].as_str().unwrap_or("?")
+            ));
+        }
     }
     for e in report["errors"].as_array().into_iter().flatten() {
         out.push_str(&format!(
