@@ -25,6 +25,10 @@ pub(crate) struct Workload {
     pub(crate) service_account: String,
     /// A Helm hook or test (`helm.sh/hook`): runs once, when Helm says so.
     pub(crate) helm_hook: bool,
+    /// A container gets `spec.nodeName` from the downward API (an env var with
+    /// `valueFrom.fieldRef.fieldPath: spec.nodeName`): on a DaemonSet, a node agent that filters
+    /// what it watches by its own node.
+    pub(crate) node_name_from_downward_api: bool,
     /// `leaselint.io/latency-sensitive` on the object or its pod template, as a label or an
     /// annotation: `Some(false)` when any of them says `"false"`.
     pub(crate) latency_sensitive: Option<bool>,
@@ -572,6 +576,14 @@ fn workload(obj: &Object<'_>, names: &CarrierNames) -> Option<Workload> {
         replicas,
         replicas_loc,
         helm_hook: obj.helm_hook().is_some(),
+        node_name_from_downward_api: containers.iter().any(|c| {
+            c.node.get("env").is_some_and(|env| {
+                env.items().any(|e| {
+                    e.get_path(&["valueFrom", "fieldRef", "fieldPath"]).and_then(|f| f.as_text())
+                        == Some("spec.nodeName")
+                })
+            })
+        }),
         pod_labels,
         service_account: pod.as_ref().map_or("default", super::Pod::service_account).to_string(),
         latency_sensitive,

@@ -17,11 +17,19 @@ use crate::lint::{Ctx, Rule};
 /// without a namespace are in the release namespace, which matches only other objects without
 /// one.
 ///
+/// A node agent (a DaemonSet whose pods get `spec.nodeName` from the downward API) is taken to
+/// filter `pods` and `nodes` by its own node, which the API server indexes: those resources do
+/// not count for it; the others do, and the message gives advice that fits node agents.
+///
 /// No fix: the remedy (one coalescing cache or watch proxy in front of the API server) is a
 /// design change.
 pub(crate) struct ApiFanout;
 
 const BUILTIN_READERS: [&str; 4] = ["cluster-admin", "admin", "edit", "view"];
+
+/// Resources a node agent reads for its own node only (the API server indexes pods by
+/// `spec.nodeName`; a node reads its own Node object).
+const NODE_SCOPED: [&str; 2] = ["pods", "nodes"];
 
 /// Built-in resources and their API group.
 const WELL_KNOWN: &[(&str, &str)] = &[
@@ -89,6 +97,12 @@ impl Rule for ApiFanout {
                     resources.extend(granted);
                 }
             }
+            // A node agent filters pods and nodes by its own node (`spec.nodeName`), which the API
+            // server indexes: those are not N identical watches.
+            let node_agent = w.kind == Kind::DaemonSet && w.node_name_from_downward_api;
+            if node_agent {
+                resources.retain(|r| !NODE_SCOPED.contains(&r.as_str()));
+            }
             if resources.is_empty() {
                 continue;
             }
@@ -109,10 +123,17 @@ impl Rule for ApiFanout {
                     format!("{pods} × {n} = {} list/watch streams", i64::try_from(n).unwrap_or(0).saturating_mul(pods)),
                 )
             };
+            let advice = if node_agent {
+                "; it is a node agent (it reads `spec.nodeName`), so its own node's pods and its Node are not \
+                 counted: serve the other resources to the agents from one shared cache or watch proxy rather than \
+                 one watch per node"
+            } else {
+                "; put one coalescing cache in front of the API server (a shared informer or watch proxy) instead \
+                 of one per pod"
+            };
             let message = format!(
                 "{pods_word} and ServiceAccount `{}` may list/watch {what} through {}: {streams} on the API \
-                 server and etcd; put one coalescing cache in front of the API server (a shared informer or \
-                 watch proxy) instead of one per pod",
+                 server and etcd{advice}",
                 w.service_account,
                 via.join(", "),
             );
