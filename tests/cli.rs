@@ -211,3 +211,62 @@ fn rules_and_explain() {
     let out = leaselint().args(["explain", "LL999"]).output().unwrap();
     assert_eq!(code(&out), 2);
 }
+
+/// A node agent without a namespace (as `helm template` prints it) and the ClusterRoleBinding
+/// that names its ServiceAccount in `prod`.
+const RELEASE_NAMESPACE: &str = r#"apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      serviceAccountName: agent
+      containers: [{name: agent, image: example/agent:1, resources: {limits: {memory: 64Mi}}}]
+      dnsConfig: {options: [{name: ndots, value: "2"}]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: agent}
+rules: [{apiGroups: [""], resources: [services], verbs: [list, watch]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: agent}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: agent}
+subjects: [{kind: ServiceAccount, name: agent, namespace: prod}]
+"#;
+
+#[test]
+fn namespace_names_the_release_namespace() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(&tmp.path().join("agent.yaml"), RELEASE_NAMESPACE);
+    let rules = |args: &[&str]| -> Vec<String> {
+        let out = run_in(tmp.path(), args, None);
+        assert_ne!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stderr));
+        json(&out)["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect()
+    };
+    // Without it, the DaemonSet's namespace is the unnamed release namespace, not `prod`.
+    assert_eq!(rules(&["--no-config", "--format", "json", "agent.yaml"]), Vec::<String>::new());
+    // With it (flag or config), the binding's subject is the DaemonSet's ServiceAccount.
+    assert_eq!(rules(&["--no-config", "--format", "json", "-n", "prod", "agent.yaml"]), ["LL009"]);
+    assert_eq!(
+        rules(&["--no-config", "--format", "json", "--namespace", "staging", "agent.yaml"]),
+        Vec::<String>::new()
+    );
+    write(&tmp.path().join(".leaselint.yaml"), "namespace: prod\n");
+    assert_eq!(rules(&["--format", "json", "agent.yaml"]), ["LL009"]);
+    // The flag wins over the config; the report keeps the namespace as written (null).
+    assert_eq!(rules(&["--format", "json", "-n", "dev", "agent.yaml"]), Vec::<String>::new());
+    let out = run_in(tmp.path(), &["--format", "json", "agent.yaml"], None);
+    assert_eq!(json(&out)["findings"][0]["object"]["namespace"], Value::Null);
+    // A name the API server would reject is a usage error.
+    let out = run_in(tmp.path(), &["--no-config", "-n", "Prod_1", "agent.yaml"], None);
+    assert_eq!(code(&out), 2);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not a valid namespace"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

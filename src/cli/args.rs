@@ -112,9 +112,6 @@ pub(crate) enum Command {
 pub(crate) struct RenderArgs {
     /// A chart directory (with Chart.yaml) or a kustomization directory (with kustomization.yaml).
     pub(crate) path: PathBuf,
-    /// Namespace to render the chart into (`helm template --namespace`).
-    #[arg(long, value_name = "NS")]
-    pub(crate) namespace: Option<String>,
     /// Set a chart value (`helm template --set`; repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub(crate) set: Vec<String>,
@@ -161,6 +158,11 @@ pub(crate) struct CheckArgs {
     /// Skip files and directories matching this glob while walking directories (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub(crate) exclude: Vec<String>,
+    /// The namespace objects without `metadata.namespace` are applied in (`kubectl apply -n`,
+    /// `helm template --namespace`; `render` passes it to helm) [default: the config's
+    /// `namespace`, else one unnamed release namespace].
+    #[arg(long, short = 'n', value_name = "NAME")]
+    pub(crate) namespace: Option<String>,
     /// Nodes assumed for DaemonSets (LL001 lease counts, LL009 fan-out).
     #[arg(long, value_name = "N")]
     pub(crate) nodes: Option<i64>,

@@ -48,7 +48,7 @@ fn is_executable(p: &Path) -> bool {
 }
 
 /// The command that renders `path`, and the name the stream gets in reports.
-fn command_for(args: &RenderArgs, kind: &Target) -> Result<(Command, String), String> {
+fn command_for(args: &RenderArgs, kind: &Target, namespace: Option<&str>) -> Result<(Command, String), String> {
     let path = &args.path;
     let shown = path.display().to_string();
     match kind {
@@ -62,7 +62,7 @@ fn command_for(args: &RenderArgs, kind: &Target) -> Result<(Command, String), St
             })?;
             let mut cmd = Command::new(helm);
             cmd.arg("template").arg(path);
-            if let Some(ns) = &args.namespace {
+            if let Some(ns) = namespace {
                 cmd.arg("--namespace").arg(ns);
             }
             for v in &args.check.values {
@@ -74,8 +74,9 @@ fn command_for(args: &RenderArgs, kind: &Target) -> Result<(Command, String), St
             Ok((cmd, format!("helm template {shown}")))
         }
         Target::Kustomization => {
-            if args.namespace.is_some() || !args.set.is_empty() {
-                return Err("--namespace and --set apply to Helm charts; set them in the kustomization".into());
+            // `--namespace` still tells the rules where objects without a namespace go.
+            if !args.set.is_empty() {
+                return Err("--set applies to Helm charts; set values in the kustomization".into());
             }
             if let Some(kustomize) = on_path("kustomize") {
                 let mut cmd = Command::new(kustomize);
@@ -122,7 +123,8 @@ pub(super) fn render(args: &RenderArgs, setup: &SetupArgs) -> ExitCode {
         ));
     };
     let Some(prepared) = prepare(&args.check, setup) else { return ExitCode::from(EXIT_ERROR) };
-    let (cmd, name) = match command_for(args, &kind) {
+    let namespace = prepared.config.namespace.clone();
+    let (cmd, name) = match command_for(args, &kind, namespace.as_deref()) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };

@@ -134,6 +134,12 @@ fn apply_flags(args: &CheckArgs, known: &[KnownRule], config: &mut LintConfig) -
         config_file::resolve_rule(known, wanted.trim())
             .ok_or_else(|| SetupError::Usage(format!("unknown rule `{wanted}`; `leaselint rules` lists them")))
     };
+    if let Some(ns) = &args.namespace {
+        if let Some(why) = crate::config::namespace_error(ns) {
+            return Err(SetupError::Usage(format!("--namespace: {why}")));
+        }
+        config.namespace = Some(ns.clone());
+    }
     let selected = args.select.iter().map(|s| code_of(s)).collect::<Result<Vec<_>, _>>()?;
     let ignored = args.ignore.iter().map(|s| code_of(s)).collect::<Result<Vec<_>, _>>()?;
     for r in known {

@@ -45,6 +45,7 @@ struct ConfigFile {
     ignore: Option<Vec<IgnoreFile>>,
     rules_dirs: Option<Vec<String>>,
     fixes: Option<FixesFile>,
+    namespace: Option<String>,
 }
 
 /// `fixes: {safe: [...], unsafe: [...]}`: rules whose fixes count as safe (applied by plain
@@ -235,6 +236,12 @@ pub(crate) fn apply(parsed: &Parsed, known: &[KnownRule], config: &mut LintConfi
     };
     if let Some(level) = f.fail_on {
         config.fail_on = Some(level);
+    }
+    if let Some(ns) = &f.namespace {
+        if let Some(why) = super::namespace_error(ns) {
+            return Err(parsed.value_error(&NodePath::keys(&["namespace"]), why));
+        }
+        config.namespace = Some(ns.clone());
     }
     for (name, value) in f.rules.iter().flatten() {
         let code = resolve_rule(known, name)

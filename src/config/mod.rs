@@ -101,4 +101,23 @@ pub(crate) struct LintConfig {
     pub(crate) limits: crate::yaml::Limits,
     /// `fixes: {safe: [...], unsafe: [...]}`: rule code → the class its fixes get.
     pub(crate) fix_classes: BTreeMap<String, crate::diag::Applicability>,
+    /// Where objects without a namespace are applied (`namespace`, `--namespace`); `None`: one
+    /// unnamed release namespace (what `helm template` without `--namespace` prints).
+    pub(crate) namespace: Option<String>,
+}
+
+/// Why `name` cannot be a namespace: Kubernetes namespaces are DNS-1123 labels (lowercase
+/// letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters).
+pub(crate) fn namespace_error(name: &str) -> Option<String> {
+    let valid = !name.is_empty()
+        && name.len() <= 63
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    (!valid).then(|| {
+        format!(
+            "`{name}` is not a valid namespace: a namespace is a DNS-1123 label (lowercase letters, digits and `-`, \
+             starting and ending with a letter or digit, at most 63 characters)"
+        )
+    })
 }

@@ -197,6 +197,9 @@ pub(crate) struct Inventory<'f> {
     pub(crate) bindings: Vec<&'f Binding>,
     pub(crate) quotas: Vec<&'f Quota>,
     pub(crate) limit_ranges: Vec<&'f LimitRange>,
+    /// Where objects without `metadata.namespace` are applied (`--namespace`, config
+    /// `namespace`); `None`: they share one unnamed release namespace.
+    pub(crate) release_namespace: Option<String>,
     index: Index,
 }
 
@@ -211,15 +214,13 @@ struct SelectorIndex {
 }
 
 impl SelectorIndex {
-    fn build<'a>(selectors: impl Iterator<Item = (&'a Namespace, &'a PodSelector)>) -> Self {
+    fn build<'a>(selectors: impl Iterator<Item = (Namespace, &'a PodSelector)>) -> Self {
         let mut index = SelectorIndex::default();
         for (i, (ns, sel)) in selectors.enumerate() {
             match (sel, sel.anchor()) {
                 (PodSelector::Nothing, _) => {}
-                (_, Some((k, v))) => {
-                    index.anchored.entry((ns.clone(), k.to_string(), v.to_string())).or_default().push(i)
-                }
-                (_, None) => index.open.entry(ns.clone()).or_default().push(i),
+                (_, Some((k, v))) => index.anchored.entry((ns, k.to_string(), v.to_string())).or_default().push(i),
+                (_, None) => index.open.entry(ns).or_default().push(i),
             }
         }
         index
@@ -308,31 +309,32 @@ impl<'f> Inventory<'f> {
     /// Builds the indexes; call once after the last `add`.
     pub(crate) fn finish(&mut self) {
         let mut index = Index {
-            services: SelectorIndex::build(self.services.iter().map(|s| (&s.info.object.namespace, &s.selector))),
-            pdbs: SelectorIndex::build(self.pdbs.iter().map(|p| (&p.info.object.namespace, &p.selector))),
+            services: SelectorIndex::build(self.services.iter().map(|s| (self.ns(&s.info), &s.selector))),
+            pdbs: SelectorIndex::build(self.pdbs.iter().map(|p| (self.ns(&p.info), &p.selector))),
             ..Index::default()
         };
         for (i, h) in self.hpas.iter().enumerate() {
-            let key = (h.namespace.clone(), h.target_group.clone(), h.target_kind.clone(), h.target_name.clone());
+            let ns = h.namespace.clone().or_else(|| self.release_namespace.clone());
+            let key = (ns, h.target_group.clone(), h.target_kind.clone(), h.target_name.clone());
             let best = index.hpa_min.entry(key).or_insert(i);
             if self.hpas.get(*best).is_some_and(|b| b.min_replicas < h.min_replicas) {
                 *best = i;
             }
         }
         // Workloads are looked up by the labels PDB selectors require: index only those.
-        let wanted: std::collections::HashSet<(&Namespace, &str, &str)> = self
+        let wanted: std::collections::HashSet<(Option<&str>, &str, &str)> = self
             .pdbs
             .iter()
-            .filter_map(|p| p.selector.anchor().map(|(k, v)| (&p.info.object.namespace, k, v)))
+            .filter_map(|p| p.selector.anchor().map(|(k, v)| (self.namespace_of(&p.info), k, v)))
             .collect();
         let any_open = !index.pdbs.open.is_empty();
         for (i, w) in self.workloads.iter().enumerate() {
-            let ns = &w.info.object.namespace;
+            let ns = self.ns(&w.info);
             if any_open {
                 index.workloads_by_namespace.entry(ns.clone()).or_default().push(i);
             }
             for (k, v) in &w.pod_labels {
-                if wanted.contains(&(ns, k.as_str(), v.as_str())) {
+                if wanted.contains(&(ns.as_deref(), k.as_str(), v.as_str())) {
                     index.workloads_by_label.entry((ns.clone(), k.clone(), v.clone())).or_default().push(i);
                 }
             }
@@ -342,20 +344,30 @@ impl<'f> Inventory<'f> {
 
     /// The Services in the workload's namespace that select its pods, in input order.
     pub(crate) fn services_selecting<'s>(&'s self, w: &'s Workload) -> impl Iterator<Item = &'f Service> + 's {
-        selecting(&self.index.services, &self.services, w, |s| &s.selector)
+        selecting(&self.index.services, &self.services, w, self.ns(&w.info), |s| &s.selector)
+    }
+
+    /// The namespace an object is applied in: its own, else the release namespace
+    /// (`--namespace`); `None` is the unnamed release namespace.
+    pub(crate) fn namespace_of<'a>(&'a self, info: &'a ObjectInfo) -> Option<&'a str> {
+        info.object.namespace.as_deref().or(self.release_namespace.as_deref())
+    }
+
+    fn ns(&self, info: &ObjectInfo) -> Namespace {
+        self.namespace_of(info).map(str::to_string)
     }
 
     /// The PDBs in the workload's namespace that select its pods, in input order.
     pub(crate) fn pdbs_selecting<'s>(&'s self, w: &'s Workload) -> impl Iterator<Item = &'f Pdb> + 's {
-        selecting(&self.index.pdbs, &self.pdbs, w, |p| &p.selector)
+        selecting(&self.index.pdbs, &self.pdbs, w, self.ns(&w.info), |p| &p.selector)
     }
 
     /// The workloads in the PDB's namespace whose pods it selects, in input order.
     pub(crate) fn selected_by<'s>(&'s self, pdb: &'s Pdb) -> impl Iterator<Item = &'f Workload> + 's {
-        let ns = &pdb.info.object.namespace;
+        let ns = self.ns(&pdb.info);
         let candidates = match pdb.selector.anchor() {
-            Some((k, v)) => self.index.workloads_by_label.get(&(ns.clone(), k.to_string(), v.to_string())),
-            None => self.index.workloads_by_namespace.get(ns),
+            Some((k, v)) => self.index.workloads_by_label.get(&(ns, k.to_string(), v.to_string())),
+            None => self.index.workloads_by_namespace.get(&ns),
         };
         candidates
             .into_iter()
@@ -370,7 +382,7 @@ impl<'f> Inventory<'f> {
             r.info.object.name == b.role_name
                 && match b.role_kind.as_str() {
                     "ClusterRole" => r.cluster,
-                    "Role" => !r.cluster && r.info.object.namespace == b.info.object.namespace,
+                    "Role" => !r.cluster && self.namespace_of(&r.info) == self.namespace_of(&b.info),
                     _ => false,
                 }
         })
@@ -385,7 +397,7 @@ impl<'f> Inventory<'f> {
     /// `minReplicas` when several do).
     pub(crate) fn hpa_of(&self, w: &Workload) -> Option<&'f Hpa> {
         let group = super::kinds::group_of(&w.info.object.api_version).to_string();
-        let key = (w.info.object.namespace.clone(), group, w.info.object.kind.clone(), w.info.object.name.clone());
+        let key = (self.ns(&w.info), group, w.info.object.kind.clone(), w.info.object.name.clone());
         self.index.hpa_min.get(&key).and_then(|i| self.hpas.get(*i).copied())
     }
 
@@ -402,10 +414,11 @@ fn selecting<'s, 'f, T>(
     index: &SelectorIndex,
     items: &'s [&'f T],
     w: &'s Workload,
+    ns: Namespace,
     selector: fn(&T) -> &PodSelector,
 ) -> impl Iterator<Item = &'f T> + 's {
     index
-        .candidates(&w.info.object.namespace, &w.pod_labels)
+        .candidates(&ns, &w.pod_labels)
         .into_iter()
         .filter_map(|i| items.get(i).copied())
         .filter(move |item| selector(item).matches(&w.pod_labels))

@@ -319,6 +319,7 @@ pub(crate) fn assemble<'o>(run: &RunEnv<'_>, outputs: &[&'o ChunkOutput], taken:
     let mut result = Assembled::default();
     result.diagnostics.extend(taken.into_iter().map(Cow::Owned));
     let mut inventory = Inventory::default();
+    inventory.release_namespace.clone_from(&config.namespace);
     let mut suppressions = Suppressions::default();
     for out in outputs {
         suppressions.annotations.extend(out.ignores.iter().cloned());

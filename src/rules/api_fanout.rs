@@ -14,8 +14,9 @@ use crate::lint::{Ctx, Rule};
 /// `system:serviceaccounts` or `system:serviceaccounts:<namespace>`, or the user
 /// `system:serviceaccount:<namespace>:<name>`. The bound role must be in the run, or be one of
 /// the built-in `cluster-admin`, `admin`, `edit`, `view` (which read every resource). Objects
-/// without a namespace are in the release namespace, which matches only other objects without
-/// one.
+/// without a namespace are in the release namespace: `--namespace` names it (then a subject in
+/// `prod` is the same namespace as a workload without one under `-n prod`); without it, it
+/// matches only other objects without a namespace.
 ///
 /// A node agent (a DaemonSet whose pods get `spec.nodeName` from the downward API) is taken to
 /// filter `pods` and `nodes` by its own node, which the API server indexes: those resources do
@@ -90,7 +91,7 @@ impl Rule for ApiFanout {
             };
             let mut resources = BTreeSet::new();
             let mut via = Vec::new();
-            for b in inv.bindings.iter().filter(|b| binds(b, w)) {
+            for b in inv.bindings.iter().filter(|b| binds(b, w, inv)) {
                 let granted = watched_resources(b, inv);
                 if !granted.is_empty() {
                     via.push(format!("{} `{}`", b.info.object.kind, b.info.object.name));
@@ -143,17 +144,17 @@ impl Rule for ApiFanout {
 }
 
 /// Whether a binding's subjects include the workload's ServiceAccount.
-fn binds(b: &Binding, w: &Workload) -> bool {
-    let ns = w.info.object.namespace.as_deref();
-    b.subjects.iter().any(|s| subject_is(s, b, ns, &w.service_account))
+fn binds(b: &Binding, w: &Workload, inv: &Inventory<'_>) -> bool {
+    let ns = inv.namespace_of(&w.info);
+    b.subjects.iter().any(|s| subject_is(s, b, ns, &w.service_account, inv))
 }
 
-fn subject_is(s: &Subject, b: &Binding, ns: Option<&str>, sa: &str) -> bool {
+fn subject_is(s: &Subject, b: &Binding, ns: Option<&str>, sa: &str, inv: &Inventory<'_>) -> bool {
     match s.kind.as_str() {
         "ServiceAccount" => {
             let subject_ns = match (&s.namespace, b.cluster) {
                 (Some(n), _) => Some(n.as_str()),
-                (None, false) => b.info.object.namespace.as_deref(),
+                (None, false) => inv.namespace_of(&b.info),
                 (None, true) => return false,
             };
             s.name == sa && subject_ns == ns

@@ -74,10 +74,10 @@ impl Rule for CpuLimitOnLatencySensitive {
                 } else {
                     (Fix::safe(format!("remove the cpu limit{keep_request}")), "")
                 };
-                let ns = &w.info.object.namespace;
+                let ns = inv.namespace_of(&w.info);
                 let default =
-                    inv.limit_ranges.iter().find(|l| &l.info.object.namespace == ns && l.default_cpu.is_some());
-                let quota = inv.quotas.iter().find(|q| &q.info.object.namespace == ns && q.limits_cpu);
+                    inv.limit_ranges.iter().find(|l| inv.namespace_of(&l.info) == ns && l.default_cpu.is_some());
+                let quota = inv.quotas.iter().find(|q| inv.namespace_of(&q.info) == ns && q.limits_cpu);
                 let default_note = default.map_or_else(String::new, |l| {
                     format!(
                         "; LimitRange `{}` gives containers a default CPU limit of `{}`, so removing the limit from the \

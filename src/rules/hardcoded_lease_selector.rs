@@ -126,7 +126,7 @@ fn grants_leases(rule: &RoleRule) -> bool {
 /// nothing grants it in the pod's own namespace (a RoleBinding there, or a ClusterRoleBinding).
 /// `None` when the RBAC allows the move or the run holds no RBAC for the ServiceAccount.
 fn rbac_lockout(inv: &Inventory, w: &Workload, literal: &str) -> Option<String> {
-    let own = w.info.object.namespace.as_deref();
+    let own = inv.namespace_of(&w.info);
     if own == Some(literal) {
         return None;
     }
@@ -135,14 +135,14 @@ fn rbac_lockout(inv: &Inventory, w: &Workload, literal: &str) -> Option<String> 
     // binding's; an unknown release namespace matches any).
     let binds_sa = |b: &Binding| {
         b.subjects.iter().any(|s| {
-            let ns = s.namespace.as_deref().or(b.info.object.namespace.as_deref());
+            let ns = s.namespace.as_deref().or(inv.namespace_of(&b.info));
             s.kind == "ServiceAccount" && s.name == sa && (own.is_none() || ns == own)
         })
     };
     let grants = |b: &&Binding| binds_sa(b) && inv.role_of(b).is_some_and(|r| r.rules.iter().any(grants_leases));
     let granting: Vec<&Binding> = inv.bindings.iter().copied().filter(grants).collect();
-    let in_own = granting.iter().any(|b| b.cluster || (own.is_some() && b.info.object.namespace.as_deref() == own));
-    let in_literal = granting.iter().find(|b| !b.cluster && b.info.object.namespace.as_deref() == Some(literal))?;
+    let in_own = granting.iter().any(|b| b.cluster || (own.is_some() && inv.namespace_of(&b.info) == own));
+    let in_literal = granting.iter().find(|b| !b.cluster && inv.namespace_of(&b.info) == Some(literal))?;
     if in_own {
         return None;
     }

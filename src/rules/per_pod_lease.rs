@@ -131,7 +131,7 @@ fn check_lease_objects(inv: &Inventory, cx: &mut Ctx<'_>) {
     let policy = cx.config.policy.clone();
     let mut by_namespace: BTreeMap<Option<&str>, Vec<&Lease>> = BTreeMap::new();
     for l in &inv.leases {
-        by_namespace.entry(l.info.object.namespace.as_deref()).or_default().push(l);
+        by_namespace.entry(inv.namespace_of(&l.info)).or_default().push(l);
     }
     for (namespace, leases) in by_namespace {
         // Index of each lease in `leases` → the group that made it per-pod.
