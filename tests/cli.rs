@@ -164,7 +164,8 @@ fn chart_directories_check_values_and_skip_templates() {
     write(&chart.join("values.yaml"), "replicaCount: 1\n");
     write(
         &chart.join("templates/deployment.yaml"),
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n{{- if .Values.x }}\n",
+        // The template names a lease (LL003 judges only charts that use leases).
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n{{- if .Values.x }}\nargs: [--election-id=x]\n",
     );
     write(&chart.join("charts/sub/Chart.yaml"), "apiVersion: v2\nname: sub\nversion: 0.1.0\n");
     write(&chart.join("charts/sub/values.yaml"), "image: x\n");

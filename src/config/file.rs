@@ -116,6 +116,7 @@ struct PolicyFile {
     renewal_interval: Option<String>,
     high_churn_threshold_per_hour: Option<u32>,
     ndots: Option<u32>,
+    require_lease_consolidation_values: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -296,6 +297,9 @@ pub(crate) fn apply(parsed: &Parsed, known: &[KnownRule], config: &mut LintConfi
         }
         if let Some(n) = p.ndots {
             config.policy.ndots = n;
+        }
+        if let Some(r) = p.require_lease_consolidation_values {
+            config.policy.require_lease_consolidation_values = r;
         }
     }
     if let Some(c) = &f.lease_carriers {

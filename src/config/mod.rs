@@ -20,6 +20,9 @@ pub(crate) struct Policy {
     pub(crate) high_churn_threshold_per_hour: f64,
     /// The largest `ndots` allowed (LL006).
     pub(crate) ndots: u32,
+    /// LL003 judges every chart, not only those that use leases
+    /// (`policy.requireLeaseConsolidationValues`).
+    pub(crate) require_lease_consolidation_values: bool,
 }
 
 impl Default for Policy {
@@ -30,6 +33,7 @@ impl Default for Policy {
             renewal_interval: 10.0,
             high_churn_threshold_per_hour: 1.0,
             ndots: 2,
+            require_lease_consolidation_values: false,
         }
     }
 }

@@ -5,6 +5,7 @@
 pub(crate) mod meta;
 mod runner;
 mod suppress;
+mod values;
 
 pub(crate) use meta::{FixKind, RuleMeta};
 mod trees;
@@ -310,13 +311,25 @@ impl DiagnosticBuilder<'_, '_> {
 }
 
 /// One document of a Helm values file (`root` is `None` for a file with no content, such as a
-/// `values.yaml` that is all comments).
+/// `values.yaml` that is all comments), with the values files it is merged over.
 pub(crate) struct ValuesDoc<'d> {
     pub(crate) root: Option<NodeRef<'d, 'd>>,
     #[allow(dead_code, reason = "for fixes that replace a whole values document")]
     pub(crate) doc: Option<&'d Doc<'d>>,
     pub(crate) file: FileId,
     pub(crate) text: &'d str,
+    /// The values files this one is an overlay of, bottom first, as Helm merges `-f` files:
+    /// a chart's `values.yaml` under its `values-*.yaml`, or the `--values` files given before
+    /// this one. Empty when the file is judged alone.
+    pub(crate) below: &'d [ValuesLayer<'d>],
+}
+
+/// A values file under an overlay: its first document with content.
+#[derive(Clone, Copy)]
+pub(crate) struct ValuesLayer<'d> {
+    pub(crate) root: NodeRef<'d, 'd>,
+    /// The file as named in reports.
+    pub(crate) name: &'d str,
 }
 
 impl<'d> ValuesDoc<'d> {

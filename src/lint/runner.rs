@@ -23,7 +23,7 @@ use crate::yaml::suppress::{IgnoreComment, ignore_comments};
 use crate::yaml::{self, Doc, Limits};
 
 use super::suppress::{self, Suppressions};
-use super::{ChunkTable, Ctx, EditEnv, Registry, ValuesDoc};
+use super::{ChunkTable, Ctx, EditEnv, Registry};
 
 /// Input that could not be read or parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -335,15 +335,12 @@ pub(crate) fn assemble<'o>(run: &RunEnv<'_>, outputs: &[&'o ChunkOutput], taken:
         }
     }
     inventory.finish();
-    for (id, file) in files.iter().enumerate().filter(|(_, f)| f.role == FileRole::HelmValues) {
-        let mut values = LintOutput::default();
-        let comments = lint_values(file, id, run, &mut values);
-        result.diagnostics.extend(values.diagnostics.into_iter().map(Cow::Owned));
-        result.errors.extend(values.errors);
-        result.documents += values.documents;
-        if !comments.is_empty() {
-            suppressions.comments.entry(id).or_default().extend(comments);
-        }
+    let values = super::values::lint_values_files(run, &inventory);
+    result.diagnostics.extend(values.out.diagnostics.into_iter().map(Cow::Owned));
+    result.errors.extend(values.out.errors);
+    result.documents += values.out.documents;
+    for (id, comments) in values.comments {
+        suppressions.comments.entry(id).or_default().extend(comments);
     }
     let enabled: Vec<_> = registry.enabled().collect();
     let cross: Vec<Vec<Diagnostic>> = enabled
@@ -428,36 +425,6 @@ fn refuse_unparsable(result: &mut Assembled<'_>, files: &[SourceFile], outputs: 
                 fix.refused = Some(why);
             }
         }
-    }
-}
-
-fn lint_values(file: &SourceFile, id: FileId, run: &RunEnv<'_>, result: &mut LintOutput) -> Vec<IgnoreComment> {
-    let errors_before = result.errors.len();
-    let mut seen_content = false;
-    let mut comments = Vec::new();
-    for chunk in split_documents(&file.text) {
-        let docs = parse(file, id, chunk, run.config.limits, &mut result.errors);
-        for doc in &docs {
-            comments.extend(ignore_comments(doc, &file.text));
-            let Some(root) = doc.root().filter(|_| doc.has_content()) else { continue };
-            seen_content = true;
-            result.documents += 1;
-            let values = ValuesDoc { root: Some(root), doc: Some(doc), file: id, text: &file.text };
-            check_values(&values, run, result);
-        }
-    }
-    if !seen_content && result.errors.len() == errors_before {
-        // A values file with no content at all still lacks every setting.
-        let values = ValuesDoc { root: None, doc: None, file: id, text: &file.text };
-        check_values(&values, run, result);
-    }
-    comments
-}
-
-fn check_values(values: &ValuesDoc<'_>, run: &RunEnv<'_>, result: &mut LintOutput) {
-    for r in run.registry.enabled() {
-        let mut cx = Ctx::new(r, run.config, &mut result.diagnostics, Some(&run.edits));
-        r.rule.check_values(values, &mut cx);
     }
 }
 

@@ -1,5 +1,7 @@
 //! LL003 lease-consolidation-values.
 
+mod overlay;
+
 use crate::diag::{Fix, Patch, Severity};
 use crate::k8s::duration;
 use crate::lint::{Ctx, Rule, ValuesDoc};
@@ -24,6 +26,29 @@ use crate::yaml::{NodePath, NodeRef};
 /// Values files of subcharts (inside a chart's `charts/`) are not checked: they get the parent's
 /// globals.
 ///
+/// **Which files are judged** is decided by the runner (`lint::values`), not here: only the
+/// values files of a chart that uses leases reach this rule. A chart uses leases when its
+/// templates or those of its unpacked subcharts (`charts/*/`, recursively; `.tgz` archives are
+/// not opened) hold the word `leaseConsolidation`, a configured carrier flag (`--flag` or
+/// `-flag`) or a word matching a configured carrier env pattern, or a `kind: Lease` line; or
+/// when any of its values files that are inputs holds a `leaseConsolidation` key at any depth.
+/// A values file outside any chart directory (`--values` for a pipe) is judged when the run's
+/// manifests have a workload with a lease carrier or a Lease object, and a chart's values file
+/// is judged too when the run has such manifests from a pipe or `render` (a stream with no
+/// file: it is the rendered chart). Config
+/// `policy.requireLeaseConsolidationValues: true` judges every values file. Not detected: lease
+/// use that only a packed subchart or a library chart outside `charts/` has.
+///
+/// **Overlays** (`ValuesDoc::below` not empty) are judged merged, as Helm merges `-f` files:
+/// a chart's `values-*.yaml` over its `values.yaml` (the `values.yaml` must be an input of the
+/// run), and `--values` files outside a chart each over those given before it (and over the
+/// chart's `values.yaml` when the run holds exactly one chart). Only what the
+/// overlay supplies is reported, at its node: a wrong value it sets, or a `null` / non-mapping
+/// it writes on the way to a setting (which deletes or hides what the files below set). A
+/// setting missing from every file is the finding of the bottom file alone. The fix of a
+/// `null` or scalar writes the settings in its place, with `key: null` for every key the files
+/// below had there, so that the overlay keeps deleting what it deleted.
+///
 /// The fix (safe) inserts or corrects the keys, keeping every comment.
 pub(crate) struct LeaseConsolidationValues;
 
@@ -39,11 +64,22 @@ impl Rule for LeaseConsolidationValues {
     }
 
     fn check_values(&self, values: &ValuesDoc<'_>, cx: &mut Ctx<'_>) {
-        let base = NodePath::keys(&["global", "leaseConsolidation"]);
-        let block = values.root.and_then(|r| r.get_path(&["global", "leaseConsolidation"])).filter(|b| b.is_mapping());
         if let Some(root) = values.root {
             hint_misplaced(values, root, NodePath::root(), 0, cx);
         }
+        if values.below.is_empty() {
+            check_alone(values, cx);
+        } else {
+            overlay::check_overlay(values, cx);
+        }
+    }
+}
+
+/// Judges a values file on its own (a chart's `values.yaml`, or an overlay with nothing under it).
+fn check_alone(values: &ValuesDoc<'_>, cx: &mut Ctx<'_>) {
+    {
+        let base = NodePath::keys(&["global", "leaseConsolidation"]);
+        let block = values.root.and_then(|r| r.get_path(&["global", "leaseConsolidation"])).filter(|b| b.is_mapping());
         let policy = &cx.config.policy;
         let interval = format!("{}s", super::helpers::policy::number(policy.renewal_interval));
         let threshold = format!("{}", policy.high_churn_threshold_per_hour.max(1.0).round());

@@ -2,6 +2,7 @@
 //! stream into documents by byte ranges; byte offset to line/column. Only this module reads
 //! input. It may use `diag` and nothing else of ours.
 
+pub(crate) mod chart;
 mod line_index;
 mod split;
 mod walk;
@@ -45,13 +46,17 @@ pub(crate) struct SourceFile {
     /// The file holds JSON: its name ends in `.json`, or (stdin) the whole text is one JSON
     /// value. `--fix` keeps such a file JSON.
     pub(crate) json: bool,
+    /// For a Helm values file inside a chart directory: what the chart's templates say (LL003
+    /// judges only charts that use leases). `None` for other files and for values files outside
+    /// any chart.
+    pub(crate) chart: Option<std::sync::Arc<chart::Chart>>,
 }
 
 impl SourceFile {
     pub(crate) fn new(name: String, path: Option<PathBuf>, role: FileRole, bytes: Vec<u8>) -> Self {
         let (text, invalid_utf8) = into_text(bytes);
         let json = is_json(&name, path.as_deref(), &text);
-        SourceFile { name, path, role, text, invalid_utf8, lines: std::sync::OnceLock::new(), json }
+        SourceFile { name, path, role, text, invalid_utf8, lines: std::sync::OnceLock::new(), json, chart: None }
     }
 
     /// Byte offset ↔ line and column.
@@ -69,6 +74,7 @@ impl SourceFile {
     pub(crate) fn with_text(&self, text: String) -> SourceFile {
         let mut file = SourceFile::new(self.name.clone(), self.path.clone(), self.role, text.into_bytes());
         file.json = self.json;
+        file.chart.clone_from(&self.chart);
         file
     }
 }
@@ -224,7 +230,13 @@ pub(crate) fn load(
     if path.is_none() && is_blank(&bytes) {
         return Err(SourceError::Empty { path: name });
     }
-    from_bytes(name, path.map(Path::to_path_buf), role, bytes)
+    let mut file = from_bytes(name, path.map(Path::to_path_buf), role, bytes)?;
+    if role == FileRole::HelmValues {
+        // The chart's templates are read here (only this module reads): LL003 decides from
+        // them whether the chart uses leases.
+        file.chart = path.and_then(chart::of_values_file).map(std::sync::Arc::new);
+    }
+    Ok(file)
 }
 
 /// Standard input that could not be read whole.
