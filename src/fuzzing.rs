@@ -109,7 +109,8 @@ pub fn lint(data: &[u8]) {
     output::render_sarif(&report, &SarifOptions { rules, srcroot: None }, &mut buf).expect("sarif renders");
     serde_json::from_slice::<serde_json::Value>(&buf).expect("the SARIF log is JSON");
     buf.clear();
-    output::render_human(&report, HumanOptions { color: false, width: 80 }, &mut buf).expect("human renders");
+    output::render_human(&report, HumanOptions { color: false, width: 80, wrap: true, quiet: false }, &mut buf)
+        .expect("human renders");
     buf.clear();
     output::render_github(&report, &mut buf).expect("github renders");
 }

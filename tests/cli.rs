@@ -58,7 +58,7 @@ fn json_report_has_the_contract_fields() {
     assert_eq!(finding["file"], "helm-stream.yaml");
     assert_eq!(
         keys(&report["summary"]),
-        ["documents", "errors", "files", "fixable", "fixed", "infos", "objects", "warnings", "would_fix"]
+        ["baselined", "documents", "errors", "files", "fixable", "fixed", "infos", "objects", "warnings", "would_fix"]
     );
     assert_eq!(report["summary"]["files"], 1);
     assert_eq!(report["summary"]["documents"], 3, "the empty helm document is not counted");

@@ -9,7 +9,7 @@ use crate::yaml::Limits;
 
 /// Lint Kubernetes manifests for per-pod leases, CPU limits, ndots, PDBs and API fan-out.
 #[derive(Parser, Debug)]
-#[command(name = "leaselint", version, about, args_conflicts_with_subcommands = true)]
+#[command(name = "leaselint", version, about, subcommand_precedence_over_arg = true)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Option<Command>,
@@ -22,8 +22,8 @@ pub(crate) struct Cli {
 /// Where configuration and user rules come from (for every subcommand).
 #[derive(Args, Debug)]
 pub(crate) struct SetupArgs {
-    /// Use this config file instead of looking for `.leaselint.yaml` in the current directory and
-    /// its parents.
+    /// Use this config file instead of looking for `.leaselint.yaml` in the directory of the
+    /// first path linted and its parents (the current directory for standard input).
     #[arg(long, value_name = "FILE", global = true, conflicts_with = "no_config")]
     pub(crate) config: Option<PathBuf>,
     /// Use no config file.
@@ -102,6 +102,12 @@ pub(crate) enum Command {
         /// A rule code (`LL004`) or name (`cpu-limit-on-latency-sensitive`).
         rule: String,
     },
+    /// Print a shell completion script (`leaselint completions bash > /etc/bash_completion.d/leaselint`).
+    Completions {
+        /// The shell: bash, elvish, fish, powershell or zsh.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Render a Helm chart (`helm template`) or a kustomization (`kustomize build`, or
     /// `kubectl kustomize`) and lint the result; the chart's values files are checked too.
     Render(Box<RenderArgs>),
@@ -135,6 +141,23 @@ pub(crate) struct CheckArgs {
     /// `failOn`, else warning].
     #[arg(long, value_enum)]
     pub(crate) fail_on: Option<FailOn>,
+    /// Exit with 0 even when there are findings (input errors still exit with 2).
+    #[arg(long)]
+    pub(crate) exit_zero: bool,
+    /// Print the number of findings per rule instead of the findings (`--format json`: a JSON
+    /// array of `{code, name, count, fixable}`).
+    #[arg(long)]
+    pub(crate) statistics: bool,
+    /// Print the findings only: no notes on stderr and no summary line.
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
+    /// Hide the findings recorded in this baseline file (matched by rule, file, object and path,
+    /// never by line) [default: the config's `baseline`].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+    /// Record every current finding in this baseline file (then adopt it with --baseline).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["fix", "diff"])]
+    pub(crate) write_baseline: Option<PathBuf>,
     /// Apply safe fixes: files are rewritten in place (atomically); with stdin the fixed stream
     /// goes to stdout and the report to stderr.
     #[arg(long)]
@@ -181,6 +204,10 @@ pub(crate) struct CheckArgs {
 pub(crate) enum Format {
     Human,
     Json,
+    /// One line per finding: `file:line:col: LL004 [warning] message`.
+    Concise,
+    /// A summary table and one row per finding, for pull-request comments and job summaries.
+    Markdown,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
     Sarif,
     /// GitHub Actions workflow commands (annotations on the pull request).

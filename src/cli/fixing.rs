@@ -41,7 +41,7 @@ pub(super) fn fix(
         ));
     }
     match originals {
-        Some(originals) => diff(args, registry, fail_on, run, originals, errors, sink),
+        Some(originals) => diff(args, config, registry, fail_on, run, originals, errors, sink),
         None => {
             let w = Writing { digests, stdin_raw, stdin_more, max_file_size };
             write(args, config, registry, fail_on, run, w, errors, sink)
@@ -89,11 +89,11 @@ fn write(
                 stdin_written = true;
                 let bytes = stdin_raw.as_deref().unwrap_or(file.text.as_bytes());
                 let mut out = std::io::stdout().lock();
-                if let Err(e) = out.write_all(bytes).and_then(|()| out.flush()) {
-                    if e.kind() != std::io::ErrorKind::BrokenPipe {
-                        errors.push(entry(&file.name, format!("cannot write the fixed stream: {e}")));
-                        failed.push(id);
-                    }
+                if let Err(e) = out.write_all(bytes).and_then(|()| out.flush())
+                    && e.kind() != std::io::ErrorKind::BrokenPipe
+                {
+                    errors.push(entry(&file.name, format!("cannot write the fixed stream: {e}")));
+                    failed.push(id);
                 }
             }
             Some(path) if *changed => {
@@ -106,19 +106,17 @@ fn write(
             Some(_) => {}
         }
     }
-    if !stdin_written {
-        if let Some(raw) = &stdin_raw {
-            // Standard input that could not be read as text at all, or not whole: repeated byte
-            // for byte (a stream over the size limit is passed through to its end, unfixed).
-            let mut out = std::io::stdout().lock();
-            let copied = out.write_all(raw).and_then(|()| {
-                if stdin_more { std::io::copy(&mut std::io::stdin().lock(), &mut out).map(|_| ()) } else { Ok(()) }
-            });
-            if let Err(e) = copied.and_then(|()| out.flush()) {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    errors.push(entry("<stdin>", format!("cannot pass standard input through: {e}")));
-                }
-            }
+    if !stdin_written && let Some(raw) = &stdin_raw {
+        // Standard input that could not be read as text at all, or not whole: repeated byte
+        // for byte (a stream over the size limit is passed through to its end, unfixed).
+        let mut out = std::io::stdout().lock();
+        let copied = out.write_all(raw).and_then(|()| {
+            if stdin_more { std::io::copy(&mut std::io::stdin().lock(), &mut out).map(|_| ()) } else { Ok(()) }
+        });
+        if let Err(e) = copied.and_then(|()| out.flush())
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            errors.push(entry("<stdin>", format!("cannot pass standard input through: {e}")));
         }
     }
     let applied: Vec<&fix::Applied> = run.applied.iter().filter(|a| !failed.contains(&a.file)).collect();
@@ -142,16 +140,22 @@ fn write(
         (files, report)
     };
     errors.extend(input_errors(&report, &files));
+    let mut report = report;
+    let baselined = match super::baseline(args, config, &files, &mut report.diagnostics) {
+        Ok(n) => n,
+        Err(code) => return code,
+    };
     let mut summary = Summary::count(&report.diagnostics, files.len(), report.documents, report.objects);
     summary.fixed = applied.len();
+    summary.baselined = baselined;
     let rendered = Report { files: &files, diagnostics: &report.diagnostics, errors: &errors, summary };
     if let Err(code) = render(args, registry, &rendered, sink) {
         return code;
     }
-    if args.format != args::Format::Json || sink == Sink::File {
+    if (args.format != args::Format::Json || sink == Sink::File) && !args.quiet {
         eprintln!("leaselint: {}", outcome_line("Fixed", &applied, changed_files, report.diagnostics.len()));
     }
-    let code = exit_code(fail_on, &report.diagnostics, &errors, false);
+    let code = exit_code(args, fail_on, &report.diagnostics, &errors, false);
     // The process ends here: freeing the run's many allocations one by one only costs time.
     std::mem::forget(report);
     std::mem::forget(files);
@@ -177,8 +181,10 @@ fn outcome_line(verb: &str, applied: &[&fix::Applied], files: usize, remaining: 
 
 /// `--diff`: prints the diffs and reports the findings that would remain, at their lines in the
 /// files on disk.
+#[allow(clippy::too_many_arguments, reason = "the parts of one --diff run")]
 fn diff(
     args: &args::CheckArgs,
+    config: &LintConfig,
     registry: &Registry,
     fail_on: crate::diag::Severity,
     run: FixRun,
@@ -220,18 +226,23 @@ fn diff(
         }
     }
     errors.extend(input_errors(&input, &on_disk));
+    let baselined = match super::baseline(args, config, &on_disk, &mut diagnostics) {
+        Ok(n) => n,
+        Err(code) => return code,
+    };
     let mut summary = Summary::count(&diagnostics, on_disk.len(), report.documents, report.objects);
     summary.would_fix = applied.len();
+    summary.baselined = baselined;
     let rendered = Report { files: &on_disk, diagnostics: &diagnostics, errors: &errors, summary };
     if let Err(code) = render(args, registry, &rendered, sink) {
         return code;
     }
-    if args.format != args::Format::Json || sink == Sink::File {
+    if (args.format != args::Format::Json || sink == Sink::File) && !args.quiet {
         let applied: Vec<&fix::Applied> = applied.iter().collect();
         eprintln!("leaselint: {}", outcome_line("Would fix", &applied, changed_files, diagnostics.len()));
     }
     if errors.iter().any(|e| e.message.starts_with("internal error")) {
         return ExitCode::from(EXIT_ERROR);
     }
-    exit_code(fail_on, &diagnostics, &errors, any_diff)
+    exit_code(args, fail_on, &diagnostics, &errors, any_diff)
 }

@@ -11,8 +11,6 @@ mod setup;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use crate::diag::Severity;
 use crate::lint::{self, Registry};
 use crate::output::{self, ErrorEntry, HumanOptions, Report, Summary};
@@ -30,14 +28,32 @@ const GITHUB_MAX_RESULTS: usize = 25_000;
 
 /// Runs leaselint with the process's arguments.
 pub fn run() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed = Cli::command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_ERROR } else { 0 };
             let _ = e.print();
             return ExitCode::from(code);
         }
     };
+    if let Some((sub, _)) = matches.subcommand() {
+        // The lint flags belong to the run they configure: before a subcommand they would be
+        // dropped silently (`leaselint --format json render chart`). Global flags (`--config`,
+        // `--no-config`, `--rules-dir`, limits) work on either side.
+        let misplaced = Cli::command()
+            .get_arguments()
+            .filter(|a| !a.is_global_set())
+            .find(|a| matches.value_source(a.get_id().as_str()) == Some(clap::parser::ValueSource::CommandLine))
+            .map(|a| a.get_long().map_or_else(|| a.get_id().to_string(), |l| format!("--{l}")));
+        if let Some(flag) = misplaced {
+            let hint =
+                if sub == "render" { format!("put it after `{sub}`") } else { format!("`{sub}` does not take it") };
+            eprintln!("leaselint: `{flag}` comes before the subcommand `{sub}`: {hint}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    }
     if let Some(threads) = cli.setup.threads {
         // Fails only when the pool was already built, which cannot happen this early.
         let _ = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build_global();
@@ -46,6 +62,12 @@ pub fn run() -> ExitCode {
         Some(Command::Rules { format }) => rules::list(format, &cli.setup),
         Some(Command::Explain { rule }) => rules::explain(&rule, &cli.setup),
         Some(Command::Render(args)) => render::render(&args, &cli.setup),
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "leaselint", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
         None if cli.check.parse_only => parse_only(&input_paths(&cli.check), &cli.setup.limits),
         None => check(&cli.check, &cli.setup),
     }
@@ -56,8 +78,9 @@ fn setup_or_exit(
     args: &args::SetupArgs,
     check: Option<&args::CheckArgs>,
     color: bool,
+    start: &std::path::Path,
 ) -> Result<setup::Setup, ExitCode> {
-    setup::setup(args, check).map_err(|e| {
+    setup::setup(args, check, start).map_err(|e| {
         match e {
             setup::SetupError::Usage(message) => eprintln!("leaselint: {message}"),
             setup::SetupError::File(e) => {
@@ -183,8 +206,35 @@ fn source_error(e: &source::SourceError) -> ErrorEntry {
     ErrorEntry { file: e.file_name().to_string(), file_id: None, offset: 0, line, column, message: e.message() }
 }
 
+/// The subcommand a missing path was probably meant to be (`explian` → `explain`), as clap
+/// suggests for mistyped flags: edit distance at most 2, or a prefix of 3 letters or more.
+fn mistyped_subcommand(path: &std::path::Path) -> Option<String> {
+    use clap::CommandFactory;
+    if path.exists() || path.components().count() != 1 {
+        return None;
+    }
+    let word = path.to_str()?;
+    if word.contains('.') || word.is_empty() {
+        return None;
+    }
+    Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .filter(|name| strsim::damerau_levenshtein(word, name) <= 2 || (word.len() >= 3 && name.starts_with(word)))
+        .min_by_key(|name| strsim::damerau_levenshtein(word, name))
+}
+
 fn check(args: &args::CheckArgs, setup_args: &args::SetupArgs) -> ExitCode {
-    let Some(setup) = prepare(args, setup_args) else { return ExitCode::from(EXIT_ERROR) };
+    if let Some((path, sub)) = args.paths.iter().find_map(|p| mistyped_subcommand(p).map(|s| (p, s))) {
+        eprintln!(
+            "leaselint: `{}` is neither a file nor a subcommand; did you mean `leaselint {sub}`? (`leaselint --help` \
+             lists the subcommands; `./{}` names a file)",
+            path.display(),
+            path.display()
+        );
+        return ExitCode::from(EXIT_ERROR);
+    }
+    let Some(setup) = prepare(args, setup_args, &config_start(&args.paths)) else { return ExitCode::from(EXIT_ERROR) };
     let loaded = match load(args, setup_args.limits.max_file_size) {
         Ok(l) => l,
         Err(e) => {
@@ -196,32 +246,47 @@ fn check(args: &args::CheckArgs, setup_args: &args::SetupArgs) -> ExitCode {
 }
 
 /// Checks the flags that go together and builds the setup; `None` after printing why not.
-fn prepare(args: &args::CheckArgs, setup: &args::SetupArgs) -> Option<setup::Setup> {
+fn prepare(args: &args::CheckArgs, setup: &args::SetupArgs, start: &std::path::Path) -> Option<setup::Setup> {
     if args.unsafe_fixes && !(args.fix || args.diff) {
         eprintln!("leaselint: --unsafe-fixes needs --fix (apply) or --diff (show)");
         return None;
     }
-    setup_or_exit(setup, Some(args), stderr_color(args.color)).ok()
+    setup_or_exit(setup, Some(args), stderr_color(args.color), start).ok()
+}
+
+/// Where the config file is looked for: the directory of the first path linted (a file's
+/// directory, a directory itself), or the working directory for standard input, as ruff does.
+fn config_start(paths: &[std::path::PathBuf]) -> std::path::PathBuf {
+    let Some(first) = paths.first().filter(|p| p.as_os_str() != "-") else { return ".".into() };
+    let dir = if first.is_dir() { first.as_path() } else { first.parent().unwrap_or(std::path::Path::new(".")) };
+    if dir.as_os_str().is_empty() { ".".into() } else { dir.to_path_buf() }
 }
 
 /// Lints (or fixes) loaded inputs and reports.
 fn check_loaded(args: &args::CheckArgs, setup: setup::Setup, loaded: Loaded) -> ExitCode {
     let setup::Setup { config, registry, fail_on } = setup;
-    for n in &loaded.notices {
-        eprintln!("leaselint: note: {n}");
+    if !args.quiet {
+        for n in &loaded.notices {
+            eprintln!("leaselint: note: {n}");
+        }
     }
     if args.fix || args.diff {
         return fixing::fix(args, &config, &registry, fail_on, loaded);
     }
-    let result = lint::lint(&loaded.files, &registry, &config);
+    let mut result = lint::lint(&loaded.files, &registry, &config);
     let mut errors = loaded.errors;
     errors.extend(input_errors(&result, &loaded.files));
-    let summary = Summary::count(&result.diagnostics, loaded.files.len(), result.documents, result.objects);
+    let baselined = match baseline(args, &config, &loaded.files, &mut result.diagnostics) {
+        Ok(n) => n,
+        Err(code) => return code,
+    };
+    let mut summary = Summary::count(&result.diagnostics, loaded.files.len(), result.documents, result.objects);
+    summary.baselined = baselined;
     let report = Report { files: &loaded.files, diagnostics: &result.diagnostics, errors: &errors, summary };
     if let Err(code) = render(args, &registry, &report, Sink::of(args, loaded.stdin)) {
         return code;
     }
-    let code = exit_code(fail_on, &result.diagnostics, &errors, false);
+    let code = exit_code(args, fail_on, &result.diagnostics, &errors, false);
     // The process ends here: freeing the run's many allocations one by one only costs time.
     std::mem::forget(result);
     std::mem::forget(loaded.files);
@@ -270,6 +335,50 @@ impl Sink {
     }
 }
 
+/// Applies the baseline: writes one with `--write-baseline` (then every finding is recorded, so
+/// none is left), else hides the findings `--baseline` (or the config's `baseline`) records.
+/// Returns how many findings were hidden; exit 2 when the file cannot be read or written.
+fn baseline(
+    args: &args::CheckArgs,
+    config: &crate::config::LintConfig,
+    files: &[SourceFile],
+    diagnostics: &mut Vec<crate::diag::Diagnostic>,
+) -> Result<usize, ExitCode> {
+    use crate::lint::baseline;
+    let fail = |message: String| {
+        eprintln!("leaselint: {message}");
+        ExitCode::from(EXIT_ERROR)
+    };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    if let Some(path) = &args.write_baseline {
+        let naming = baseline::Naming::new(path, &cwd);
+        let recorded = baseline::record(diagnostics, files, &naming);
+        let mut text = serde_json::to_string_pretty(&recorded).map_err(|e| fail(e.to_string()))?;
+        text.push('\n');
+        std::fs::write(path, text).map_err(|e| fail(format!("cannot write the baseline {}: {e}", path.display())))?;
+        if !args.quiet {
+            eprintln!(
+                "leaselint: recorded {} findings in {}; hide them with `--baseline {}` (or config `baseline`)",
+                recorded.findings.len(),
+                path.display(),
+                path.display()
+            );
+        }
+        return Ok(baseline::hide(diagnostics, files, &naming, &recorded));
+    }
+    let Some(path) = args.baseline.as_ref().or(config.baseline.as_ref()) else { return Ok(0) };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        fail(format!(
+            "cannot read the baseline {}: {e} (create it with --write-baseline {})",
+            path.display(),
+            path.display()
+        ))
+    })?;
+    let recorded =
+        baseline::parse(&text).map_err(|e| fail(format!("{}: not a leaselint baseline: {e}", path.display())))?;
+    Ok(baseline::hide(diagnostics, files, &baseline::Naming::new(path, &cwd), &recorded))
+}
+
 fn render(args: &args::CheckArgs, registry: &Registry, report: &Report<'_>, sink: Sink) -> Result<(), ExitCode> {
     let is_terminal = match sink {
         Sink::Stdout => std::io::stdout().is_terminal(),
@@ -278,6 +387,10 @@ fn render(args: &args::CheckArgs, registry: &Registry, report: &Report<'_>, sink
     };
     let mut buf = Vec::with_capacity(1 << 16);
     let written = match args.format {
+        Format::Json if args.statistics => output::render_statistics_json(report, &mut buf),
+        _ if args.statistics => output::render_statistics(report, &mut buf),
+        Format::Concise => output::render_concise(report, args.quiet, &mut buf),
+        Format::Markdown => output::render_markdown(report, &mut buf),
         Format::Json => output::render_json(report, &mut buf),
         Format::Github => output::render_github(report, &mut buf),
         Format::Sarif => {
@@ -298,7 +411,8 @@ fn render(args: &args::CheckArgs, registry: &Registry, report: &Report<'_>, sink
                 args::Color::Never => false,
                 args::Color::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none(),
             };
-            output::render_human(report, HumanOptions { color, width: terminal_width() }, &mut buf)
+            let options = HumanOptions { color, width: terminal_width(), wrap: is_terminal, quiet: args.quiet };
+            output::render_human(report, options, &mut buf)
         }
     };
     let flushed = written.and_then(|()| match sink {
@@ -326,8 +440,10 @@ fn render(args: &args::CheckArgs, registry: &Registry, report: &Report<'_>, sink
     }
 }
 
-/// 2 on input errors; 1 on findings at or above `--fail-on` (or a non-empty `--diff`); else 0.
+/// 2 on input errors; 1 on findings at or above `--fail-on` (or a non-empty `--diff`), unless
+/// `--exit-zero`; else 0.
 fn exit_code(
+    args: &args::CheckArgs,
     threshold: Severity,
     diagnostics: &[crate::diag::Diagnostic],
     errors: &[ErrorEntry],
@@ -335,6 +451,9 @@ fn exit_code(
 ) -> ExitCode {
     if !errors.is_empty() {
         return ExitCode::from(EXIT_ERROR);
+    }
+    if args.exit_zero {
+        return ExitCode::SUCCESS;
     }
     if diff || diagnostics.iter().any(|d| d.severity >= threshold) {
         ExitCode::from(EXIT_FINDINGS)

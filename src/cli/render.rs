@@ -122,7 +122,7 @@ pub(super) fn render(args: &RenderArgs, setup: &SetupArgs) -> ExitCode {
             args.path.display()
         ));
     };
-    let Some(prepared) = prepare(&args.check, setup) else { return ExitCode::from(EXIT_ERROR) };
+    let Some(prepared) = prepare(&args.check, setup, &args.path) else { return ExitCode::from(EXIT_ERROR) };
     let namespace = prepared.config.namespace.clone();
     let (cmd, name) = match command_for(args, &kind, namespace.as_deref()) {
         Ok(c) => c,

@@ -10,7 +10,8 @@ use super::args::{ListFormat, SetupArgs};
 
 /// Every rule: built in, and the user rules of the config and `--rules-dir`.
 fn registry(setup: &SetupArgs) -> Result<Registry, ExitCode> {
-    super::setup_or_exit(setup, None, super::stderr_color(super::args::Color::Auto)).map(|s| s.registry)
+    super::setup_or_exit(setup, None, super::stderr_color(super::args::Color::Auto), std::path::Path::new("."))
+        .map(|s| s.registry)
 }
 
 fn fix_word(f: FixKind) -> &'static str {

@@ -1,5 +1,5 @@
 //! Building a run's configuration and rules: the config file (`--config`, or `.leaselint.yaml`
-//! found from the current directory upward), user rule directories (`rulesDirs`, `--rules-dir`),
+//! found from the linted path upward, as ruff finds its configuration), user rule directories (`rulesDirs`, `--rules-dir`),
 //! then the flags, which override the file.
 
 use std::path::{Path, PathBuf};
@@ -36,7 +36,7 @@ pub(super) struct Setup {
 
 /// Reads the config file and user rules and applies `check`'s flags (none for `rules` and
 /// `explain`).
-pub(super) fn setup(args: &SetupArgs, check: Option<&CheckArgs>) -> Result<Setup, SetupError> {
+pub(super) fn setup(args: &SetupArgs, check: Option<&CheckArgs>, start: &Path) -> Result<Setup, SetupError> {
     let config_path = if args.no_config {
         None
     } else if let Some(path) = &args.config {
@@ -45,7 +45,7 @@ pub(super) fn setup(args: &SetupArgs, check: Option<&CheckArgs>) -> Result<Setup
         }
         Some(path.clone())
     } else {
-        config_file::discover(Path::new("."))
+        config_file::discover(start)
     };
     let parsed = config_path.as_deref().map(config_file::read).transpose()?;
 

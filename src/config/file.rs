@@ -46,6 +46,7 @@ struct ConfigFile {
     rules_dirs: Option<Vec<String>>,
     fixes: Option<FixesFile>,
     namespace: Option<String>,
+    baseline: Option<String>,
 }
 
 /// `fixes: {safe: [...], unsafe: [...]}`: rules whose fixes count as safe (applied by plain
@@ -237,6 +238,10 @@ pub(crate) fn apply(parsed: &Parsed, known: &[KnownRule], config: &mut LintConfi
     };
     if let Some(level) = f.fail_on {
         config.fail_on = Some(level);
+    }
+    if let Some(b) = &f.baseline {
+        // Relative to the config file, as `rulesDirs`.
+        config.baseline = Some(parsed.path.parent().unwrap_or(Path::new(".")).join(b));
     }
     if let Some(ns) = &f.namespace {
         if let Some(why) = super::namespace_error(ns) {

@@ -108,6 +108,8 @@ pub(crate) struct LintConfig {
     /// Where objects without a namespace are applied (`namespace`, `--namespace`); `None`: one
     /// unnamed release namespace (what `helm template` without `--namespace` prints).
     pub(crate) namespace: Option<String>,
+    /// `baseline`, relative to the config file's directory (`--baseline` wins).
+    pub(crate) baseline: Option<std::path::PathBuf>,
 }
 
 /// Why `name` cannot be a namespace: Kubernetes namespaces are DNS-1123 labels (lowercase

@@ -2,6 +2,7 @@
 //! parses documents in parallel, runs per-object rules, builds the inventory and runs the
 //! cross-object rules. Uses `k8s`, `yaml`, `source`, `diag` and config values.
 
+pub(crate) mod baseline;
 pub(crate) mod meta;
 mod runner;
 mod suppress;

@@ -17,7 +17,12 @@ use crate::source::SourceFile;
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct HumanOptions {
     pub(crate) color: bool,
+    /// Columns to wrap text at, when `wrap`.
     pub(crate) width: usize,
+    /// Wrap long lines (on a terminal only: wrapped text in a pipe or a log splits names).
+    pub(crate) wrap: bool,
+    /// Findings only: no summary line.
+    pub(crate) quiet: bool,
 }
 
 /// A file as miette source code that reads only the lines around a span (miette's own
@@ -172,7 +177,10 @@ fn finding<'a>(report: &Report<'a>, d: &'a diag::Diagnostic) -> Option<Human<'a>
 
 pub(crate) fn render(report: &Report<'_>, opts: HumanOptions, out: &mut impl Write) -> std::io::Result<()> {
     let theme = if opts.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(opts.width).with_context_lines(1);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(if opts.wrap { opts.width } else { usize::MAX / 4 })
+        .with_wrap_lines(opts.wrap)
+        .with_context_lines(1);
     let mut buf = String::new();
     for e in report.errors {
         let source = e.file_id.and_then(|id| report.files.get(id)).map(|file| FileSource { file });
@@ -196,49 +204,8 @@ pub(crate) fn render(report: &Report<'_>, opts: HumanOptions, out: &mut impl Wri
         handler.render_report(&mut buf, &h).map_err(std::io::Error::other)?;
         out.write_all(buf.as_bytes())?;
     }
-    let s = &report.summary;
-    let findings = s.errors + s.warnings + s.infos;
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    let mut line = if findings == 0 {
-        "No findings".to_string()
-    } else {
-        format!(
-            "Found {} ({}, {}, {})",
-            plural(findings, "finding"),
-            plural(s.errors, "error"),
-            plural(s.warnings, "warning"),
-            plural(s.infos, "info")
-        )
-    };
-    line.push_str(&format!(
-        " in {}, {}, {}",
-        plural(s.files, "file"),
-        plural(s.documents, "document"),
-        plural(s.objects, "object")
-    ));
-    let unsafe_fixes = report
-        .diagnostics
-        .iter()
-        .filter(|d| {
-            d.fix
-                .as_ref()
-                .is_some_and(|f| super::is_fixable(f) && f.applicability == crate::diag::Applicability::Unsafe)
-        })
-        .count();
-    let safe_fixes = s.fixable.saturating_sub(unsafe_fixes);
-    if safe_fixes > 0 {
-        line.push_str(&format!("; {safe_fixes} fixable with --fix"));
+    if !opts.quiet {
+        writeln!(out, "{}", super::summary_line(report))?;
     }
-    if unsafe_fixes > 0 {
-        line.push_str(&format!("; {unsafe_fixes} more with --fix --unsafe-fixes"));
-    }
-    let refused = report.diagnostics.iter().filter(|d| d.fix.as_ref().is_some_and(|f| f.refused.is_some())).count();
-    if refused > 0 {
-        let what = if refused == 1 { "1 fix refused".to_string() } else { format!("{refused} fixes refused") };
-        line.push_str(&format!("; {what} (the findings say why)"));
-    }
-    if !report.errors.is_empty() {
-        line.push_str(&format!("; {} could not be read or parsed", plural(report.errors.len(), "input error")));
-    }
-    writeln!(out, "{line}")
+    Ok(())
 }

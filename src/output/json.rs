@@ -98,6 +98,8 @@ struct Summary {
     fixable: usize,
     fixed: usize,
     would_fix: usize,
+    /// Findings hidden by `--baseline` (added).
+    baselined: usize,
 }
 
 #[derive(Serialize)]
@@ -165,6 +167,7 @@ pub(crate) fn render(report: &Report<'_>, out: &mut impl Write) -> std::io::Resu
             fixable: s.fixable,
             fixed: s.fixed,
             would_fix: s.would_fix,
+            baselined: s.baselined,
         },
         errors: report
             .errors

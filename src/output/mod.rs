@@ -2,18 +2,24 @@
 //! `github` (workflow commands). Each renderer is `render(&Report, &mut impl Write)`. Uses
 //! `diag`, `source` and rule metadata only.
 
+mod concise;
 mod github;
 mod human;
 mod json;
+mod markdown;
 mod sarif;
+mod statistics;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::source::{FileId, SourceFile};
 
+pub(crate) use concise::render as render_concise;
 pub(crate) use github::render as render_github;
 pub(crate) use human::{HumanOptions, render as render_human};
 pub(crate) use json::render as render_json;
+pub(crate) use markdown::render as render_markdown;
 pub(crate) use sarif::{SarifOptions, render as render_sarif};
+pub(crate) use statistics::{render_json as render_statistics_json, render_text as render_statistics};
 
 /// Input that could not be read or parsed, with its position.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +49,8 @@ pub(crate) struct Summary {
     pub(crate) fixed: usize,
     /// Fixes `--diff` shows (0 otherwise).
     pub(crate) would_fix: usize,
+    /// Findings hidden because `--baseline` records them (not counted above).
+    pub(crate) baselined: usize,
 }
 
 /// Everything a renderer needs.
@@ -68,6 +76,57 @@ impl Summary {
         }
         s
     }
+}
+
+/// The summary line of the human, concise and markdown reports: "Found 3 findings (1 error, 2
+/// warnings, 0 infos) in 2 files, …; 1 fixable with --fix".
+pub(crate) fn summary_line(report: &Report<'_>) -> String {
+    let s = &report.summary;
+    let findings = s.errors + s.warnings + s.infos;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut line = if findings == 0 {
+        "No findings".to_string()
+    } else {
+        format!(
+            "Found {} ({}, {}, {})",
+            plural(findings, "finding"),
+            plural(s.errors, "error"),
+            plural(s.warnings, "warning"),
+            plural(s.infos, "info")
+        )
+    };
+    line.push_str(&format!(
+        " in {}, {}, {}",
+        plural(s.files, "file"),
+        plural(s.documents, "document"),
+        plural(s.objects, "object")
+    ));
+    let unsafe_fixes = report
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.fix.as_ref().is_some_and(|f| is_fixable(f) && f.applicability == crate::diag::Applicability::Unsafe)
+        })
+        .count();
+    let safe_fixes = s.fixable.saturating_sub(unsafe_fixes);
+    if safe_fixes > 0 {
+        line.push_str(&format!("; {safe_fixes} fixable with --fix"));
+    }
+    if unsafe_fixes > 0 {
+        line.push_str(&format!("; {unsafe_fixes} more with --fix --unsafe-fixes"));
+    }
+    let refused = report.diagnostics.iter().filter(|d| d.fix.as_ref().is_some_and(|f| f.refused.is_some())).count();
+    if refused > 0 {
+        let what = if refused == 1 { "1 fix refused".to_string() } else { format!("{refused} fixes refused") };
+        line.push_str(&format!("; {what} (the findings say why)"));
+    }
+    if !report.errors.is_empty() {
+        line.push_str(&format!("; {} could not be read or parsed", plural(report.errors.len(), "input error")));
+    }
+    if s.baselined > 0 {
+        line.push_str(&format!("; {} hidden by the baseline", plural(s.baselined, "finding")));
+    }
+    line
 }
 
 /// A fix `--fix` would apply (safe or unsafe, not refused).

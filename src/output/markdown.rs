@@ -1,0 +1,82 @@
+//! The markdown report, for pull-request comments and GitHub job summaries
+//! (`$GITHUB_STEP_SUMMARY`): a summary table, the count per rule, then one row per finding
+//! (rule, severity, location, object, message) and per input error. GitHub caps a job summary
+//! at 1 MiB, so at most [`MAX_ROWS`] findings are listed and the rest counted.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use super::Report;
+
+/// Findings listed one by one (about 300 bytes each: well under GitHub's 1 MiB summary cap).
+pub(crate) const MAX_ROWS: usize = 1000;
+
+/// Escapes text for a table cell: `|` would end the cell, a newline the row; `<` starts HTML.
+fn cell(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('|', "\\|").replace('<', "&lt;").replace('\n', "<br>")
+}
+
+pub(crate) fn render(report: &Report<'_>, out: &mut impl Write) -> std::io::Result<()> {
+    let s = &report.summary;
+    writeln!(out, "## leaselint\n")?;
+    writeln!(out, "{}\n", super::summary_line(report))?;
+    writeln!(out, "| errors | warnings | infos | fixable | input errors | files | objects |")?;
+    writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|")?;
+    writeln!(
+        out,
+        "| {} | {} | {} | {} | {} | {} | {} |\n",
+        s.errors,
+        s.warnings,
+        s.infos,
+        s.fixable,
+        report.errors.len(),
+        s.files,
+        s.objects
+    )?;
+    if !report.diagnostics.is_empty() {
+        let mut per_rule: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+        for d in report.diagnostics {
+            *per_rule.entry((d.code, d.name)).or_default() += 1;
+        }
+        writeln!(out, "| rule | findings |")?;
+        writeln!(out, "|---|---:|")?;
+        for ((code, name), n) in &per_rule {
+            writeln!(out, "| {code} {name} | {n} |")?;
+        }
+        writeln!(out)?;
+        writeln!(out, "| rule | severity | location | object | message |")?;
+        writeln!(out, "|---|---|---|---|---|")?;
+        for (d, ((line, col), _)) in report.diagnostics.iter().zip(super::positions(report)).take(MAX_ROWS) {
+            let Some(file) = report.files.get(d.loc.file) else { continue };
+            let object = d.loc.object.as_deref().map_or_else(String::new, |o| {
+                let r = &o.object;
+                match &r.namespace {
+                    Some(ns) => format!("{} {ns}/{}", r.kind, r.name),
+                    None => format!("{} {}", r.kind, r.name),
+                }
+            });
+            writeln!(
+                out,
+                "| {} | {} | `{}:{line}:{col}` | {} | {} |",
+                d.code,
+                d.severity,
+                cell(&file.name).replace('`', "'"),
+                cell(&object),
+                cell(&d.message)
+            )?;
+        }
+        if report.diagnostics.len() > MAX_ROWS {
+            writeln!(out, "\n{} more findings are not listed here.", report.diagnostics.len() - MAX_ROWS)?;
+        }
+        writeln!(out)?;
+    }
+    if !report.errors.is_empty() {
+        writeln!(out, "| input error | location |")?;
+        writeln!(out, "|---|---|")?;
+        for e in report.errors {
+            writeln!(out, "| {} | `{}:{}:{}` |", cell(&e.message), cell(&e.file).replace('`', "'"), e.line, e.column)?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
