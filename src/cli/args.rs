@@ -9,7 +9,7 @@ use crate::yaml::Limits;
 
 /// Lint Kubernetes manifests for per-pod leases, CPU limits, ndots, PDBs and API fan-out.
 #[derive(Parser, Debug)]
-#[command(name = "leaselint", version, about, subcommand_precedence_over_arg = true)]
+#[command(name = "leaselint", version, about)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Option<Command>,
