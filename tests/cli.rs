@@ -47,6 +47,7 @@ fn json_report_has_the_contract_fields() {
             "object",
             "path",
             "related",
+            "rendered",
             "rule",
             "severity",
             "source"

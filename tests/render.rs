@@ -40,8 +40,18 @@ fn renders_a_kustomization_with_kustomize_or_kubectl() {
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let report = json(&out);
     let findings = report["findings"].as_array().unwrap();
-    let file = findings[0]["file"].as_str().unwrap();
-    assert!(file == "kustomize build base" || file == "kubectl kustomize base", "{file}");
+    // Findings point at the resource file each object came from (origin annotations, removed
+    // again before linting), at the line of the reported key; the stream position stays.
+    for f in findings {
+        assert_eq!(f["file"], "base/deploy.yaml", "{f}");
+        assert!(f["rendered"]["line"].as_u64().is_some(), "{f}");
+        assert!(!f["message"].as_str().unwrap().contains("config.kubernetes.io/origin"));
+    }
+    let ll007 = findings.iter().find(|f| f["rule"] == "LL007").expect("LL007");
+    assert_eq!((ll007["line"].as_u64(), ll007["column"].as_u64()), (Some(5), Some(3)), "spec.replicas in deploy.yaml");
+    // GitHub annotations attach to the file in the repository.
+    let out = leaselint().current_dir(tmp.path()).args(["render", "base", "--format", "github"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("file=base/deploy.yaml,line=5"));
     // The kustomization's namespace reached the object: the lease namespace is still a literal.
     let ll002 = findings.iter().find(|f| f["rule"] == "LL002").expect("LL002");
     assert_eq!(ll002["object"]["namespace"], "shop");
@@ -81,6 +91,9 @@ fn renders_a_chart_with_helm_template_and_checks_its_values() {
     std::fs::create_dir_all(chart.join("templates")).unwrap();
     std::fs::write(chart.join("Chart.yaml"), "apiVersion: v2\nname: shop\nversion: 0.1.0\n").unwrap();
     std::fs::write(chart.join("values.yaml"), "replicaCount: 3\n").unwrap();
+    // The template the stand-in "renders" (the stream names it in `# Source:`).
+    let template = DEPLOYMENT.replace("replicas: 3", "replicas: {{ .Values.replicaCount }}");
+    std::fs::write(chart.join("templates/deployment.yaml"), template).unwrap();
     std::fs::write(tmp.path().join("prod.yaml"), "replicaCount: 5\n").unwrap();
     // A stand-in for helm: records its arguments and prints what `helm template` would.
     let bin = tmp.path().join("bin");
@@ -121,9 +134,15 @@ fn renders_a_chart_with_helm_template_and_checks_its_values() {
             .map(|f| f["rule"].clone())
             .collect::<Vec<_>>()
     };
-    assert!(by_file("helm template shop").contains(&"LL002".into()));
-    let rendered = report["findings"].as_array().unwrap().iter().find(|f| f["file"] == "helm template shop").unwrap();
-    assert_eq!(rendered["source"], "shop/templates/deployment.yaml");
+    assert_eq!(by_file("helm template shop"), Vec::<serde_json::Value>::new(), "every finding moved to its template");
+    // Findings point at the template named by `# Source:`, at the line of the key there.
+    assert!(by_file("shop/templates/deployment.yaml").contains(&"LL002".into()));
+    let ll002 = report["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "LL002").unwrap();
+    assert_eq!(ll002["source"], "shop/templates/deployment.yaml");
+    assert_eq!(ll002["rendered"]["line"], 15, "its place in the rendered stream");
+    assert_eq!(ll002["line"], 13, "the args item in the template");
+    let ll007 = report["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "LL007").unwrap();
+    assert_eq!((ll007["file"].as_str(), ll007["line"].as_u64()), (Some("shop/templates/deployment.yaml"), Some(5)));
     let values: Vec<_> = by_file("shop/values.yaml");
     assert_eq!(values, vec![serde_json::Value::from("LL003")], "the chart's values.yaml is checked");
     // `--values prod.yaml` is an overlay of shop/values.yaml; it only sets replicaCount, so what

@@ -132,6 +132,17 @@ struct Loaded {
     stdin_more: bool,
     /// `--max-file-size`.
     max_file_size: usize,
+    /// For `render`: the file in the repository each document of the rendered stream came
+    /// from (findings are moved onto it).
+    origins: Vec<Origin>,
+}
+
+/// A document of a rendered stream and the file it came from (a Helm template, a Kustomize
+/// resource).
+struct Origin {
+    /// Where the document starts in the stream.
+    start: usize,
+    path: std::path::PathBuf,
 }
 
 fn load(args: &args::CheckArgs, max_file_size: usize) -> Result<Loaded, String> {
@@ -175,7 +186,16 @@ fn load(args: &args::CheckArgs, max_file_size: usize) -> Result<Loaded, String> 
             Err(e) => errors.push(source_error(&e)),
         }
     }
-    Ok(Loaded { files, errors, notices: found.notices, stdin: stdin_read, stdin_raw, stdin_more, max_file_size })
+    Ok(Loaded {
+        files,
+        errors,
+        notices: found.notices,
+        stdin: stdin_read,
+        stdin_raw,
+        stdin_more,
+        max_file_size,
+        origins: Vec::new(),
+    })
 }
 
 /// Reads standard input. Input that cannot be decoded (empty, binary, invalid UTF-8) or read
@@ -276,11 +296,17 @@ fn check_loaded(args: &args::CheckArgs, setup: setup::Setup, loaded: Loaded) -> 
     let mut result = lint::lint(&loaded.files, &registry, &config);
     let mut errors = loaded.errors;
     errors.extend(input_errors(&result, &loaded.files));
+    let mut loaded = Loaded { errors: Vec::new(), ..loaded };
+    let linted_files = loaded.files.len();
+    if !loaded.origins.is_empty() {
+        move_to_origins(&loaded.origins, &mut loaded.files, &mut result.diagnostics, loaded.max_file_size);
+        result.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
     let baselined = match baseline(args, &config, &loaded.files, &mut result.diagnostics) {
         Ok(n) => n,
         Err(code) => return code,
     };
-    let mut summary = Summary::count(&result.diagnostics, loaded.files.len(), result.documents, result.objects);
+    let mut summary = Summary::count(&result.diagnostics, linted_files, result.documents, result.objects);
     summary.baselined = baselined;
     let report = Report { files: &loaded.files, diagnostics: &result.diagnostics, errors: &errors, summary };
     if let Err(code) = render(args, &registry, &report, Sink::of(args, loaded.stdin)) {
@@ -291,6 +317,45 @@ fn check_loaded(args: &args::CheckArgs, setup: setup::Setup, loaded: Loaded) -> 
     std::mem::forget(result);
     std::mem::forget(loaded.files);
     code
+}
+
+/// Moves the findings of a rendered stream (file 0) onto the files its documents came from:
+/// the template or resource is loaded as one more file of the report, the finding points at its
+/// key there (found by `source::template::locate_key`, else line 1), and keeps its place in the
+/// stream as `rendered`. SARIF and GitHub annotations then attach to files of the repository.
+fn move_to_origins(
+    origins: &[Origin],
+    files: &mut Vec<SourceFile>,
+    diagnostics: &mut [crate::diag::Diagnostic],
+    max_file_size: usize,
+) {
+    let stream: crate::source::FileId = 0;
+    let mut loaded: std::collections::HashMap<&std::path::Path, Option<crate::source::FileId>> =
+        std::collections::HashMap::new();
+    for d in diagnostics.iter_mut().filter(|d| d.loc.file == stream) {
+        let at = d.loc.span.start;
+        let Some(origin) = origins.iter().take_while(|o| o.start <= at).last() else { continue };
+        let id = *loaded.entry(&origin.path).or_insert_with(|| {
+            let name = origin.path.to_string_lossy().into_owned();
+            let file = source::load(name, Some(&origin.path), source::FileRole::Manifests, max_file_size).ok()?;
+            files.push(file);
+            Some(files.len() - 1)
+        });
+        let (Some(id), Some(rendered)) = (id, files.get(stream)) else { continue };
+        let position = rendered.lines().line_col(&rendered.text, at);
+        let Some(file) = files.get(id) else { continue };
+        let key = d.loc.path.segments().last().and_then(|s| match s {
+            crate::change::Seg::Key(k) => Some(k.len()),
+            crate::change::Seg::Index(_) => None,
+        });
+        let span = match source::template::locate_key(&file.text, &d.loc.path) {
+            Some(offset) => offset..offset + key.unwrap_or(1).min(file.text.len() - offset),
+            None => 0..0,
+        };
+        d.rendered = Some(position);
+        d.loc.file = id;
+        d.loc.span = span;
+    }
 }
 
 /// Input errors of a lint run, with line and column.

@@ -10,7 +10,7 @@ use std::process::{Command, ExitCode};
 use crate::source::{self, FileRole, WalkOptions};
 
 use super::args::{RenderArgs, SetupArgs};
-use super::{EXIT_ERROR, Loaded, check_loaded, prepare, source_error};
+use super::{EXIT_ERROR, Loaded, Origin, check_loaded, prepare, source_error};
 
 /// What a directory holds.
 enum Target {
@@ -48,7 +48,12 @@ fn is_executable(p: &Path) -> bool {
 }
 
 /// The command that renders `path`, and the name the stream gets in reports.
-fn command_for(args: &RenderArgs, kind: &Target, namespace: Option<&str>) -> Result<(Command, String), String> {
+fn command_for(
+    args: &RenderArgs,
+    kind: &Target,
+    namespace: Option<&str>,
+    wrapper: Option<&Path>,
+) -> Result<(Command, String), String> {
     let path = &args.path;
     let shown = path.display().to_string();
     match kind {
@@ -78,9 +83,12 @@ fn command_for(args: &RenderArgs, kind: &Target, namespace: Option<&str>) -> Res
             if !args.set.is_empty() {
                 return Err("--set applies to Helm charts; set values in the kustomization".into());
             }
+            // Built through a wrapper kustomization that adds origin annotations (each object's
+            // resource file), which are removed again before linting.
+            let target = wrapper.unwrap_or(path);
             if let Some(kustomize) = on_path("kustomize") {
                 let mut cmd = Command::new(kustomize);
-                cmd.arg("build").arg(path);
+                cmd.arg("build").arg(target);
                 return Ok((cmd, format!("kustomize build {shown}")));
             }
             let kubectl = on_path("kubectl").ok_or_else(|| {
@@ -91,7 +99,7 @@ fn command_for(args: &RenderArgs, kind: &Target, namespace: Option<&str>) -> Res
                 )
             })?;
             let mut cmd = Command::new(kubectl);
-            cmd.arg("kustomize").arg(path);
+            cmd.arg("kustomize").arg(target);
             Ok((cmd, format!("kubectl kustomize {shown}")))
         }
     }
@@ -124,13 +132,27 @@ pub(super) fn render(args: &RenderArgs, setup: &SetupArgs) -> ExitCode {
     };
     let Some(prepared) = prepare(&args.check, setup, &args.path) else { return ExitCode::from(EXIT_ERROR) };
     let namespace = prepared.config.namespace.clone();
-    let (cmd, name) = match command_for(args, &kind, namespace.as_deref()) {
+    let wrapper = match kind {
+        Target::Kustomization => match origin_wrapper(&args.path) {
+            Ok(dir) => Some(dir),
+            Err(e) => return fail(format!("cannot prepare the kustomize build: {e}")),
+        },
+        Target::Chart => None,
+    };
+    let (cmd, name) = match command_for(args, &kind, namespace.as_deref(), wrapper.as_ref().map(|w| w.path())) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
     let stream = match run(cmd, &name) {
         Ok(s) => s,
         Err(e) => return fail(e),
+    };
+    let (stream, origins) = match (&kind, &wrapper) {
+        (Target::Kustomization, Some(dir)) => strip_origins(stream, dir.path()),
+        _ => {
+            let origins = helm_origins(&stream, &args.path);
+            (stream, origins)
+        }
     };
     let mut loaded = Loaded {
         files: Vec::new(),
@@ -141,6 +163,7 @@ pub(super) fn render(args: &RenderArgs, setup: &SetupArgs) -> ExitCode {
         stdin_raw: None,
         stdin_more: false,
         max_file_size: setup.limits.max_file_size,
+        origins,
     };
     match source::from_bytes(name, None, FileRole::Manifests, stream) {
         Ok(f) => loaded.files.push(f),
@@ -157,4 +180,116 @@ pub(super) fn render(args: &RenderArgs, setup: &SetupArgs) -> ExitCode {
         }
     }
     check_loaded(&args.check, prepared, loaded)
+}
+
+/// A temporary kustomization that builds `target` with `buildMetadata: [originAnnotations]`, so
+/// that every object says which resource file it came from.
+fn origin_wrapper(target: &Path) -> std::io::Result<tempfile::TempDir> {
+    let dir = tempfile::tempdir()?;
+    let absolute = std::fs::canonicalize(target)?;
+    let here = std::fs::canonicalize(dir.path())?;
+    // Kustomize takes a directory resource by relative path only.
+    let common = absolute.components().zip(here.components()).take_while(|(a, b)| a == b).count();
+    let mut relative = PathBuf::new();
+    for _ in here.components().skip(common) {
+        relative.push("..");
+    }
+    relative.extend(absolute.components().skip(common));
+    let resource = serde_json::to_string(&relative.to_string_lossy()).map_err(std::io::Error::other)?;
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        format!("resources:\n  - {resource}\nbuildMetadata: [originAnnotations]\n"),
+    )?;
+    Ok(dir)
+}
+
+/// The document start offsets of a stream (where each `---` chunk begins).
+fn document_starts(text: &str) -> Vec<usize> {
+    source::split_documents(text).into_iter().map(|r| r.start).collect()
+}
+
+/// For a Helm stream: each document's template file, from its `# Source: <chart>/<path>`
+/// comment (the chart's name is replaced by its directory), when the file exists.
+fn helm_origins(stream: &[u8], chart: &Path) -> Vec<Origin> {
+    let Ok(text) = std::str::from_utf8(stream) else { return Vec::new() };
+    let mut out = Vec::new();
+    for (range, start) in source::split_documents(text).into_iter().zip(document_starts(text)) {
+        let Some(chunk) = text.get(range) else { continue };
+        let Some(source) = chunk.lines().find_map(|l| l.trim_end().strip_prefix("# Source: ")) else { continue };
+        let Some((_, inside)) = source.split_once('/') else { continue };
+        let path = chart.join(inside);
+        if path.is_file() {
+            out.push(Origin { start, path });
+        }
+    }
+    out
+}
+
+/// For a Kustomize stream built with origin annotations: each object's resource file (relative
+/// to the wrapper `dir` in the annotation), and the stream without those annotations (an
+/// `annotations:` map left empty goes too). Kustomize prints block style with two-space
+/// indentation, which this relies on; anything else is left as it is.
+fn strip_origins(stream: Vec<u8>, dir: &Path) -> (Vec<u8>, Vec<Origin>) {
+    const KEY: &str = "config.kubernetes.io/origin: |";
+    let Ok(text) = String::from_utf8(stream.clone()) else { return (stream, Vec::new()) };
+    let mut out = String::with_capacity(text.len());
+    let mut origins = Vec::new();
+    for range in source::split_documents(&text) {
+        let Some(chunk) = text.get(range) else { continue };
+        let start = out.len();
+        let lines: Vec<&str> = chunk.split_inclusive('\n').collect();
+        let mut kept: Vec<&str> = Vec::with_capacity(lines.len());
+        let mut origin = None;
+        let mut i = 0;
+        while let Some(line) = lines.get(i) {
+            let indent = line.len() - line.trim_start_matches(' ').len();
+            if line.trim() == KEY && indent == 4 {
+                // The block scalar's lines are indented deeper than the key.
+                i += 1;
+                while let Some(body) = lines.get(i).filter(|l| l.len() - l.trim_start_matches(' ').len() > indent) {
+                    if let Some(p) = body.trim().strip_prefix("path: ") {
+                        origin = Some(p.trim().to_string());
+                    }
+                    i += 1;
+                }
+                continue;
+            }
+            kept.push(line);
+            i += 1;
+        }
+        // `  annotations:` with nothing under it any more.
+        let mut cleaned: Vec<&str> = Vec::with_capacity(kept.len());
+        for (j, line) in kept.iter().enumerate() {
+            let empty_map = line.trim_end() == "  annotations:"
+                && kept.get(j + 1).is_none_or(|next| next.len() - next.trim_start_matches(' ').len() <= 2);
+            if !empty_map {
+                cleaned.push(line);
+            }
+        }
+        out.extend(cleaned);
+        if let Some(p) = origin {
+            let path = normalize(&dir.join(p));
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let shown = path.strip_prefix(&cwd).map(Path::to_path_buf).unwrap_or(path);
+            if shown.is_file() || cwd.join(&shown).is_file() {
+                origins.push(Origin { start, path: shown });
+            }
+        }
+    }
+    (out.into_bytes(), origins)
+}
+
+/// `path` with `.` and `..` resolved lexically.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }

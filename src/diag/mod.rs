@@ -154,6 +154,9 @@ pub(crate) struct Diagnostic {
     /// that made a pod latency-sensitive, the HPA whose `minReplicas` was counted): SARIF's
     /// `relatedLocations`, JSON's `related`.
     pub(crate) related: Vec<Related>,
+    /// For a finding of `leaselint render` moved onto the file it came from (a Helm template,
+    /// a Kustomize resource): its 1-based line and column in the rendered stream.
+    pub(crate) rendered: Option<(usize, usize)>,
 }
 
 /// A related location of a finding and what it shows.

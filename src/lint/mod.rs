@@ -252,6 +252,7 @@ impl<'r> Ctx<'r> {
             message: message.into(),
             fix: None,
             related: Vec::new(),
+            rendered: None,
         };
         DiagnosticBuilder { cx: self, diag }
     }

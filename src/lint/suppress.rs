@@ -164,6 +164,7 @@ fn report_unused(
         message,
         fix,
         related: Vec::new(),
+        rendered: None,
     };
     let remove_all = |title: &str| {
         let mut fix = Fix::safe(title);

@@ -68,6 +68,15 @@ struct Finding<'a> {
     fix_refused: Option<&'a str>,
     /// Related locations (added): `[{file, line, column, message}]`, empty when none.
     related: Vec<RelatedEntry<'a>>,
+    /// For `leaselint render`, when `file`/`line` name the template or resource the object
+    /// came from: the position in the rendered stream (added; null otherwise).
+    rendered: Option<Position>,
+}
+
+#[derive(Serialize)]
+struct Position {
+    line: usize,
+    column: usize,
 }
 
 #[derive(Serialize)]
@@ -148,6 +157,7 @@ fn finding<'a>(
                 Some(RelatedEntry { file: &file.name, line, column, message: &r.message })
             })
             .collect(),
+        rendered: d.rendered.map(|(line, column)| Position { line, column }),
     })
 }
 

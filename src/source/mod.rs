@@ -5,6 +5,7 @@
 pub(crate) mod chart;
 mod line_index;
 mod split;
+pub(crate) mod template;
 mod walk;
 
 use std::io::Read;
