@@ -123,9 +123,9 @@ pub(crate) struct RenderArgs {
 pub(crate) struct CheckArgs {
     /// Files or directories to lint; `-` reads stdin. With no path, stdin is read when it is not
     /// a terminal, else the current directory. Directories are walked for *.yaml, *.yml, *.json,
-    /// skipping hidden entries, what `.gitignore`/`.ignore` ignore (see --no-ignore), chart
-    /// `templates/`, Kustomize patches and files that look like unrendered templates (each with
-    /// a notice); a file named here is always read.
+    /// skipping hidden entries and what `.gitignore` and `.ignore` ignore (see --no-ignore);
+    /// chart `templates/`, Kustomize patches and files that look like unrendered templates are
+    /// skipped with a notice. A file named here is always read.
     pub(crate) paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
