@@ -127,8 +127,11 @@ pub(crate) struct RenderArgs {
 
 #[derive(Args, Debug)]
 pub(crate) struct CheckArgs {
-    /// Files or directories to lint (directories are walked for *.yaml, *.yml, *.json); `-` reads
-    /// stdin. With no path, stdin is read when it is not a terminal, else the current directory.
+    /// Files or directories to lint; `-` reads stdin. With no path, stdin is read when it is not
+    /// a terminal, else the current directory. Directories are walked for *.yaml, *.yml, *.json,
+    /// skipping hidden entries and what `.gitignore` and `.ignore` ignore (see --no-ignore);
+    /// chart `templates/`, Kustomize patches and files that look like unrendered templates are
+    /// skipped with a notice. A file named here is always read.
     pub(crate) paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -181,6 +184,11 @@ pub(crate) struct CheckArgs {
     /// Skip files and directories matching this glob while walking directories (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub(crate) exclude: Vec<String>,
+    /// Walk what `.gitignore` (inside a git repository), `.ignore`, `.git/info/exclude` and the
+    /// global git excludes (`core.excludesFile`) would skip. Hidden files and directories are
+    /// still skipped unless named.
+    #[arg(long)]
+    pub(crate) no_ignore: bool,
     /// The namespace objects without `metadata.namespace` are applied in (`kubectl apply -n`,
     /// `helm template --namespace`; `render` passes it to helm) [default: the config's
     /// `namespace`, else one unnamed release namespace].

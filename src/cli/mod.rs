@@ -145,7 +145,7 @@ struct Origin {
     path: std::path::PathBuf,
 }
 
-fn load(args: &args::CheckArgs, max_file_size: usize) -> Result<Loaded, String> {
+fn load(args: &args::CheckArgs, max_file_size: usize, limits: crate::yaml::Limits) -> Result<Loaded, String> {
     let exclude = if args.exclude.is_empty() {
         None
     } else {
@@ -155,8 +155,8 @@ fn load(args: &args::CheckArgs, max_file_size: usize) -> Result<Loaded, String> 
         }
         Some(b.build().map_err(|e| format!("--exclude: {e}"))?)
     };
-    let opts = WalkOptions { exclude, values: args.values.clone() };
-    let found = source::discover(&input_paths(args), &opts);
+    let opts = WalkOptions { exclude, values: args.values.clone(), no_ignore: args.no_ignore };
+    let mut found = source::discover(&input_paths(args), &opts);
     let mut errors: Vec<ErrorEntry> = found.errors.iter().map(source_error).collect();
     let mut files = Vec::new();
     let mut stdin_read = false;
@@ -182,6 +182,15 @@ fn load(args: &args::CheckArgs, max_file_size: usize) -> Result<Loaded, String> 
             continue;
         }
         match source::load(input.name, input.path.as_deref(), input.role, max_file_size) {
+            // A file found by walking that does not parse and holds `{{` or `{%` is a template
+            // (a Helm or Jinja file outside a chart's `templates/`): it is not linted, so
+            // `--fix` never writes it. The same file named on the command line is an error.
+            Ok(f) if input.walked && lint::is_unrendered_template(&f, limits) => {
+                found.notices.push(format!(
+                    "{}: looks like a template: render it first (it does not parse and holds `{{{{` or `{{%`); skipped",
+                    f.name
+                ));
+            }
             Ok(f) => files.push(f),
             Err(e) => errors.push(source_error(&e)),
         }
@@ -255,7 +264,7 @@ fn check(args: &args::CheckArgs, setup_args: &args::SetupArgs) -> ExitCode {
         return ExitCode::from(EXIT_ERROR);
     }
     let Some(setup) = prepare(args, setup_args, &config_start(&args.paths)) else { return ExitCode::from(EXIT_ERROR) };
-    let loaded = match load(args, setup_args.limits.max_file_size) {
+    let loaded = match load(args, setup_args.limits.max_file_size, setup.config.limits) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("leaselint: {e}");

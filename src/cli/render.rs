@@ -171,7 +171,10 @@ pub(super) fn render(args: &RenderArgs, setup: &SetupArgs) -> ExitCode {
     }
     // The chart's own values files and `--values` files, for LL003.
     let chart_values = if matches!(kind, Target::Chart) { vec![args.path.clone()] } else { Vec::new() };
-    let found = source::discover(&chart_values, &WalkOptions { exclude: None, values: args.check.values.clone() });
+    let found = source::discover(
+        &chart_values,
+        &WalkOptions { exclude: None, values: args.check.values.clone(), no_ignore: false },
+    );
     loaded.errors.extend(found.errors.iter().map(source_error));
     for input in found.inputs.into_iter().filter(|i| i.role == FileRole::HelmValues) {
         match source::load(input.name, input.path.as_deref(), input.role, setup.limits.max_file_size) {

@@ -12,8 +12,8 @@ pub(crate) use meta::{FixKind, RuleMeta};
 mod trees;
 
 pub(crate) use runner::{
-    Assembled, ChunkOutput, DocSummary, LintOutput, RunEnv, assemble, conventions, lint, lint_chunk, lint_docs,
-    manifest_chunks, parse, parse_only,
+    Assembled, ChunkOutput, DocSummary, LintOutput, RunEnv, assemble, conventions, is_unrendered_template, lint,
+    lint_chunk, lint_docs, manifest_chunks, parse, parse_only,
 };
 pub(crate) use trees::Trees;
 

@@ -428,6 +428,16 @@ fn refuse_unparsable(result: &mut Assembled<'_>, files: &[SourceFile], outputs: 
     }
 }
 
+/// Whether a file found by walking looks like an unrendered template: some document does not
+/// parse and the text holds a template marker (`{{` of Go/Helm templates, `{%` of Jinja).
+/// Such a file is skipped with a notice rather than reported as an error.
+pub(crate) fn is_unrendered_template(file: &SourceFile, limits: Limits) -> bool {
+    if file.role != FileRole::Manifests || !(file.text.contains("{{") || file.text.contains("{%")) {
+        return false;
+    }
+    split_documents(&file.text).into_iter().any(|chunk| !yaml::parse_chunk(&file.text, chunk, limits).1.is_empty())
+}
+
 /// The parse-only pass of the benchmark: the same splitting and parallel parsing as `lint`,
 /// without rules. Returns (documents, nodes, errors).
 pub(crate) fn parse_only(files: &[SourceFile], limits: Limits) -> (usize, usize, usize) {

@@ -3,6 +3,7 @@
 //! input. It may use `diag` and nothing else of ours.
 
 pub(crate) mod chart;
+mod kustomize;
 mod line_index;
 mod split;
 pub(crate) mod template;
