@@ -89,11 +89,11 @@ fn write(
                 stdin_written = true;
                 let bytes = stdin_raw.as_deref().unwrap_or(file.text.as_bytes());
                 let mut out = std::io::stdout().lock();
-                if let Err(e) = out.write_all(bytes).and_then(|()| out.flush()) {
-                    if e.kind() != std::io::ErrorKind::BrokenPipe {
-                        errors.push(entry(&file.name, format!("cannot write the fixed stream: {e}")));
-                        failed.push(id);
-                    }
+                if let Err(e) = out.write_all(bytes).and_then(|()| out.flush())
+                    && e.kind() != std::io::ErrorKind::BrokenPipe
+                {
+                    errors.push(entry(&file.name, format!("cannot write the fixed stream: {e}")));
+                    failed.push(id);
                 }
             }
             Some(path) if *changed => {
@@ -106,19 +106,17 @@ fn write(
             Some(_) => {}
         }
     }
-    if !stdin_written {
-        if let Some(raw) = &stdin_raw {
-            // Standard input that could not be read as text at all, or not whole: repeated byte
-            // for byte (a stream over the size limit is passed through to its end, unfixed).
-            let mut out = std::io::stdout().lock();
-            let copied = out.write_all(raw).and_then(|()| {
-                if stdin_more { std::io::copy(&mut std::io::stdin().lock(), &mut out).map(|_| ()) } else { Ok(()) }
-            });
-            if let Err(e) = copied.and_then(|()| out.flush()) {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    errors.push(entry("<stdin>", format!("cannot pass standard input through: {e}")));
-                }
-            }
+    if !stdin_written && let Some(raw) = &stdin_raw {
+        // Standard input that could not be read as text at all, or not whole: repeated byte
+        // for byte (a stream over the size limit is passed through to its end, unfixed).
+        let mut out = std::io::stdout().lock();
+        let copied = out.write_all(raw).and_then(|()| {
+            if stdin_more { std::io::copy(&mut std::io::stdin().lock(), &mut out).map(|_| ()) } else { Ok(()) }
+        });
+        if let Err(e) = copied.and_then(|()| out.flush())
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            errors.push(entry("<stdin>", format!("cannot pass standard input through: {e}")));
         }
     }
     let applied: Vec<&fix::Applied> = run.applied.iter().filter(|a| !failed.contains(&a.file)).collect();

@@ -206,10 +206,10 @@ pub(crate) fn run(files: Vec<SourceFile>, registry: &Registry, config: &LintConf
         if !refused.is_empty() {
             for (d, key) in report.diagnostics.iter_mut().zip(&keys) {
                 let refusal = d.fix.as_ref().filter(|f| f.refused.is_none()).and_then(|_| refused.get(key));
-                if let Some(why) = refusal.cloned() {
-                    if let Some(fix) = d.to_mut().fix.as_mut() {
-                        fix.refused = Some(why);
-                    }
+                if let Some(why) = refusal.cloned()
+                    && let Some(fix) = d.to_mut().fix.as_mut()
+                {
+                    fix.refused = Some(why);
                 }
             }
         }

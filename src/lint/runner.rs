@@ -358,10 +358,10 @@ pub(crate) fn assemble<'o>(run: &RunEnv<'_>, outputs: &[&'o ChunkOutput], taken:
         // The config's `fixes: {safe: [...], unsafe: [...]}` reclassifies a rule's fixes.
         for d in &mut result.diagnostics {
             let class = config.fix_classes.get(d.code).copied();
-            if let Some(class) = class.filter(|c| d.fix.as_ref().is_some_and(|f| f.applicability != *c)) {
-                if let Some(fix) = d.to_mut().fix.as_mut() {
-                    fix.applicability = class;
-                }
+            if let Some(class) = class.filter(|c| d.fix.as_ref().is_some_and(|f| f.applicability != *c))
+                && let Some(fix) = d.to_mut().fix.as_mut()
+            {
+                fix.applicability = class;
             }
         }
     }
@@ -420,10 +420,10 @@ fn refuse_unparsable(result: &mut Assembled<'_>, files: &[SourceFile], outputs: 
             });
             touches_broken.then(|| "the fix edits a document that does not parse".to_string())
         };
-        if let Some(why) = why {
-            if let Some(fix) = d.to_mut().fix.as_mut() {
-                fix.refused = Some(why);
-            }
+        if let Some(why) = why
+            && let Some(fix) = d.to_mut().fix.as_mut()
+        {
+            fix.refused = Some(why);
         }
     }
 }

@@ -129,10 +129,10 @@ pub(crate) fn apply(
                 return false;
             }
         }
-        if let Some(tokens) = d.loc.object.as_ref().and_then(|o| found.annotations.get(&o.id)) {
-            if tokens.iter().any(|t| t == "*" || t.eq_ignore_ascii_case("all") || resolves_to(t, d.code)) {
-                return false;
-            }
+        if let Some(tokens) = d.loc.object.as_ref().and_then(|o| found.annotations.get(&o.id))
+            && tokens.iter().any(|t| t == "*" || t.eq_ignore_ascii_case("all") || resolves_to(t, d.code))
+        {
+            return false;
         }
         !config.ignore.iter().any(|e| entry_matches(e, d, file))
     });
@@ -239,10 +239,11 @@ fn remove_directive(text: &str, file: &SourceFile, c: &Comment<'_>) -> Edit {
     while end > comment.span.start && text.as_bytes().get(end - 1) == Some(&b'\r') {
         end -= 1;
     }
-    if alone && comment.own_line {
-        if let Some(line) = file.lines().line_span(c.line, text.len()) {
-            return Edit { range: line, content: String::new() };
-        }
+    if alone
+        && comment.own_line
+        && let Some(line) = file.lines().line_span(c.line, text.len())
+    {
+        return Edit { range: line, content: String::new() };
     }
     let start = if alone { comment.span.start } else { comment.directive.start };
     let bytes = text.as_bytes();

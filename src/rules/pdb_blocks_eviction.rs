@@ -60,10 +60,10 @@ impl Rule for PdbBlocksEviction {
 }
 
 fn blocking<'p>(pdb: &'p Pdb, inv: &Inventory) -> Option<(&'p PdbBudget, String)> {
-    if let Some(max) = &pdb.max_unavailable {
-        if max.value == Some(0) {
-            return Some((max, format!("`maxUnavailable: {}` never allows a voluntary eviction", max.text)));
-        }
+    if let Some(max) = &pdb.max_unavailable
+        && max.value == Some(0)
+    {
+        return Some((max, format!("`maxUnavailable: {}` never allows a voluntary eviction", max.text)));
     }
     let min = pdb.min_available.as_ref()?;
     let wanted = min.value?;

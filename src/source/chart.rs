@@ -44,10 +44,10 @@ fn read_chart(dir: &Path, depth: usize, chart: &mut Chart) {
     let templates = dir.join("templates");
     if templates.is_dir() {
         for entry in walkdir::WalkDir::new(&templates).follow_links(true).sort_by_file_name().into_iter().flatten() {
-            if entry.file_type().is_file() {
-                if let Some(text) = read_template(entry.path()) {
-                    add_words(&text, chart);
-                }
+            if entry.file_type().is_file()
+                && let Some(text) = read_template(entry.path())
+            {
+                add_words(&text, chart);
             }
         }
     }

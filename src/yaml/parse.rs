@@ -366,10 +366,10 @@ impl<'a> Builder<'a> {
             self.anchors.push((anchor, id));
         }
         self.stack.push(Open { id, last_child: None, expect_key: kind == NodeKind::Mapping });
-        if self.stack.len() > super::tree::DATA_DEPTH {
-            if let Some(doc) = self.cur.as_mut() {
-                doc.not_data = true;
-            }
+        if self.stack.len() > super::tree::DATA_DEPTH
+            && let Some(doc) = self.cur.as_mut()
+        {
+            doc.not_data = true;
         }
         Ok(())
     }

@@ -41,10 +41,12 @@ pub(crate) fn stems(name: &str) -> Vec<(&str, Suffix)> {
     }
     if is_safe(last, 5, 5) {
         out.push((stem, Suffix::Random));
-        if let Some((stem2, hash)) = stem.rsplit_once('-') {
-            if !stem2.is_empty() && is_safe(hash, 6, 10) && hash.bytes().any(|b| b.is_ascii_digit()) {
-                out.push((stem2, Suffix::HashAndRandom));
-            }
+        if let Some((stem2, hash)) = stem.rsplit_once('-')
+            && !stem2.is_empty()
+            && is_safe(hash, 6, 10)
+            && hash.bytes().any(|b| b.is_ascii_digit())
+        {
+            out.push((stem2, Suffix::HashAndRandom));
         }
     }
     out

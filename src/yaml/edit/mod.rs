@@ -63,13 +63,13 @@ impl Conventions {
                 continue;
             }
             let ind = line.len() - trimmed.len();
-            if let Some((p, opened)) = prev {
-                if opened {
-                    if !json && (trimmed.starts_with("- ") || trimmed == "-") {
-                        indented.get_or_insert(ind > p);
-                    } else if ind > p && indent.is_none() {
-                        indent = Some(ind - p);
-                    }
+            if let Some((p, opened)) = prev
+                && opened
+            {
+                if !json && (trimmed.starts_with("- ") || trimmed == "-") {
+                    indented.get_or_insert(ind > p);
+                } else if ind > p && indent.is_none() {
+                    indent = Some(ind - p);
                 }
             }
             let body = trimmed.split(" #").next().unwrap_or(trimmed).trim_end();
