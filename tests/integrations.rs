@@ -106,21 +106,6 @@ impl ActionRun {
     }
 }
 
-/// Whether this leaselint has `--format markdown` (the lead adds it on main; until then the
-/// Action writes a short fallback summary, which the tests check instead).
-fn has_markdown_format() -> bool {
-    let out = Command::new(env!("CARGO_BIN_EXE_leaselint"))
-        .args(["--format", "markdown", "--no-config", "-"])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    let rejected = String::from_utf8_lossy(&out.stderr).contains("invalid value 'markdown'");
-    if rejected {
-        eprintln!("NOTICE: `leaselint --format markdown` does not exist yet: the job summary checks use the fallback");
-    }
-    !rejected
-}
-
 #[test]
 fn the_action_declares_its_inputs_and_outputs_and_installs_locked_with_a_cache() {
     let action = yaml("action.yml");
@@ -275,19 +260,14 @@ fn the_job_summary_lists_every_finding_and_the_log_counts_what_the_annotations_l
     assert!(run.stdout.contains(&expected), "log says `{expected}`:\n{}", run.stdout);
     assert!(run.summary.contains(&format!("{left_out} findings are not annotated")), "{}", run.summary);
 
-    if has_markdown_format() {
-        let markdown = std::fs::read_to_string(run.output("markdown-file")).unwrap();
-        assert!(run.summary.ends_with(&markdown), "the summary holds the whole Markdown report");
-        for finding in report["findings"].as_array().unwrap() {
-            let (file, rule) = (finding["file"].as_str().unwrap(), finding["rule"].as_str().unwrap());
-            assert!(
-                markdown.lines().any(|l| l.contains(file) && l.contains(rule)),
-                "the summary has a row for {rule} in {file}:\n{markdown}"
-            );
-        }
-    } else {
-        assert!(run.stdout.contains("no Markdown report for the job summary"), "{}", run.stdout);
-        assert!(run.summary.contains(&format!("| {total} | {errors} | {warnings} | 0 |")), "{}", run.summary);
+    let markdown = std::fs::read_to_string(run.output("markdown-file")).unwrap();
+    assert!(run.summary.ends_with(&markdown), "the summary holds the whole Markdown report");
+    for finding in report["findings"].as_array().unwrap() {
+        let (file, rule) = (finding["file"].as_str().unwrap(), finding["rule"].as_str().unwrap());
+        assert!(
+            markdown.lines().any(|l| l.contains(file) && l.contains(rule)),
+            "the summary has a row for {rule} in {file}:\n{markdown}"
+        );
     }
 }
 
