@@ -155,3 +155,42 @@ fn renders_a_chart_with_helm_template_and_checks_its_values() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("chart requires kubeVersion"));
 }
+
+/// The chart `helm create` makes, rendered by a real `helm` (`.ci/run` installs Helm 3.18 from
+/// a PyPI package when it is missing; skipped with a notice otherwise): it uses no leases, so
+/// LL003 has nothing to say about its values; the chart test pod is a Helm hook (no findings);
+/// the findings left point at the lines of `templates/deployment.yaml`.
+#[test]
+fn renders_a_real_helm_create_chart() {
+    if !tool_on_path("helm") {
+        eprintln!("SKIPPED renders_a_real_helm_create_chart: helm is not on PATH");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let created = std::process::Command::new("helm").current_dir(tmp.path()).args(["create", "mychart"]).output();
+    assert!(created.unwrap().status.success(), "helm create");
+    let out = leaselint()
+        .current_dir(tmp.path())
+        .args(["--no-config", "render", "mychart", "-n", "prod", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = json(&out);
+    let found: Vec<(String, String, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().into(), f["file"].as_str().unwrap().into(), f["line"].as_u64().unwrap()))
+        .collect();
+    // The lines of the pod spec and of the container in the template `helm create` wrote.
+    let template = std::fs::read_to_string(tmp.path().join("mychart/templates/deployment.yaml")).unwrap();
+    let line_of = |text: &str| template.lines().position(|l| l == text).map(|i| i as u64 + 1).unwrap();
+    let deployment = "mychart/templates/deployment.yaml".to_string();
+    assert_eq!(
+        found,
+        [
+            ("LL006".into(), deployment.clone(), line_of("    spec:")),
+            ("LL005".into(), deployment, line_of("        - name: {{ .Chart.Name }}")),
+        ]
+    );
+}
