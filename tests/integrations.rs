@@ -54,7 +54,12 @@ fn run_step(id: &str, action_path: &Path, ws: &Path, inputs: &[(&str, &str)]) ->
     let home = ws.join(".home");
     let bin = home.join(".cache/leaselint-action/bin");
     std::fs::create_dir_all(&bin).unwrap();
-    std::fs::copy(env!("CARGO_BIN_EXE_leaselint"), bin.join("leaselint")).unwrap();
+    // A link, not a copy: writing an executable while other test threads fork and exec can make
+    // its own exec fail with "text file busy" (exit 126).
+    let link = bin.join("leaselint");
+    if link.symlink_metadata().is_err() {
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_leaselint"), &link).unwrap();
+    }
     let runner_temp = ws.join(".runner-temp");
     std::fs::create_dir_all(&runner_temp).unwrap();
     let outputs = runner_temp.join("github-output");

@@ -536,8 +536,15 @@ fn exit_code(
     }
 }
 
+/// The width human output wraps at on a terminal: `COLUMNS`, else the terminal's own width
+/// (stdout's, else stderr's), else 100.
 fn terminal_width() -> usize {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|w| *w >= 40).unwrap_or(100)
+    let measured = || {
+        terminal_size::terminal_size_of(std::io::stdout())
+            .or_else(|| terminal_size::terminal_size_of(std::io::stderr()))
+            .map(|(w, _)| usize::from(w.0))
+    };
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or_else(measured).filter(|w| *w >= 40).unwrap_or(100)
 }
 
 /// The benchmark's parse-only pass: read, split and parse in parallel, as `check` does.
