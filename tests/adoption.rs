@@ -7,9 +7,7 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::{json, leaselint, run_in};
+use common::{code, json, leaselint, run_in, stderr, stdout, write};
 use serde_json::Value;
 
 /// Two findings: LL006 (no ndots) and LL005 (no memory limit) on one Deployment.
@@ -25,25 +23,6 @@ spec:
         - name: api
           image: example/api:1
 ";
-
-fn write(path: &Path, text: &str) {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).unwrap();
-    }
-    std::fs::write(path, text).unwrap();
-}
-
-fn code(out: &std::process::Output) -> i32 {
-    out.status.code().expect("exit code")
-}
-
-fn stdout(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 fn rules_of(report: &Value) -> Vec<String> {
     report["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect()

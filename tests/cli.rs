@@ -5,9 +5,7 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::{concise, json, leaselint, repo, run_in};
+use common::{code, concise, json, leaselint, repo, run_in, write};
 use serde_json::Value;
 
 fn streams() -> std::path::PathBuf {
@@ -18,10 +16,6 @@ fn keys(v: &Value) -> Vec<String> {
     let mut k: Vec<String> = v.as_object().expect("object").keys().cloned().collect();
     k.sort();
     k
-}
-
-fn code(out: &std::process::Output) -> i32 {
-    out.status.code().expect("exit code")
 }
 
 #[test]
@@ -148,13 +142,6 @@ fn bom_crlf_lists_and_yaml11_scalars() {
     assert_eq!(report["errors"], Value::Array(vec![]), "{report}");
     insta::assert_snapshot!("bom_crlf_list_yaml11", concise(&report));
     assert_eq!(report["summary"]["objects"], 5, "List items count one by one");
-}
-
-fn write(path: &Path, text: &str) {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).unwrap();
-    }
-    std::fs::write(path, text).unwrap();
 }
 
 #[test]

@@ -271,7 +271,7 @@ fn strip_origins(stream: Vec<u8>, dir: &Path) -> (Vec<u8>, Vec<Origin>) {
         }
         out.extend(cleaned);
         if let Some(p) = origin {
-            let path = normalize(&dir.join(p));
+            let path = source::lexical_normal(&dir.join(p));
             let cwd = std::env::current_dir().unwrap_or_default();
             let shown = path.strip_prefix(&cwd).map(Path::to_path_buf).unwrap_or(path);
             if shown.is_file() || cwd.join(&shown).is_file() {
@@ -280,19 +280,4 @@ fn strip_origins(stream: Vec<u8>, dir: &Path) -> (Vec<u8>, Vec<Origin>) {
         }
     }
     (out.into_bytes(), origins)
-}
-
-/// `path` with `.` and `..` resolved lexically.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }

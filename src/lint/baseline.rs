@@ -10,7 +10,7 @@
 //! directory. Pure: the CLI reads and writes the file.
 
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -57,31 +57,17 @@ impl Naming {
     /// `baseline`: the baseline file's path as given; `cwd`: the working directory.
     pub(crate) fn new(baseline: &Path, cwd: &Path) -> Naming {
         let file = if baseline.is_absolute() { baseline.to_path_buf() } else { cwd.join(baseline) };
-        let dir = normalize(file.parent().unwrap_or(Path::new("/")));
-        Naming { dir, cwd: normalize(cwd) }
+        let dir = crate::source::lexical_normal(file.parent().unwrap_or(Path::new("/")));
+        Naming { dir, cwd: crate::source::lexical_normal(cwd) }
     }
 
     /// The name a baseline records for an input (`<stdin>` and rendered streams as they are).
     fn name(&self, file: &SourceFile) -> String {
         let Some(path) = &file.path else { return file.name.clone() };
-        let absolute = normalize(&if path.is_absolute() { path.clone() } else { self.cwd.join(path) });
+        let absolute =
+            crate::source::lexical_normal(&if path.is_absolute() { path.clone() } else { self.cwd.join(path) });
         relative(&absolute, &self.dir).unwrap_or_else(|| absolute.to_string_lossy().replace('\\', "/"))
     }
-}
-
-/// Lexically normalized (`.` and `..` resolved without touching the file system).
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// `path` relative to `base` (`../x` when it is beside it), with `/` separators.

@@ -3,7 +3,7 @@
 //! kustomization files (through `yaml_serde`); it lints nothing and uses nothing else of ours.
 
 use std::collections::BTreeSet;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// The names kustomize looks for in a directory, in its order.
 pub(crate) const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
@@ -140,17 +140,7 @@ pub(crate) fn normalise(path: &Path) -> PathBuf {
     } else {
         std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
     };
-    let mut out = PathBuf::new();
-    for c in absolute.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
+    super::lexical_normal(&absolute)
 }
 
 #[cfg(test)]

@@ -327,3 +327,19 @@ fn describe_io(e: &std::io::Error) -> String {
         _ => e.to_string(),
     }
 }
+
+/// `path` with `.` and `..` resolved by name, without touching the file system (`a/./b/../c` is
+/// `a/c`): for comparing and showing paths that may not exist.
+pub(crate) fn lexical_normal(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

@@ -116,3 +116,24 @@ pub(crate) fn corpus_files(dir: &Path) -> Vec<String> {
     files.sort();
     files
 }
+
+/// Writes `text` to `path`, creating its directories.
+pub(crate) fn write(path: &Path, text: &str) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("directories");
+    }
+    std::fs::write(path, text).expect("write");
+}
+
+/// The exit code of a finished process.
+pub(crate) fn code(out: &Output) -> i32 {
+    out.status.code().expect("exit code")
+}
+
+pub(crate) fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub(crate) fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}

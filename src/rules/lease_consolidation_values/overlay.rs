@@ -126,34 +126,17 @@ pub(super) fn check_overlay(values: &ValuesDoc<'_>, cx: &mut Ctx<'_>) {
     let interval = format!("{}s", crate::rules::helpers::policy::number(policy.renewal_interval));
     let threshold = format!("{}", policy.high_churn_threshold_per_hour.max(1.0).round());
     let block_keys = ["global", "leaseConsolidation"];
-    match merged(&layers, &block_keys) {
-        Merged::Value { node, .. } if node.is_mapping() => {}
-        Merged::Value { node, top: true } => {
-            let cut = Cut { node, len: 2, top: true };
-            report_cut(
-                values,
-                cx,
-                &below,
-                &block_keys,
-                cut,
-                policy_block(&interval, &threshold),
-                "the chart's workloads keep one Lease per pod",
-            );
-            return;
-        }
-        Merged::Absent { cut: Some(cut) } if cut.top => {
-            report_cut(
-                values,
-                cx,
-                &below,
-                &block_keys,
-                cut,
-                policy_block(&interval, &threshold),
-                "the chart's workloads keep one Lease per pod",
-            );
-            return;
-        }
+    // The overlay replaces the whole block (with a scalar) or deletes it (`null`).
+    let cut = match merged(&layers, &block_keys) {
+        Merged::Value { node, .. } if node.is_mapping() => None,
+        Merged::Value { node, top: true } => Some(Cut { node, len: 2, top: true }),
+        Merged::Absent { cut: Some(cut) } if cut.top => Some(cut),
         _ => return,
+    };
+    if let Some(cut) = cut {
+        let block = policy_block(&interval, &threshold);
+        report_cut(values, cx, &below, &block_keys, cut, block, "the chart's workloads keep one Lease per pod");
+        return;
     }
     let keys: [(&[&'static str], Value, &str); 4] = [
         (&["global", "leaseConsolidation", "enabled"], Value::raw("true"), "consolidation stays off"),
