@@ -52,10 +52,19 @@ fn concise_markdown_and_statistics() {
 
     let out = run_in(tmp.path(), &["--no-config", "--statistics", "api.yaml"], None);
     assert_eq!(code(&out), 1, "statistics keep the exit code");
-    assert_eq!(stdout(&out), "1  LL005  missing-memory-limit\n1  LL006  ndots-default  (1 fixable)\n");
+    assert_eq!(stdout(&out), "1  LL005  missing-memory-limit\n1  LL006  ndots-default  (1 fixable with --fix)\n");
     let out = run_in(tmp.path(), &["--no-config", "--statistics", "--format", "json", "api.yaml"], None);
     let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(rows[1], serde_json::json!({"code": "LL006", "name": "ndots-default", "count": 1, "fixable": 1}));
+    assert_eq!(
+        rows[1],
+        serde_json::json!({"code": "LL006", "name": "ndots-default", "count": 1, "fixable": 1, "unsafe_fixable": 0})
+    );
+    // Formats that cannot hold a count per rule are an error, never text in a SARIF file.
+    for format in ["sarif", "github", "markdown"] {
+        let out = run_in(tmp.path(), &["--no-config", "--statistics", "--format", format, "api.yaml"], None);
+        assert_eq!(code(&out), 2, "{format}");
+        assert!(stderr(&out).contains("--statistics prints text"), "{}", stderr(&out));
+    }
 }
 
 #[test]
@@ -106,6 +115,10 @@ fn completions_subcommand_hints_and_global_flags() {
     let out = run_in(tmp.path(), &["--format", "json", "render", "."], None);
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("put it after `render`"), "{}", stderr(&out));
+    let out = run_in(tmp.path(), &["--format", "json", "rules"], None);
+    assert!(stderr(&out).contains("put it after `rules`"), "rules has its own --format: {}", stderr(&out));
+    let out = run_in(tmp.path(), &["--fix", "rules"], None);
+    assert!(stderr(&out).contains("`rules` does not take it"), "{}", stderr(&out));
 }
 
 #[test]
@@ -120,6 +133,13 @@ fn the_config_is_found_from_the_linted_path() {
         let out = run_in(&elsewhere, &["--format", "json", path], None);
         assert_eq!(rules_of(&json(&out)), ["LL005"], "{path}: the repository's config turns LL006 off");
     }
+    // `ignore` file globs match paths relative to the config file too, from anywhere.
+    write(&repo.join(".leaselint.yaml"), "rules: {LL006: off}\nignore: [{file: \"deploy/**\", rules: [LL005]}]\n");
+    for (dir, path) in [(&elsewhere, "../repo/deploy"), (&repo.join("deploy"), "."), (&repo, "deploy")] {
+        let out = run_in(dir, &["--format", "json", path], None);
+        assert_eq!(rules_of(&json(&out)), Vec::<String>::new(), "{path} from {}", dir.display());
+    }
+    write(&repo.join(".leaselint.yaml"), "rules: {LL006: off}\n");
     // Standard input uses the working directory's.
     let out = run_in(&elsewhere, &["--format", "json", "-"], Some(DEPLOYMENT.as_bytes()));
     assert_eq!(rules_of(&json(&out)), ["LL006", "LL005"]);

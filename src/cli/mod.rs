@@ -48,8 +48,10 @@ pub fn run() -> ExitCode {
             .find(|a| matches.value_source(a.get_id().as_str()) == Some(clap::parser::ValueSource::CommandLine))
             .map(|a| a.get_long().map_or_else(|| a.get_id().to_string(), |l| format!("--{l}")));
         if let Some(flag) = misplaced {
-            let hint =
-                if sub == "render" { format!("put it after `{sub}`") } else { format!("`{sub}` does not take it") };
+            let takes = Cli::command()
+                .find_subcommand(sub)
+                .is_some_and(|c| c.get_arguments().any(|a| a.get_long().is_some_and(|l| format!("--{l}") == flag)));
+            let hint = if takes { format!("put it after `{sub}`") } else { format!("`{sub}` does not take it") };
             eprintln!("leaselint: `{flag}` comes before the subcommand `{sub}`: {hint}");
             return ExitCode::from(EXIT_ERROR);
         }
@@ -276,6 +278,11 @@ fn check(args: &args::CheckArgs, setup_args: &args::SetupArgs) -> ExitCode {
 
 /// Checks the flags that go together and builds the setup; `None` after printing why not.
 fn prepare(args: &args::CheckArgs, setup: &args::SetupArgs, start: &std::path::Path) -> Option<setup::Setup> {
+    if args.statistics && matches!(args.format, Format::Sarif | Format::Github | Format::Markdown) {
+        let format = format!("{:?}", args.format).to_lowercase();
+        eprintln!("leaselint: --statistics prints text (human, concise) or JSON, not --format {format}");
+        return None;
+    }
     if args.unsafe_fixes && !(args.fix || args.diff) {
         eprintln!("leaselint: --unsafe-fixes needs --fix (apply) or --diff (show)");
         return None;

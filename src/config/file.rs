@@ -370,12 +370,15 @@ pub(crate) fn apply(parsed: &Parsed, known: &[KnownRule], config: &mut LintConfi
         for (j, r) in e.rules.iter().flatten().enumerate() {
             rules.push(resolve_rule(known, r).ok_or_else(|| unknown_rule(at.key("rules").index(j), r))?);
         }
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let root = crate::source::lexical_normal(&cwd.join(parsed.path.parent().unwrap_or(Path::new("."))));
         config.ignore.push(IgnoreEntry {
             kind: glob("kind", &e.kind)?,
             namespace: glob("namespace", &e.namespace)?,
             name: glob("name", &e.name)?,
             file: glob("file", &e.file)?,
             rules,
+            places: Some(super::FilePlaces { root, cwd }),
         });
     }
     Ok(())

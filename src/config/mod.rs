@@ -86,6 +86,26 @@ pub(crate) struct IgnoreEntry {
     pub(crate) file: Option<globset::GlobMatcher>,
     /// Rule codes.
     pub(crate) rules: Vec<String>,
+    /// Where the config file is: `file` globs also match paths relative to its directory, so
+    /// one config gives the same result from any working directory.
+    pub(crate) places: Option<FilePlaces>,
+}
+
+/// The config file's directory and the working directory, both absolute.
+#[derive(Clone, Debug)]
+pub(crate) struct FilePlaces {
+    pub(crate) root: std::path::PathBuf,
+    pub(crate) cwd: std::path::PathBuf,
+}
+
+impl FilePlaces {
+    /// `path` (as given on the command line) relative to the config file's directory, with `/`
+    /// separators; `None` when it is outside it.
+    pub(crate) fn relative(&self, path: &std::path::Path) -> Option<String> {
+        let absolute = crate::source::lexical_normal(&self.cwd.join(path));
+        let inside = absolute.strip_prefix(&self.root).ok()?;
+        Some(inside.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"))
+    }
 }
 
 /// Everything the rules read.

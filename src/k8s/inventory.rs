@@ -56,6 +56,8 @@ pub(crate) struct ContainerFacts {
     /// `resources.limits.cpu` as written, and where.
     pub(crate) cpu_limit: Option<(String, Loc)>,
     pub(crate) cpu_request: Option<String>,
+    /// The container declares `ports` (it serves something).
+    pub(crate) has_ports: bool,
 }
 
 /// A pod's QoS class, computed the way the kubelet does from every container's requests and
@@ -543,6 +545,7 @@ fn workload(obj: &Object<'_>, names: &CarrierNames) -> Option<Workload> {
                 .resource("limits", "cpu")
                 .map(|v| (v.to_string(), obj.at(&c.path.key("resources").key("limits").key("cpu")))),
             cpu_request: c.resource("requests", "cpu").map(str::to_string),
+            has_ports: c.node.get("ports").is_some_and(|p| p.items().next().is_some()),
         })
         .collect();
     let qos = qos_class(&containers);

@@ -16,7 +16,8 @@ use std::sync::Arc;
 
 pub(crate) use carriers::{CarrierNames, CarrierRole};
 pub(crate) use inventory::{
-    Binding, Facts, Inventory, Lease, Pdb, PdbBudget, Qos, RoleRule, Service, Subject, Workload, extract_facts,
+    Binding, ContainerFacts, Facts, Inventory, Lease, Pdb, PdbBudget, Qos, RoleRule, Service, Subject, Workload,
+    extract_facts,
 };
 pub(crate) use kinds::{CustomKind, Kind, recognise};
 pub(crate) use pod::{Container, Pod};

@@ -57,8 +57,15 @@ fn entry_matches(e: &IgnoreEntry, d: &Diagnostic, file: &SourceFile) -> bool {
     if !e.rules.is_empty() && !e.rules.iter().any(|r| r == d.code) {
         return false;
     }
-    if e.file.as_ref().is_some_and(|g| !g.is_match(file.name.trim_start_matches("./"))) {
-        return false;
+    if let Some(glob) = &e.file {
+        let by_name = glob.is_match(file.name.trim_start_matches("./"));
+        let from_config = || {
+            let relative = e.places.as_ref().zip(file.path.as_deref()).and_then(|(p, path)| p.relative(path));
+            relative.is_some_and(|r| glob.is_match(r))
+        };
+        if !by_name && !from_config() {
+            return false;
+        }
     }
     let wants_object = e.kind.is_some() || e.namespace.is_some() || e.name.is_some();
     match &d.loc.object {

@@ -11,9 +11,26 @@ use super::Report;
 /// Findings listed one by one (about 300 bytes each: well under GitHub's 1 MiB summary cap).
 pub(crate) const MAX_ROWS: usize = 1000;
 
-/// Escapes text for a table cell: `|` would end the cell, a newline the row; `<` starts HTML.
+/// Escapes text for a table cell: `|` would end the cell (inside code spans too, as GitHub reads
+/// tables), a newline the row; `<` outside a code span would start HTML (inside one it is
+/// shown as written, so it is left alone there).
 fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('|', "\\|").replace('<', "&lt;").replace('\n', "<br>")
+    let mut out = String::with_capacity(text.len());
+    let mut in_code = false;
+    for c in text.chars() {
+        match c {
+            '`' => {
+                in_code = !in_code;
+                out.push(c);
+            }
+            '|' => out.push_str("\\|"),
+            '\n' => out.push_str("<br>"),
+            '<' if !in_code => out.push_str("&lt;"),
+            '\\' if !in_code => out.push_str("\\\\"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 pub(crate) fn render(report: &Report<'_>, out: &mut impl Write) -> std::io::Result<()> {
@@ -60,7 +77,7 @@ pub(crate) fn render(report: &Report<'_>, out: &mut impl Write) -> std::io::Resu
                 "| {} | {} | `{}:{line}:{col}` | {} | {} |",
                 d.code,
                 d.severity,
-                cell(&file.name).replace('`', "'"),
+                file.name.replace('|', "\\|").replace('`', "'"),
                 cell(&object),
                 cell(&d.message)
             )?;
@@ -74,7 +91,8 @@ pub(crate) fn render(report: &Report<'_>, out: &mut impl Write) -> std::io::Resu
         writeln!(out, "| input error | location |")?;
         writeln!(out, "|---|---|")?;
         for e in report.errors {
-            writeln!(out, "| {} | `{}:{}:{}` |", cell(&e.message), cell(&e.file).replace('`', "'"), e.line, e.column)?;
+            let file = e.file.replace('|', "\\|").replace('`', "'");
+            writeln!(out, "| {} | `{file}:{}:{}` |", cell(&e.message), e.line, e.column)?;
         }
         writeln!(out)?;
     }

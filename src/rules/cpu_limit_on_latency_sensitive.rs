@@ -9,7 +9,10 @@ use crate::yaml::edit::{EditError, Editor, Value};
 use super::helpers::policy::number;
 
 /// Finds `resources.limits.cpu` on the containers of latency-sensitive pods: regular containers
-/// and restartable (sidecar) init containers; one-shot init containers only delay start-up.
+/// and restartable (sidecar) init containers; one-shot init containers only delay start-up. When
+/// some container of the pod declares `ports`, a container that declares none (a config
+/// reloader, a log shipper) serves no request and is skipped; when none declares ports (they are
+/// optional), every container counts.
 ///
 /// A pod is latency-sensitive when, in this order:
 /// 1. it is a Job or CronJob, or a Helm hook or test: never;
@@ -48,8 +51,15 @@ impl Rule for CpuLimitOnLatencySensitive {
                 continue;
             }
             let Some((why, service)) = latency_reason(w, inv, cx) else { continue };
+            // In a pod whose serving containers declare their ports, a container without ports
+            // (a config reloader, a log shipper) serves no request: its throttling adds no latency.
+            let running = |c: &&crate::k8s::ContainerFacts| !c.init || c.restartable;
+            let some_serve = w.containers.iter().filter(running).any(|c| c.has_ports);
             for c in &w.containers {
                 if c.init && !c.restartable {
+                    continue;
+                }
+                if some_serve && !c.has_ports {
                     continue;
                 }
                 let Some((limit, loc)) = &c.cpu_limit else { continue };

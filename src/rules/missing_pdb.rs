@@ -41,8 +41,9 @@ impl Rule for MissingPdb {
             let counted_hpa = inv.hpa_of(w).filter(|h| h.min_replicas >= w.replicas.unwrap_or(1));
             let hpa = counted_hpa.map_or_else(String::new, |h| format!(" (HPA minReplicas {})", h.min_replicas));
             let message = format!(
-                "{} `{}` runs {replicas} replicas{hpa} and no PodDisruptionBudget selects its pods: a node drain \
-                 can evict all {replicas} at once",
+                "{} `{}` runs {replicas} replicas{hpa} and no PodDisruptionBudget selects its pods: nothing \
+                 limits how many of them voluntary disruptions (node drains in an upgrade, autoscaler \
+                 scale-down) evict at once, up to all {replicas}",
                 w.info.object.kind, w.info.object.name
             );
             let name = format!("{}-pdb", w.info.object.name);
