@@ -71,18 +71,7 @@ pub(crate) fn render(report: &Report<'_>, out: &mut impl Write) -> std::io::Resu
             escape_data(&message)
         )?;
     }
-    let s = &report.summary;
-    writeln!(
-        out,
-        "leaselint: {} files, {} objects: {} errors, {} warnings, {} infos ({} fixable), {} input errors",
-        s.files,
-        s.objects,
-        s.errors,
-        s.warnings,
-        s.infos,
-        s.fixable,
-        report.errors.len()
-    )
+    writeln!(out, "leaselint: {}", super::summary_line(report))
 }
 
 #[cfg(test)]
