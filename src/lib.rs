@@ -14,6 +14,7 @@ pub mod fuzzing;
 mod k8s;
 mod lint;
 mod output;
+mod report;
 mod rules;
 mod source;
 mod yaml;

@@ -102,6 +102,10 @@ pub(crate) enum Command {
         /// A rule code (`LL004`) or name (`cpu-limit-on-latency-sensitive`).
         rule: String,
     },
+    /// The lease impact table estimated from manifests: per namespace, the Leases the workloads
+    /// make, their writes/s, and the same under the namespace lease policy (`--format human`,
+    /// `json` or `markdown`).
+    Report(Box<ReportArgs>),
     /// Print a shell completion script (`leaselint completions bash > /etc/bash_completion.d/leaselint`).
     Completions {
         /// The shell: bash, elvish, fish, powershell or zsh.
@@ -121,6 +125,13 @@ pub(crate) struct RenderArgs {
     /// Set a chart value (`helm template --set`; repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub(crate) set: Vec<String>,
+    #[command(flatten)]
+    pub(crate) check: CheckArgs,
+}
+
+/// `leaselint report PATHS`.
+#[derive(Args, Debug)]
+pub(crate) struct ReportArgs {
     #[command(flatten)]
     pub(crate) check: CheckArgs,
 }

@@ -64,6 +64,7 @@ pub fn run() -> ExitCode {
         Some(Command::Rules { format }) => rules::list(format, &cli.setup),
         Some(Command::Explain { rule }) => rules::explain(&rule, &cli.setup),
         Some(Command::Render(args)) => render::render(&args, &cli.setup),
+        Some(Command::Report(args)) => impact_report(&args.check, &cli.setup),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
             let mut command = Cli::command();
@@ -235,6 +236,68 @@ fn load_stdin(
 fn source_error(e: &source::SourceError) -> ErrorEntry {
     let (line, column) = e.position();
     ErrorEntry { file: e.file_name().to_string(), file_id: None, offset: 0, line, column, message: e.message() }
+}
+
+/// `leaselint report`: the lease impact table estimated from the manifests.
+fn impact_report(args: &args::CheckArgs, setup_args: &args::SetupArgs) -> ExitCode {
+    if args.fix
+        || args.diff
+        || args.statistics
+        || !matches!(args.format, Format::Human | Format::Json | Format::Markdown)
+    {
+        eprintln!("leaselint: report prints --format human, json or markdown, and fixes nothing");
+        return ExitCode::from(EXIT_ERROR);
+    }
+    let Some(setup) = prepare(args, setup_args, &config_start(&args.paths)) else { return ExitCode::from(EXIT_ERROR) };
+    let loaded = match load(args, setup_args.limits.max_file_size, setup.config.limits) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("leaselint: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    if !args.quiet {
+        for n in &loaded.notices {
+            eprintln!("leaselint: note: {n}");
+        }
+    }
+    let (facts, output) = lint::facts(&loaded.files, &setup.registry, &setup.config);
+    let mut inventory = crate::k8s::Inventory::default();
+    inventory.release_namespace.clone_from(&setup.config.namespace);
+    for f in &facts {
+        inventory.add(f);
+    }
+    inventory.finish();
+    let policy = &setup.config.policy;
+    let assumptions = crate::report::Assumptions {
+        nodes: setup.config.thresholds.nodes,
+        renewal_interval: policy.renewal_interval,
+        high_churn_threshold_per_hour: policy.high_churn_threshold_per_hour,
+    };
+    let groups = crate::report::from_manifests(&inventory, assumptions);
+    let impact = crate::report::impact(&groups, assumptions, true);
+    let mut buf = Vec::new();
+    let written = match args.format {
+        Format::Json => crate::report::render_json(&impact, &mut buf),
+        Format::Markdown => crate::report::render_markdown(&impact, true, &mut buf),
+        _ => crate::report::render_human(&impact, true, &mut buf),
+    };
+    let flushed = written.and_then(|()| match &args.output_file {
+        Some(path) => std::fs::write(path, &buf),
+        None => std::io::stdout().lock().write_all(&buf),
+    });
+    if let Err(e) = flushed
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("leaselint: cannot write the report: {e}");
+        return ExitCode::from(EXIT_ERROR);
+    }
+    let mut errors = loaded.errors;
+    errors.extend(input_errors(&output, &loaded.files));
+    for e in &errors {
+        eprintln!("leaselint: {}:{}:{}: {}", e.file, e.line, e.column, e.message);
+    }
+    if errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_ERROR) }
 }
 
 /// The subcommand a missing path was probably meant to be (`explian` → `explain`), as clap

@@ -7,6 +7,7 @@ pub(crate) mod duration;
 mod inventory;
 mod kinds;
 mod pod;
+pub(crate) mod pod_names;
 pub(crate) mod quantity;
 mod selector;
 pub(crate) mod typed;

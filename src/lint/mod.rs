@@ -12,7 +12,7 @@ pub(crate) use meta::{FixKind, RuleMeta};
 mod trees;
 
 pub(crate) use runner::{
-    Assembled, ChunkOutput, DocSummary, LintOutput, RunEnv, assemble, conventions, is_unrendered_template, lint,
+    Assembled, ChunkOutput, DocSummary, LintOutput, RunEnv, assemble, conventions, facts, is_unrendered_template, lint,
     lint_chunk, lint_docs, manifest_chunks, parse, parse_only,
 };
 pub(crate) use trees::Trees;

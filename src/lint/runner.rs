@@ -250,6 +250,43 @@ pub(crate) fn lint(files: &[SourceFile], registry: &Registry, config: &LintConfi
     assemble(&run, &refs, taken).into_output()
 }
 
+/// The facts of every object of `files` (for `leaselint report`), with the input errors: the
+/// same parse and extraction as [`lint`], whose findings are dropped.
+pub(crate) fn facts(files: &[SourceFile], registry: &Registry, config: &LintConfig) -> (Vec<k8s::Facts>, LintOutput) {
+    let chunks = manifest_chunks(files);
+    let mut table = ChunkTable::default();
+    let ids: Vec<u32> = chunks.iter().map(|(f, r)| table.add(*f, r.clone())).collect();
+    let conv = conventions(files);
+    let run = RunEnv {
+        registry,
+        config,
+        edits: EditEnv {
+            files,
+            conventions: &conv,
+            chunks: &table,
+            limits: config.limits,
+            custom: &config.pod_template_kinds,
+            keep_edits: false,
+        },
+        hashes: false,
+    };
+    let outputs: Vec<ChunkOutput> = chunks
+        .par_iter()
+        .zip(ids.par_iter())
+        .with_min_len(4)
+        .map(|((file, range), id)| lint_chunk(&run, *file, *id, range.clone()))
+        .collect();
+    let mut out = LintOutput::default();
+    let mut facts = Vec::new();
+    for o in outputs {
+        out.errors.extend(o.errors);
+        out.documents += o.documents;
+        out.objects += o.objects;
+        facts.extend(o.facts);
+    }
+    (facts, out)
+}
+
 /// Parses and lints one chunk.
 pub(crate) fn lint_chunk(run: &RunEnv<'_>, file: FileId, id: u32, range: Range<usize>) -> ChunkOutput {
     let Some(source) = run.files().get(file) else { return ChunkOutput::empty(file, id, range) };

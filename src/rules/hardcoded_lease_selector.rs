@@ -7,8 +7,8 @@ use crate::yaml::edit::{EditError, Value};
 
 use super::helpers::fixes::carrier_edits;
 
-use super::helpers::pod_names::{pod_of, stem_groups};
 use super::helpers::policy::namespace_lease_name;
+use crate::k8s::pod_names::{pod_of, stem_groups};
 
 /// Finds lease selectors that break when leases are consolidated or the namespace changes.
 ///

@@ -9,8 +9,8 @@ use crate::yaml::edit::{EditError, Value};
 
 use super::helpers::fixes::carrier_edits;
 
-use super::helpers::pod_names::{pod_of, stem_groups};
 use super::helpers::policy::{DEFAULT_RENEW_SECONDS, lease_cost, namespace_lease_name, template_lease_name};
+use crate::k8s::pod_names::{pod_of, stem_groups};
 
 /// Finds leases that exist once per pod.
 ///

@@ -1,5 +1,4 @@
 //! Logic shared by several rules: pod-derived names and the policy's lease names and rates.
 
 pub(crate) mod fixes;
-pub(crate) mod pod_names;
 pub(crate) mod policy;

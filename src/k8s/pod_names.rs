@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::k8s::{Kind, Workload};
+use super::{Kind, Workload};
 
 /// The characters Kubernetes uses for generated name suffixes and pod-template hashes
 /// (`k8s.io/apimachinery/pkg/util/rand`: no vowels, no `0`, `1`, `3`).
