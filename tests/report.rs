@@ -101,4 +101,13 @@ fn the_impact_table_is_estimated_from_manifests() {
     assert!(stdout(&out).starts_with("## Lease impact\n\n| namespace |"), "{}", stdout(&out));
     let out = run_in(tmp.path(), &["report", "--no-config", "--format", "sarif", "m.yaml"], None);
     assert_eq!(code(&out), 2);
+    // The chart: one pair of bars per namespace, largest first, with the totals in the caption.
+    let out = run_in(tmp.path(), &["report", "--no-config", "--nodes", "10", "--svg", "impact.svg", "m.yaml"], None);
+    assert_eq!(code(&out), 0);
+    let svg = std::fs::read_to_string(tmp.path().join("impact.svg")).unwrap();
+    assert!(svg.starts_with("<svg"), "{svg}");
+    assert!(svg.contains("Lease writes/s: 8.75 now, 0.45 under the policy (estimated)"));
+    let (obs, web) = (svg.find(">\nobs\n<").expect("obs label"), svg.find(">\nweb\n<").expect("web label"));
+    assert!(obs < web, "largest first");
+    assert!(svg.contains("under the policy") && svg.matches("<rect").count() >= 4 + 2);
 }

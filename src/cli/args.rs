@@ -132,6 +132,10 @@ pub(crate) struct RenderArgs {
 /// `leaselint report PATHS`.
 #[derive(Args, Debug)]
 pub(crate) struct ReportArgs {
+    /// Also draw the table as an SVG bar chart (writes/s now and under the policy, per
+    /// namespace, largest first) in this file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) svg: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) check: CheckArgs,
 }

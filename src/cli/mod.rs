@@ -64,7 +64,7 @@ pub fn run() -> ExitCode {
         Some(Command::Rules { format }) => rules::list(format, &cli.setup),
         Some(Command::Explain { rule }) => rules::explain(&rule, &cli.setup),
         Some(Command::Render(args)) => render::render(&args, &cli.setup),
-        Some(Command::Report(args)) => impact_report(&args.check, &cli.setup),
+        Some(Command::Report(args)) => impact_report(&args.check, args.svg.as_deref(), &cli.setup),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
             let mut command = Cli::command();
@@ -239,7 +239,7 @@ fn source_error(e: &source::SourceError) -> ErrorEntry {
 }
 
 /// `leaselint report`: the lease impact table estimated from the manifests.
-fn impact_report(args: &args::CheckArgs, setup_args: &args::SetupArgs) -> ExitCode {
+fn impact_report(args: &args::CheckArgs, svg: Option<&std::path::Path>, setup_args: &args::SetupArgs) -> ExitCode {
     if args.fix
         || args.diff
         || args.statistics
@@ -276,6 +276,14 @@ fn impact_report(args: &args::CheckArgs, setup_args: &args::SetupArgs) -> ExitCo
     };
     let groups = crate::report::from_manifests(&inventory, assumptions);
     let impact = crate::report::impact(&groups, assumptions, true);
+    if let Some(path) = svg {
+        let drawn = crate::report::render_svg(&impact, true)
+            .and_then(|text| std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display())));
+        if let Err(e) = drawn {
+            eprintln!("leaselint: --svg: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    }
     let mut buf = Vec::new();
     let written = match args.format {
         Format::Json => crate::report::render_json(&impact, &mut buf),
