@@ -68,6 +68,14 @@ impl Client {
         Client { addr, config, token }
     }
 
+    /// A client that trusts the CA in `ca_pem` (a PEM certificate, as the binary writes to
+    /// `DIR/ca.crt`).
+    pub fn from_pem(addr: SocketAddr, ca_pem: &str, token: Option<String>) -> io::Result<Self> {
+        use rustls::pki_types::pem::PemObject;
+        let der = CertificateDer::from_pem_slice(ca_pem.as_bytes()).map_err(other)?;
+        Ok(Client::new(addr, &der, token))
+    }
+
     /// The same client with another token (`None`: no `Authorization` header).
     pub fn with_token(&self, token: Option<&str>) -> Self {
         Client { addr: self.addr, config: self.config.clone(), token: token.map(str::to_string) }

@@ -5,7 +5,6 @@ use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode, header};
@@ -13,10 +12,9 @@ use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::{Map, Value, json};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::resources::{self, Resource};
-use crate::store::{Event, Item};
 use crate::{RequestRecord, State, lock, util};
 
 /// A response body: all at once (with a Content-Length) or a stream of chunks (a watch).
@@ -110,7 +108,12 @@ fn json_response(status: StatusCode, body: &Value) -> Response<ApiBody> {
     response
 }
 
-fn status_response(code: StatusCode, reason: &str, message: &str, details: Option<Value>) -> Response<ApiBody> {
+pub(crate) fn status_response(
+    code: StatusCode,
+    reason: &str,
+    message: &str,
+    details: Option<Value>,
+) -> Response<ApiBody> {
     json_response(code, &util::status(code.as_u16(), reason, message, details))
 }
 
@@ -157,14 +160,14 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-struct Params(Vec<(String, String)>);
+pub(crate) struct Params(pub(crate) Vec<(String, String)>);
 
 impl Params {
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
-    fn flag(&self, name: &str) -> bool {
+    pub(crate) fn flag(&self, name: &str) -> bool {
         self.get(name).is_some_and(|v| v == "1" || v == "true")
     }
 }
@@ -248,7 +251,10 @@ fn resource(
             match item {
                 Some(item) if table => {
                     let rv = item.value()["metadata"]["resourceVersion"].as_str().unwrap_or("").to_string();
-                    json_response(StatusCode::OK, &to_table(res, std::slice::from_ref(&item), &rv, None, params))
+                    json_response(
+                        StatusCode::OK,
+                        &crate::table::to_table(res, std::slice::from_ref(&item), &rv, None, params),
+                    )
                 }
                 Some(item) => json_response(StatusCode::OK, item.value()),
                 None => status_response(
@@ -259,7 +265,7 @@ fn resource(
                 ),
             }
         }
-        None if verb == "watch" => watch(state, res, namespace, params, table),
+        None if verb == "watch" => crate::watch::watch(state, res, namespace, params, table),
         None => list(state, res, namespace, params, table),
     }
 }
@@ -357,7 +363,10 @@ fn list(state: &State, res: &Resource, namespace: Option<&str>, params: &Params,
     drop(store);
     let next = more.then(|| continue_token(rv, start + items.len()));
     if table {
-        return json_response(StatusCode::OK, &to_table(res, &items, &rv.to_string(), next.as_deref(), params));
+        return json_response(
+            StatusCode::OK,
+            &crate::table::to_table(res, &items, &rv.to_string(), next.as_deref(), params),
+        );
     }
     let mut metadata = Map::new();
     metadata.insert("resourceVersion".to_string(), json!(rv.to_string()));
@@ -371,231 +380,6 @@ fn list(state: &State, res: &Resource, namespace: Option<&str>, params: &Params,
         "items": items.iter().map(|i| list_item(i.value())).collect::<Vec<_>>(),
     });
     json_response(StatusCode::OK, &doc)
-}
-
-/// `1d`, `5h`, `3m`, `42s` since an RFC 3339 `creationTimestamp`, as kubectl's AGE column.
-fn age(created: &str) -> String {
-    let parse = || -> Option<i64> {
-        let (date, time) = created.trim_end_matches('Z').split_once('T')?;
-        let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
-        let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-        let mut t = time.split(':').map(|p| p.split('.').next().and_then(|p| p.parse::<i64>().ok()));
-        let (hh, mm, ss) = (t.next()??, t.next()??, t.next()??);
-        let y = if m <= 2 { y - 1 } else { y };
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let mp = (m + 9) % 12;
-        let doy = (153 * mp + 2) / 5 + day - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        Some((era * 146_097 + doe - 719_468) * 86_400 + hh * 3600 + mm * 60 + ss)
-    };
-    let Some(then) = parse() else { return "<unknown>".to_string() };
-    let secs = (util::unix_now().as_secs() as i64 - then).max(0);
-    match secs {
-        s if s < 120 => format!("{s}s"),
-        s if s < 7200 => format!("{}m", s / 60),
-        s if s < 172_800 => format!("{}h", s / 3600),
-        s => format!("{}d", s / 86_400),
-    }
-}
-
-fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
-    path.iter().try_fold(v, |v, k| v.get(k)).and_then(Value::as_str).unwrap_or("")
-}
-
-/// A `meta.k8s.io/v1` Table, as `kubectl get` asks for: Name, a column or two per kind, Age.
-fn to_table(res: &Resource, items: &[Item], rv: &str, next: Option<&str>, params: &Params) -> Value {
-    let column = |name: &str, format: &str| json!({"name": name, "type": "string", "format": format, "description": "", "priority": 0});
-    let mut columns = vec![column("Name", "name")];
-    match res.kind {
-        "Lease" => columns.push(column("Holder", "")),
-        "Pod" => {
-            columns.push(column("Status", ""));
-            columns.push(column("Node", ""));
-        }
-        _ => {}
-    }
-    columns.push(column("Age", ""));
-    let include = params.get("includeObject").unwrap_or("Metadata");
-    let rows: Vec<Value> = items
-        .iter()
-        .map(|item| {
-            let obj = item.value();
-            let mut cells = vec![json!(str_at(obj, &["metadata", "name"]))];
-            match res.kind {
-                "Lease" => cells.push(json!(str_at(obj, &["spec", "holderIdentity"]))),
-                "Pod" => {
-                    cells.push(json!(str_at(obj, &["status", "phase"])));
-                    cells.push(json!(str_at(obj, &["spec", "nodeName"])));
-                }
-                _ => {}
-            }
-            cells.push(json!(age(str_at(obj, &["metadata", "creationTimestamp"]))));
-            let object = match include {
-                "None" => Value::Null,
-                "Object" => obj.clone(),
-                _ => json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]}),
-            };
-            json!({"cells": cells, "object": object})
-        })
-        .collect();
-    let mut metadata = json!({"resourceVersion": rv});
-    if let Some(next) = next {
-        metadata["continue"] = json!(next);
-    }
-    json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": metadata, "columnDefinitions": columns, "rows": rows})
-}
-
-fn event_line(kind: &str, object: &Value) -> Bytes {
-    let mut line = serde_json::to_vec(&json!({"type": kind, "object": object})).unwrap_or_default();
-    line.push(b'\n');
-    Bytes::from(line)
-}
-
-fn bookmark(res: &Resource, rv: u64) -> Bytes {
-    event_line(
-        "BOOKMARK",
-        &json!({"kind": res.kind, "apiVersion": res.api_version(), "metadata": {"resourceVersion": rv.to_string(),
-            "annotations": {"k8s.io/initial-events-end": "true"}}}),
-    )
-}
-
-fn watch(state: &State, res: &Resource, namespace: Option<&str>, params: &Params, table: bool) -> Response<ApiBody> {
-    let res: Resource = *res;
-    let resource = resources::index_of(&res);
-    let mut timeout = params
-        .get("timeoutSeconds")
-        .and_then(|t| t.parse::<u64>().ok())
-        .filter(|&t| t > 0)
-        .map_or(Duration::from_secs(1800), Duration::from_secs);
-    if let Some(max) = state.max_watch {
-        timeout = timeout.min(max);
-    }
-    let bookmarks = params.flag("allowWatchBookmarks");
-    let encode = move |kind: &str, obj: &Value| -> Bytes {
-        if table {
-            let item = Item::Generated(obj.clone());
-            event_line(
-                kind,
-                &to_table(
-                    &res,
-                    std::slice::from_ref(&item),
-                    str_at(obj, &["metadata", "resourceVersion"]),
-                    None,
-                    &Params(Vec::new()),
-                ),
-            )
-        } else {
-            event_line(kind, obj)
-        }
-    };
-    let (tx, rx) = mpsc::channel::<Bytes>(256);
-    let mut initial: Vec<Bytes> = Vec::new();
-    let (events, start_rv, expired) = {
-        let store = state.store();
-        let events = store.events.subscribe();
-        let requested = params.get("resourceVersion").filter(|v| !v.is_empty() && *v != "0");
-        match requested.map(|v| v.parse::<u64>()) {
-            None => {
-                // Start at "most recent": ADDED for everything that exists, then changes.
-                let mut start = 0;
-                loop {
-                    let (page, more) = store.page(&res, namespace, start, 1000);
-                    start += page.len();
-                    initial.extend(page.iter().map(|i| encode("ADDED", i.value())));
-                    if !more || page.is_empty() {
-                        break;
-                    }
-                }
-                (events, store.rv, None)
-            }
-            Some(Ok(rv)) => match store.since(rv, resource, namespace) {
-                Some(history) => {
-                    initial.extend(history.iter().map(|e| encode(e.kind.as_str(), &e.object)));
-                    (events, store.rv, None)
-                }
-                None => (events, store.rv, Some(rv)),
-            },
-            Some(Err(_)) => {
-                return status_response(StatusCode::BAD_REQUEST, "BadRequest", "invalid resourceVersion", None);
-            }
-        }
-    };
-    if let Some(rv) = expired {
-        let status = util::status(410, "Expired", &format!("too old resource version: {rv} ({start_rv})"), None);
-        initial.push(event_line("ERROR", &status));
-    }
-    let namespace = namespace.map(str::to_string);
-    let interval = state.bookmark_interval;
-    tokio::spawn(async move {
-        for chunk in initial {
-            if tx.send(chunk).await.is_err() {
-                return;
-            }
-        }
-        if expired.is_some() {
-            return;
-        }
-        stream_events(tx, events, &res, resource, namespace.as_deref(), start_rv, bookmarks, interval, timeout, encode)
-            .await;
-    });
-    let mut response = Response::new(ApiBody::Stream(rx));
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn stream_events(
-    tx: mpsc::Sender<Bytes>,
-    mut events: broadcast::Receiver<Arc<Event>>,
-    res: &Resource,
-    resource: usize,
-    namespace: Option<&str>,
-    start_rv: u64,
-    bookmarks: bool,
-    interval: Duration,
-    timeout: Duration,
-    encode: impl Fn(&str, &Value) -> Bytes,
-) {
-    let deadline = tokio::time::Instant::now() + timeout;
-    let mut last_rv = start_rv;
-    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
-    loop {
-        tokio::select! {
-            _ = tokio::time::sleep_until(deadline) => {
-                if bookmarks {
-                    let _ = tx.send(bookmark(res, last_rv)).await;
-                }
-                return;
-            }
-            _ = ticker.tick(), if bookmarks => {
-                if tx.send(bookmark(res, last_rv)).await.is_err() {
-                    return;
-                }
-            }
-            _ = tx.closed() => return,
-            received = events.recv() => match received {
-                Ok(event) => {
-                    if event.rv <= last_rv {
-                        continue;
-                    }
-                    last_rv = event.rv;
-                    if event.resource != resource || namespace.is_some_and(|ns| ns != event.namespace) {
-                        continue;
-                    }
-                    if tx.send(encode(event.kind.as_str(), &event.object)).await.is_err() {
-                        return;
-                    }
-                }
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    let status = util::status(410, "Expired", "watch fell behind: too old resource version", None);
-                    let _ = tx.send(event_line("ERROR", &status)).await;
-                    return;
-                }
-                Err(broadcast::error::RecvError::Closed) => return,
-            }
-        }
-    }
 }
 
 #[cfg(test)]

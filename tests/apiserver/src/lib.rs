@@ -19,8 +19,10 @@ mod http;
 pub mod resources;
 pub mod scale;
 mod store;
+mod table;
 mod tls;
 mod util;
+mod watch;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;

@@ -54,8 +54,12 @@ struct LeaseClock {
 pub(crate) struct Store {
     /// The newest resourceVersion handed out.
     pub(crate) rv: u64,
-    /// Continue tokens and watch resourceVersions older than this are expired (410).
+    /// Continue tokens and watch resourceVersions older than this are expired (410): set only by
+    /// [`Store::compact`], as an etcd compaction.
     pub(crate) compacted: u64,
+    /// Watches from a resourceVersion older than this are expired too: the history kept for
+    /// watches (the watch cache) has dropped the events after it.
+    history_floor: u64,
     objects: Vec<BTreeMap<Key, Arc<Value>>>,
     history: VecDeque<Arc<Event>>,
     history_cap: usize,
@@ -87,13 +91,14 @@ fn meta_str<'a>(obj: &'a Value, key: &str) -> &'a str {
 
 impl Store {
     pub(crate) fn new(default_period: Option<Duration>) -> Self {
-        let (events, _) = broadcast::channel(65_536);
+        let (events, _) = broadcast::channel(16_384);
         Store {
             rv: 1,
             compacted: 0,
+            history_floor: 0,
             objects: vec![BTreeMap::new(); RESOURCES.len()],
             history: VecDeque::new(),
-            history_cap: 100_000,
+            history_cap: 10_000,
             events,
             scale: None,
             default_period,
@@ -181,7 +186,7 @@ impl Store {
         self.history.push_back(Arc::clone(&event));
         while self.history.len() > self.history_cap {
             if let Some(old) = self.history.pop_front() {
-                self.compacted = self.compacted.max(old.rv);
+                self.history_floor = self.history_floor.max(old.rv);
             }
         }
         // No receivers is fine: nobody watches.
@@ -292,7 +297,7 @@ impl Store {
     /// The events after `rv` for one resource type (and namespace), or `None` when `rv` is older
     /// than the history kept (the watch gets 410 Gone).
     pub(crate) fn since(&self, rv: u64, resource: usize, namespace: Option<&str>) -> Option<Vec<Arc<Event>>> {
-        if rv < self.compacted {
+        if rv < self.compacted || rv < self.history_floor {
             return None;
         }
         Some(
