@@ -65,6 +65,7 @@ fn start(config: Config) -> ApiServer {
     ApiServer::start(Config { objects: fixtures(), ..config }).unwrap()
 }
 
+/// The kubectl on PATH, or `None` with a notice (the kubectl tests are then skipped).
 fn kubectl() -> Option<PathBuf> {
     let found = std::env::var_os("PATH")
         .into_iter()
@@ -170,6 +171,13 @@ fn kubectl_watches_leases_renewed_on_the_clock() {
         .spawn()
         .unwrap();
     let pid = child.id();
+    // A watchdog stops kubectl by its pid if the lines do not come (the test then fails).
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if wait.recv_timeout(Duration::from_secs(60)).is_err() {
+            let _ = Command::new("kill").arg(pid.to_string()).status();
+        }
+    });
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     // Three from the list, then renewals arrive as watch events.
     let mut seen = Vec::new();
@@ -180,6 +188,8 @@ fn kubectl_watches_leases_renewed_on_the_clock() {
         }
     }
     // Stop kubectl by its process id, then reap it.
+    let _ = done.send(());
+    watchdog.join().unwrap();
     Command::new("kill").arg(pid.to_string()).status().unwrap();
     child.wait().unwrap();
     assert_eq!(seen.len(), 9, "{seen:?}");
