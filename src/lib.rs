@@ -4,6 +4,8 @@
 
 mod change;
 mod cli;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod config;
 mod datarules;
 mod diag;

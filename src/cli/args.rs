@@ -106,6 +106,11 @@ pub(crate) enum Command {
     /// make, their writes/s, and the same under the namespace lease policy (`--format human`,
     /// `json` or `markdown`).
     Report(Box<ReportArgs>),
+    /// The lease census of a live cluster (read-only, through the Kubernetes API): every Lease
+    /// classified, its owner, stale and orphaned Leases, and the impact table now and under the
+    /// namespace lease policy.
+    #[cfg(feature = "cluster")]
+    Audit(Box<AuditArgs>),
     /// Print a shell completion script (`leaselint completions bash > /etc/bash_completion.d/leaselint`).
     Completions {
         /// The shell: bash, elvish, fish, powershell or zsh.
@@ -127,6 +132,36 @@ pub(crate) struct RenderArgs {
     pub(crate) set: Vec<String>,
     #[command(flatten)]
     pub(crate) check: CheckArgs,
+}
+
+/// `leaselint audit`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub(crate) struct AuditArgs {
+    /// The kubeconfig to use [default: `KUBECONFIG`, else `~/.kube/config`, else the in-cluster
+    /// ServiceAccount].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context [default: its current context].
+    #[arg(long, value_name = "NAME")]
+    pub(crate) context: Option<String>,
+    /// Output: the census and the impact table.
+    #[arg(long, value_enum, default_value_t = AuditFormat::Human)]
+    pub(crate) format: AuditFormat,
+    /// Also draw the impact table as an SVG bar chart in this file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) svg: Option<PathBuf>,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) output_file: Option<PathBuf>,
+}
+
+/// Output of `leaselint audit` (and `report`).
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AuditFormat {
+    Human,
+    Json,
+    Markdown,
 }
 
 /// `leaselint report PATHS`.

@@ -3,6 +3,8 @@
 #![allow(clippy::print_stderr, reason = "the CLI reports notices and errors on stderr")]
 
 mod args;
+#[cfg(feature = "cluster")]
+mod audit;
 mod fixing;
 mod render;
 mod rules;
@@ -65,6 +67,8 @@ pub fn run() -> ExitCode {
         Some(Command::Explain { rule }) => rules::explain(&rule, &cli.setup),
         Some(Command::Render(args)) => render::render(&args, &cli.setup),
         Some(Command::Report(args)) => impact_report(&args.check, args.svg.as_deref(), &cli.setup),
+        #[cfg(feature = "cluster")]
+        Some(Command::Audit(args)) => audit::audit(&args, &cli.setup),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
             let mut command = Cli::command();

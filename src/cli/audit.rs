@@ -1,0 +1,161 @@
+//! `leaselint audit`: connects as kubectl does, reads the census, prints it with the impact
+//! table. The only place a tokio runtime is started (one thread: the reads are sequential).
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use crate::cluster::{self, ApiUse, ConnectOptions, LeaseRecord, ReadError};
+use crate::report::{self, Assumptions, Class, LeaseGroup};
+
+use super::EXIT_ERROR;
+use super::args::{AuditArgs, AuditFormat, SetupArgs};
+
+#[derive(Serialize)]
+struct ClusterInfo<'a> {
+    context: Option<&'a str>,
+    server: &'a str,
+}
+
+/// The JSON report (SPEC §9; `findings` and `summary` come with the rules on live objects).
+#[derive(Serialize)]
+struct Json<'a> {
+    version: u32,
+    cluster: ClusterInfo<'a>,
+    leases: &'a [LeaseRecord],
+    namespaces: &'a [report::NamespaceRow],
+    totals: &'a report::Totals,
+    sample_seconds: u64,
+    api: ApiUse,
+    errors: &'a [ReadError],
+}
+
+pub(super) fn audit(args: &AuditArgs, setup_args: &SetupArgs) -> ExitCode {
+    let fail = |message: String| {
+        eprintln!("leaselint: {message}");
+        ExitCode::from(EXIT_ERROR)
+    };
+    let Ok(setup) = super::setup_or_exit(setup_args, None, false, std::path::Path::new(".")) else {
+        return ExitCode::from(EXIT_ERROR);
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+    };
+    let options = ConnectOptions { kubeconfig: args.kubeconfig.clone(), context: args.context.clone() };
+    let read = runtime.block_on(async {
+        let connection = cluster::connect(&options).await?;
+        let mut usage = ApiUse::default();
+        let mut errors = Vec::new();
+        let census = cluster::read_census(&connection.client, &mut usage, &mut errors).await;
+        Ok::<_, String>((connection, census, usage, errors))
+    });
+    let (connection, census, usage, errors) = match read {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let leases = cluster::classify(&census, now);
+    let policy = &setup.config.policy;
+    let assumptions = Assumptions {
+        nodes: setup.config.thresholds.nodes,
+        renewal_interval: policy.renewal_interval,
+        high_churn_threshold_per_hour: policy.high_churn_threshold_per_hour,
+    };
+    let groups: Vec<LeaseGroup> = leases
+        .iter()
+        .map(|l| LeaseGroup {
+            namespace: Some(l.namespace.clone()),
+            class: l.class,
+            leases: 1,
+            writes_per_second: l.writes_per_second,
+            own_lease_under_policy: false,
+        })
+        .collect();
+    let impact = report::impact(&groups, assumptions, true);
+    if let Some(path) = &args.svg {
+        let drawn = report::render_svg(&impact, true)
+            .and_then(|svg| std::fs::write(path, svg).map_err(|e| format!("cannot write {}: {e}", path.display())));
+        if let Err(e) = drawn {
+            return fail(format!("--svg: {e}"));
+        }
+    }
+    let mut buf = Vec::new();
+    let written = match args.format {
+        AuditFormat::Json => {
+            let json = Json {
+                version: 1,
+                cluster: ClusterInfo { context: connection.context.as_deref(), server: &connection.server },
+                leases: &leases,
+                namespaces: &impact.namespaces,
+                totals: &impact.totals,
+                sample_seconds: 0,
+                api: usage,
+                errors: &errors,
+            };
+            serde_json::to_writer_pretty(&mut buf, &json).map_err(std::io::Error::other).and_then(|()| writeln!(buf))
+        }
+        AuditFormat::Markdown => report::render_markdown(&impact, true, &mut buf),
+        AuditFormat::Human => {
+            human(&connection, &leases, &errors, &mut buf).and_then(|()| report::render_human(&impact, true, &mut buf))
+        }
+    };
+    let flushed = written.and_then(|()| match &args.output_file {
+        Some(path) => std::fs::write(path, &buf),
+        None => std::io::stdout().lock().write_all(&buf),
+    });
+    if let Err(e) = flushed
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return fail(format!("cannot write the report: {e}"));
+    }
+    if args.format != AuditFormat::Human {
+        for e in &errors {
+            eprintln!("leaselint: cannot read {}: {}", e.resource, e.message);
+        }
+    }
+    // Nothing could be read at all: an error. Otherwise the census stands with what was read.
+    if errors.len() >= cluster::CENSUS_RESOURCES {
+        return ExitCode::from(EXIT_ERROR);
+    }
+    ExitCode::SUCCESS
+}
+
+/// The census in words: the cluster, Leases per class, stale and orphaned ones with the command
+/// that cleans the orphaned, and what could not be read.
+fn human(
+    connection: &cluster::Connection,
+    leases: &[LeaseRecord],
+    errors: &[ReadError],
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let context = connection.context.as_deref().unwrap_or("(in-cluster)");
+    writeln!(out, "cluster: {} (context {context})", connection.server)?;
+    let by_class: Vec<String> = Class::ALL
+        .iter()
+        .map(|c| format!("{} {}", leases.iter().filter(|l| l.class == *c).count(), c.as_str()))
+        .collect();
+    writeln!(out, "{} Leases: {}", leases.len(), by_class.join(", "))?;
+    let stale = leases.iter().filter(|l| l.stale).count();
+    if stale > 0 {
+        writeln!(out, "{stale} stale (not renewed within their leaseDurationSeconds)")?;
+    }
+    let orphaned: Vec<&LeaseRecord> = leases.iter().filter(|l| l.orphaned).collect();
+    if !orphaned.is_empty() {
+        writeln!(out, "{} orphaned (their pod no longer exists); to delete them:", orphaned.len())?;
+        let mut by_namespace: std::collections::BTreeMap<&str, Vec<&str>> = std::collections::BTreeMap::new();
+        for l in &orphaned {
+            by_namespace.entry(&l.namespace).or_default().push(&l.name);
+        }
+        for (ns, names) in by_namespace {
+            writeln!(out, "  kubectl delete lease -n {ns} {}", names.join(" "))?;
+        }
+    }
+    for e in errors {
+        writeln!(out, "could not read {}: {}", e.resource, e.message)?;
+    }
+    writeln!(out)
+}

@@ -1,0 +1,196 @@
+//! The lease census (SPEC §9): the few facts kept per Lease, Pod and ReplicaSet as the pages
+//! arrive, and the classification of every Lease: `node-heartbeat`, `apiserver-identity`,
+//! `per-pod`, `leader-election`, `other`; `stale` and `orphaned` leases.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+
+use crate::k8s::pod_names::stem_groups;
+use crate::report::Class;
+
+/// The namespace of node heartbeats (the kubelet renews one Lease per node every 10 s).
+const NODE_LEASE_NAMESPACE: &str = "kube-node-lease";
+/// The label of the API servers' identity Leases (in `kube-system`).
+const APISERVER_IDENTITY_LABEL: &str = "apiserver.kubernetes.io/identity";
+/// The kubelet's node lease renew interval, seconds (`nodeLeaseDurationSeconds` 40 / 4).
+pub(crate) const NODE_HEARTBEAT_SECONDS: f64 = 10.0;
+
+/// The owning workload of a pod, as `kind/name`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub(crate) struct OwnerRef {
+    pub(crate) kind: String,
+    pub(crate) name: String,
+}
+
+/// What the census keeps of one Lease.
+#[derive(Clone, Debug)]
+struct LeaseFacts {
+    namespace: String,
+    name: String,
+    holder: Option<String>,
+    /// Seconds since the epoch.
+    renew_time: Option<i64>,
+    duration: Option<i32>,
+    identity: bool,
+    created: Option<i64>,
+}
+
+/// The facts read from a cluster: Leases, pods (name → owner) and ReplicaSets (→ Deployment).
+#[derive(Debug, Default)]
+pub(crate) struct Census {
+    leases: Vec<LeaseFacts>,
+    /// (namespace, pod) → its controller owner.
+    pods: HashMap<(String, String), Option<OwnerRef>>,
+    /// (namespace, ReplicaSet) → its Deployment.
+    replica_sets: HashMap<(String, String), Option<String>>,
+    /// The pods were read (a 403 on pods leaves owners unknown and nothing orphaned).
+    pub(crate) pods_read: bool,
+}
+
+fn controller(meta: &ObjectMeta) -> Option<OwnerRef> {
+    let owners = meta.owner_references.as_ref()?;
+    let o = owners.iter().find(|o| o.controller == Some(true)).or_else(|| owners.first())?;
+    Some(OwnerRef { kind: o.kind.clone(), name: o.name.clone() })
+}
+
+impl Census {
+    pub(crate) fn add_lease(&mut self, l: &Lease) {
+        let meta = &l.metadata;
+        let spec = l.spec.as_ref();
+        self.leases.push(LeaseFacts {
+            namespace: meta.namespace.clone().unwrap_or_default(),
+            name: meta.name.clone().unwrap_or_default(),
+            holder: spec.and_then(|s| s.holder_identity.clone()).filter(|h| !h.is_empty()),
+            renew_time: spec.and_then(|s| s.renew_time.as_ref()).map(|t| t.0.as_second()),
+            duration: spec.and_then(|s| s.lease_duration_seconds),
+            identity: meta.labels.as_ref().is_some_and(|l| l.contains_key(APISERVER_IDENTITY_LABEL)),
+            created: meta.creation_timestamp.as_ref().map(|t| t.0.as_second()),
+        });
+    }
+
+    pub(crate) fn add_pod(&mut self, meta: &ObjectMeta) {
+        let key = (meta.namespace.clone().unwrap_or_default(), meta.name.clone().unwrap_or_default());
+        self.pods.insert(key, controller(meta));
+    }
+
+    pub(crate) fn add_replica_set(&mut self, meta: &ObjectMeta) {
+        let key = (meta.namespace.clone().unwrap_or_default(), meta.name.clone().unwrap_or_default());
+        let deployment = controller(meta).filter(|o| o.kind == "Deployment").map(|o| o.name);
+        self.replica_sets.insert(key, deployment);
+    }
+
+    /// The workload that owns a pod: Pod → ReplicaSet → Deployment, or the pod's own controller
+    /// (StatefulSet, DaemonSet, Job).
+    fn owner_of_pod(&self, namespace: &str, pod: &str) -> Option<OwnerRef> {
+        let owner = self.pods.get(&(namespace.to_string(), pod.to_string()))?.clone()?;
+        if owner.kind == "ReplicaSet"
+            && let Some(Some(deployment)) = self.replica_sets.get(&(namespace.to_string(), owner.name.clone()))
+        {
+            return Some(OwnerRef { kind: "Deployment".into(), name: deployment.clone() });
+        }
+        Some(owner)
+    }
+
+    fn pod_exists(&self, namespace: &str, pod: &str) -> bool {
+        self.pods.contains_key(&(namespace.to_string(), pod.to_string()))
+    }
+}
+
+/// One Lease of the census report (the JSON `leases` entries).
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct LeaseRecord {
+    pub(crate) namespace: String,
+    pub(crate) name: String,
+    pub(crate) class: Class,
+    pub(crate) holder: Option<String>,
+    pub(crate) owner: Option<OwnerRef>,
+    pub(crate) renewals: Option<u64>,
+    pub(crate) writes_per_second: f64,
+    pub(crate) estimated: bool,
+    pub(crate) age_seconds: Option<i64>,
+    pub(crate) lease_duration_seconds: Option<i32>,
+    pub(crate) stale: bool,
+    pub(crate) orphaned: bool,
+}
+
+/// The pod a holder identity names: client-go writes `<pod name>_<uuid>`; a plain name is taken
+/// as it is.
+fn holder_pod(holder: &str) -> &str {
+    match holder.rsplit_once('_') {
+        Some((pod, uuid)) if uuid.len() >= 8 => pod,
+        _ => holder,
+    }
+}
+
+/// Classifies every Lease of the census at time `now` (seconds since the epoch). Rates are
+/// estimated (no sample): node heartbeats every 10 s, other held Leases every 2 s (client-go's
+/// retry period), Leases without a holder not at all.
+pub(crate) fn classify(census: &Census, now: i64) -> Vec<LeaseRecord> {
+    let mut by_namespace: BTreeMap<&str, Vec<&LeaseFacts>> = BTreeMap::new();
+    for l in &census.leases {
+        by_namespace.entry(l.namespace.as_str()).or_default().push(l);
+    }
+    let mut out = Vec::with_capacity(census.leases.len());
+    for (namespace, leases) in by_namespace {
+        let names: Vec<&str> = leases.iter().map(|l| l.name.as_str()).collect();
+        let grouped: HashSet<&str> = stem_groups(&names).into_iter().flat_map(|(_, g)| g).collect();
+        for l in leases {
+            let holder = l.holder.as_deref();
+            let pod = holder.map(holder_pod);
+            let holder_is_pod = pod.is_some_and(|p| census.pod_exists(namespace, p));
+            let named_after_pod = census.pod_exists(namespace, &l.name);
+            let class = if namespace == NODE_LEASE_NAMESPACE {
+                Class::NodeHeartbeat
+            } else if namespace == "kube-system" && l.identity {
+                Class::ApiserverIdentity
+            } else if named_after_pod || grouped.contains(l.name.as_str()) {
+                Class::PerPod
+            } else if holder_is_pod || holder.is_some_and(|h| h.contains('_')) {
+                Class::LeaderElection
+            } else {
+                Class::Other
+            };
+            let owner = match class {
+                Class::PerPod if named_after_pod => census.owner_of_pod(namespace, &l.name),
+                Class::PerPod | Class::LeaderElection => pod.and_then(|p| census.owner_of_pod(namespace, p)),
+                _ => None,
+            };
+            let stale = match (l.renew_time, l.duration) {
+                (Some(renewed), Some(d)) => now - renewed > i64::from(d),
+                _ => false,
+            };
+            // A Lease whose holder (or, for a per-pod Lease, whose pod) no longer exists; unknown
+            // (false) when the pods could not be read.
+            let orphaned = census.pods_read
+                && match class {
+                    Class::PerPod => !named_after_pod && !holder_is_pod,
+                    Class::LeaderElection => pod.is_some() && !holder_is_pod,
+                    _ => false,
+                };
+            let period = if class == Class::NodeHeartbeat {
+                NODE_HEARTBEAT_SECONDS
+            } else {
+                crate::report::CLIENT_GO_RENEW_SECONDS
+            };
+            let writes = if holder.is_some() && !stale { 1.0 / period } else { 0.0 };
+            out.push(LeaseRecord {
+                namespace: namespace.to_string(),
+                name: l.name.clone(),
+                class,
+                holder: l.holder.clone(),
+                owner,
+                renewals: None,
+                writes_per_second: writes,
+                estimated: true,
+                age_seconds: l.created.map(|c| now - c),
+                lease_duration_seconds: l.duration,
+                stale,
+                orphaned,
+            });
+        }
+    }
+    out
+}

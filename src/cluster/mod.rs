@@ -1,0 +1,131 @@
+//! The live cluster (SPEC §9): connecting as kubectl does (the `kube` client), paginated reads
+//! that keep only the facts the census needs, and the lease census. Async code lives here only;
+//! the CLI starts a tokio runtime for `audit` alone.
+//!
+//! First part of `leaselint audit`: the census and its impact table, with estimated rates. Not
+//! yet: the rules on live objects, sampling with a watch, the client-side rate limit and
+//! retries (see the README's "Live cluster" section).
+
+mod census;
+
+use std::path::PathBuf;
+
+use k8s_openapi::api::apps::v1::ReplicaSet;
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ListParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+pub(crate) use census::{Census, LeaseRecord, classify};
+
+/// The resources the census reads (`read_census`): when every one fails, nothing was read.
+pub(crate) const CENSUS_RESOURCES: usize = 3;
+
+/// Objects asked for per list request (SPEC §9: `limit` 500, `continue`).
+pub(crate) const PAGE_SIZE: u32 = 500;
+
+/// Where to connect: as kubectl resolves it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ConnectOptions {
+    /// `--kubeconfig FILE`; else `KUBECONFIG`, `~/.kube/config`, or the in-cluster ServiceAccount.
+    pub(crate) kubeconfig: Option<PathBuf>,
+    /// `--context NAME`; else the kubeconfig's current context.
+    pub(crate) context: Option<String>,
+}
+
+/// A connected client and what it connected to.
+pub(crate) struct Connection {
+    pub(crate) client: kube::Client,
+    pub(crate) context: Option<String>,
+    pub(crate) server: String,
+}
+
+/// Connects as kubectl does; the error names what was tried.
+pub(crate) async fn connect(o: &ConnectOptions) -> Result<Connection, String> {
+    let options = KubeConfigOptions { context: o.context.clone(), cluster: None, user: None };
+    let (config, context) = match &o.kubeconfig {
+        Some(path) => {
+            let kubeconfig = Kubeconfig::read_from(path)
+                .map_err(|e| format!("cannot read the kubeconfig {}: {e}", path.display()))?;
+            let context = o.context.clone().or_else(|| kubeconfig.current_context.clone());
+            let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+                .await
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            (config, context)
+        }
+        None if o.context.is_some() => {
+            let config = kube::Config::from_kubeconfig(&options).await.map_err(|e| format!("kubeconfig: {e}"))?;
+            (config, o.context.clone())
+        }
+        None => {
+            let context = Kubeconfig::read().ok().and_then(|k| k.current_context);
+            let config = kube::Config::infer().await.map_err(|e| {
+                format!("no cluster to connect to ({e}); give --kubeconfig FILE, set KUBECONFIG, or run in a pod")
+            })?;
+            (config, context)
+        }
+    };
+    let server = config.cluster_url.to_string();
+    let client = kube::Client::try_from(config).map_err(|e| format!("cannot build the client for {server}: {e}"))?;
+    Ok(Connection { client, context, server })
+}
+
+/// Counts of what the audit asked the API server.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub(crate) struct ApiUse {
+    pub(crate) requests: u64,
+    pub(crate) lists: u64,
+    pub(crate) watches: u64,
+}
+
+/// A resource that could not be read, for the report's `errors`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub(crate) struct ReadError {
+    pub(crate) resource: String,
+    pub(crate) message: String,
+}
+
+/// Lists every object of a resource, page by page (following `continue`; a page may hold fewer
+/// items than asked), handing each to `each` as it arrives so that no full list is kept.
+async fn list_each<K>(api: &Api<K>, usage: &mut ApiUse, mut each: impl FnMut(K)) -> Result<(), kube::Error>
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let mut params = ListParams::default().limit(PAGE_SIZE);
+    loop {
+        usage.requests += 1;
+        usage.lists += 1;
+        let page = api.list(&params).await?;
+        let next = page.metadata.continue_.clone().filter(|c| !c.is_empty());
+        for item in page.items {
+            each(item);
+        }
+        match next {
+            Some(token) => params = params.continue_token(&token),
+            None => return Ok(()),
+        }
+    }
+}
+
+/// Reads what the census needs — Leases, Pods (name and owner) and ReplicaSets (owner) — in
+/// every namespace. A resource that fails (403, …) goes to `errors` and the rest is read.
+pub(crate) async fn read_census(client: &kube::Client, usage: &mut ApiUse, errors: &mut Vec<ReadError>) -> Census {
+    let mut census = Census::default();
+    let failed = |resource: &str, e: kube::Error, errors: &mut Vec<ReadError>| {
+        errors.push(ReadError { resource: resource.to_string(), message: e.to_string() });
+    };
+    let leases: Api<Lease> = Api::all(client.clone());
+    if let Err(e) = list_each(&leases, usage, |l| census.add_lease(&l)).await {
+        failed("leases.coordination.k8s.io", e, errors);
+    }
+    let pods: Api<Pod> = Api::all(client.clone());
+    match list_each(&pods, usage, |p| census.add_pod(&p.metadata)).await {
+        Ok(()) => census.pods_read = true,
+        Err(e) => failed("pods", e, errors),
+    }
+    let replica_sets: Api<ReplicaSet> = Api::all(client.clone());
+    if let Err(e) = list_each(&replica_sets, usage, |r| census.add_replica_set(&r.metadata)).await {
+        failed("replicasets.apps", e, errors);
+    }
+    census
+}
