@@ -184,3 +184,114 @@ fn a_forbidden_resource_is_reported_and_the_audit_goes_on() {
     let out = leaselint().args(["--no-config", "audit", "--kubeconfig"]).arg(&kubeconfig).output().unwrap();
     assert_eq!(code(&out), 2);
 }
+
+fn kubeconfig_of(server: &ApiServer, dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("kubeconfig");
+    server.write_kubeconfig(&path).unwrap();
+    path
+}
+
+#[test]
+fn a_429_storm_is_waited_out_as_the_server_asks() {
+    let server = server();
+    server.throttle(3, 1);
+    let tmp = tempfile::tempdir().unwrap();
+    let kubeconfig = kubeconfig_of(&server, tmp.path());
+    let started = std::time::Instant::now();
+    let out = leaselint()
+        .args(["--no-config", "audit", "--format", "json", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(report["errors"], serde_json::json!([]));
+    assert_eq!(report["leases"].as_array().unwrap().len(), 7);
+    let throttled = server.requests().iter().filter(|r| r.status == 429).count();
+    assert_eq!(throttled, 3);
+    assert!(started.elapsed() >= std::time::Duration::from_secs(3), "Retry-After: 1 honoured three times");
+    server.stop();
+}
+
+#[test]
+fn an_expired_continue_token_starts_the_list_again() {
+    let server = server();
+    let tmp = tempfile::tempdir().unwrap();
+    let kubeconfig = kubeconfig_of(&server, tmp.path());
+    // Two requests a second: the test expires the tokens between two pages of the Leases.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_leaselint"))
+        .args(["--no-config", "audit", "--format", "json", "--qps", "2", "--burst", "1", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !server.requests().iter().any(|r| r.param("continue").is_some()) {
+        if std::time::Instant::now() > deadline {
+            // Stopped by its pid before failing.
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the audit never asked a second page");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    server.compact();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["errors"], serde_json::json!([]));
+    assert_eq!(report["leases"].as_array().unwrap().len(), 7, "every Lease once");
+    let requests = server.requests();
+    assert!(requests.iter().any(|r| r.status == 410), "a page was refused");
+    let lease_firsts = requests
+        .iter()
+        .filter(|r| r.path == "/apis/coordination.k8s.io/v1/leases" && r.param("continue").is_none())
+        .count();
+    assert_eq!(lease_firsts, 2, "the Leases were listed again from the first page");
+    server.stop();
+}
+
+#[test]
+fn requests_keep_to_the_rate_limit() {
+    let server = server();
+    let tmp = tempfile::tempdir().unwrap();
+    let kubeconfig = kubeconfig_of(&server, tmp.path());
+    let started = std::time::Instant::now();
+    let out = leaselint()
+        .args(["--no-config", "audit", "--format", "json", "--qps", "10", "--burst", "1", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0);
+    let requests = server.requests().len();
+    assert_eq!(requests, 7, "4 pages of Leases, 2 of Pods, 1 of ReplicaSets");
+    // One at a time, ten a second: at least (requests - 1) / 10 seconds.
+    let least = std::time::Duration::from_secs_f64((requests - 1) as f64 / 10.0);
+    assert!(started.elapsed() >= least, "{:?} for {requests} requests", started.elapsed());
+    server.stop();
+}
+
+/// `deploy/audit-rbac.yaml` grants what the audit reads and nothing it never reads, and lints
+/// clean.
+#[test]
+fn the_audit_rbac_is_read_only_and_clean() {
+    let out = leaselint().args(["--no-config", "--format", "json", "deploy/audit-rbac.yaml"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stdout));
+    let text = std::fs::read_to_string(common::repo().join("deploy/audit-rbac.yaml")).unwrap();
+    let role = &parse_objects(&text).unwrap()[0];
+    for rule in role["rules"].as_array().unwrap() {
+        assert_eq!(rule["verbs"], serde_json::json!(["get", "list", "watch"]), "read-only");
+        let resources = rule["resources"].as_array().unwrap();
+        assert!(!resources.iter().any(|r| r == "secrets" || r == "configmaps"));
+    }
+    let granted: Vec<&str> = role["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["resources"].as_array().unwrap())
+        .filter_map(Value::as_str)
+        .collect();
+    for read in ["leases", "pods", "replicasets"] {
+        assert!(granted.contains(&read), "{read}");
+    }
+}

@@ -151,6 +151,12 @@ pub(crate) struct AuditArgs {
     /// Also draw the impact table as an SVG bar chart in this file.
     #[arg(long, value_name = "FILE")]
     pub(crate) svg: Option<PathBuf>,
+    /// Requests per second to the API server, on average (client-side rate limit).
+    #[arg(long, value_name = "N", default_value_t = 20.0)]
+    pub(crate) qps: f64,
+    /// Requests the rate limit lets through at once.
+    #[arg(long, value_name = "N", default_value_t = 40)]
+    pub(crate) burst: u32,
     /// Write the report to this file instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub(crate) output_file: Option<PathBuf>,

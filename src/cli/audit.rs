@@ -48,7 +48,8 @@ pub(super) fn audit(args: &AuditArgs, setup_args: &SetupArgs) -> ExitCode {
         let connection = cluster::connect(&options).await?;
         let mut usage = ApiUse::default();
         let mut errors = Vec::new();
-        let census = cluster::read_census(&connection.client, &mut usage, &mut errors).await;
+        let mut limit = cluster::RateLimit::new(args.qps, args.burst);
+        let census = cluster::read_census(&connection.client, &mut limit, &mut usage, &mut errors).await;
         Ok::<_, String>((connection, census, usage, errors))
     });
     let (connection, census, usage, errors) = match read {

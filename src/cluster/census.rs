@@ -41,7 +41,8 @@ struct LeaseFacts {
 /// The facts read from a cluster: Leases, pods (name → owner) and ReplicaSets (→ Deployment).
 #[derive(Debug, Default)]
 pub(crate) struct Census {
-    leases: Vec<LeaseFacts>,
+    /// By (namespace, name): a list started again after a 410 hands some twice.
+    leases: HashMap<(String, String), LeaseFacts>,
     /// (namespace, pod) → its controller owner.
     pods: HashMap<(String, String), Option<OwnerRef>>,
     /// (namespace, ReplicaSet) → its Deployment.
@@ -60,15 +61,19 @@ impl Census {
     pub(crate) fn add_lease(&mut self, l: &Lease) {
         let meta = &l.metadata;
         let spec = l.spec.as_ref();
-        self.leases.push(LeaseFacts {
-            namespace: meta.namespace.clone().unwrap_or_default(),
-            name: meta.name.clone().unwrap_or_default(),
-            holder: spec.and_then(|s| s.holder_identity.clone()).filter(|h| !h.is_empty()),
-            renew_time: spec.and_then(|s| s.renew_time.as_ref()).map(|t| t.0.as_second()),
-            duration: spec.and_then(|s| s.lease_duration_seconds),
-            identity: meta.labels.as_ref().is_some_and(|l| l.contains_key(APISERVER_IDENTITY_LABEL)),
-            created: meta.creation_timestamp.as_ref().map(|t| t.0.as_second()),
-        });
+        let key = (meta.namespace.clone().unwrap_or_default(), meta.name.clone().unwrap_or_default());
+        self.leases.insert(
+            key,
+            LeaseFacts {
+                namespace: meta.namespace.clone().unwrap_or_default(),
+                name: meta.name.clone().unwrap_or_default(),
+                holder: spec.and_then(|s| s.holder_identity.clone()).filter(|h| !h.is_empty()),
+                renew_time: spec.and_then(|s| s.renew_time.as_ref()).map(|t| t.0.as_second()),
+                duration: spec.and_then(|s| s.lease_duration_seconds),
+                identity: meta.labels.as_ref().is_some_and(|l| l.contains_key(APISERVER_IDENTITY_LABEL)),
+                created: meta.creation_timestamp.as_ref().map(|t| t.0.as_second()),
+            },
+        );
     }
 
     pub(crate) fn add_pod(&mut self, meta: &ObjectMeta) {
@@ -130,11 +135,12 @@ fn holder_pod(holder: &str) -> &str {
 /// retry period), Leases without a holder not at all.
 pub(crate) fn classify(census: &Census, now: i64) -> Vec<LeaseRecord> {
     let mut by_namespace: BTreeMap<&str, Vec<&LeaseFacts>> = BTreeMap::new();
-    for l in &census.leases {
+    for l in census.leases.values() {
         by_namespace.entry(l.namespace.as_str()).or_default().push(l);
     }
     let mut out = Vec::with_capacity(census.leases.len());
-    for (namespace, leases) in by_namespace {
+    for (namespace, mut leases) in by_namespace {
+        leases.sort_by(|a, b| a.name.cmp(&b.name));
         let names: Vec<&str> = leases.iter().map(|l| l.name.as_str()).collect();
         let grouped: HashSet<&str> = stem_groups(&names).into_iter().flat_map(|(_, g)| g).collect();
         for l in leases {

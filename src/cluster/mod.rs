@@ -2,9 +2,9 @@
 //! that keep only the facts the census needs, and the lease census. Async code lives here only;
 //! the CLI starts a tokio runtime for `audit` alone.
 //!
-//! First part of `leaselint audit`: the census and its impact table, with estimated rates. Not
-//! yet: the rules on live objects, sampling with a watch, the client-side rate limit and
-//! retries (see the README's "Live cluster" section).
+//! First part of `leaselint audit`: the census and its impact table, with estimated rates, the
+//! client-side rate limit and retries. Not yet: the rules on live objects and sampling with a
+//! watch (see the README's "Live cluster" section).
 
 mod census;
 
@@ -85,17 +85,101 @@ pub(crate) struct ReadError {
     pub(crate) message: String,
 }
 
-/// Lists every object of a resource, page by page (following `continue`; a page may hold fewer
-/// items than asked), handing each to `each` as it arrives so that no full list is kept.
-async fn list_each<K>(api: &Api<K>, usage: &mut ApiUse, mut each: impl FnMut(K)) -> Result<(), kube::Error>
+/// The client-side rate limit (`--qps`, `--burst`): a token bucket that requests wait on.
+#[derive(Debug)]
+pub(crate) struct RateLimit {
+    qps: f64,
+    burst: f64,
+    tokens: f64,
+    last: std::time::Instant,
+}
+
+impl RateLimit {
+    /// `qps` requests per second on average, `burst` at once (the audit's defaults are 20 and
+    /// 40, as SPEC §9 sets them).
+    pub(crate) fn new(qps: f64, burst: u32) -> RateLimit {
+        let burst = f64::from(burst.max(1));
+        RateLimit { qps: qps.max(0.01), burst, tokens: burst, last: std::time::Instant::now() }
+    }
+
+    /// Waits until a request may go.
+    async fn acquire(&mut self) {
+        loop {
+            let now = std::time::Instant::now();
+            self.tokens = (self.tokens + now.duration_since(self.last).as_secs_f64() * self.qps).min(self.burst);
+            self.last = now;
+            if self.tokens >= 1.0 {
+                self.tokens -= 1.0;
+                return;
+            }
+            let wait = (1.0 - self.tokens) / self.qps;
+            tokio::time::sleep(std::time::Duration::from_secs_f64(wait)).await;
+        }
+    }
+}
+
+/// Attempts per request before its error is reported (429 and 5xx answers are retried).
+const ATTEMPTS: u32 = 6;
+/// The first backoff, doubled after each retry, when the answer names no `Retry-After`.
+const FIRST_BACKOFF_SECONDS: f64 = 0.5;
+/// The longest single wait, whatever the server asks.
+const MAX_WAIT_SECONDS: f64 = 30.0;
+
+/// One list request with the rate limit, and retries with backoff on 429 and 5xx that honour
+/// the server's `retryAfterSeconds` (the `Retry-After` of a `Status`).
+async fn list_page<K>(
+    api: &Api<K>,
+    params: &ListParams,
+    limit: &mut RateLimit,
+    usage: &mut ApiUse,
+) -> Result<kube::core::ObjectList<K>, kube::Error>
 where
     K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
 {
-    let mut params = ListParams::default().limit(PAGE_SIZE);
+    let mut backoff = FIRST_BACKOFF_SECONDS;
+    let mut attempt = 1;
     loop {
+        limit.acquire().await;
         usage.requests += 1;
         usage.lists += 1;
-        let page = api.list(&params).await?;
+        match api.list(params).await {
+            Err(kube::Error::Api(status)) if (status.code == 429 || status.code >= 500) && attempt < ATTEMPTS => {
+                let asked = status.details.as_ref().map(|d| d.retry_after_seconds).filter(|s| *s > 0).map(f64::from);
+                let wait = asked.unwrap_or(backoff).min(MAX_WAIT_SECONDS);
+                tokio::time::sleep(std::time::Duration::from_secs_f64(wait)).await;
+                backoff *= 2.0;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Lists every object of a resource, page by page (following `continue`; a page may hold fewer
+/// items than asked), handing each to `each` as it arrives so that no full list is kept. An
+/// expired `continue` token (410 Gone) starts the list again from the first page, once: `each`
+/// must accept an object twice.
+async fn list_each<K>(
+    api: &Api<K>,
+    limit: &mut RateLimit,
+    usage: &mut ApiUse,
+    mut each: impl FnMut(K),
+) -> Result<(), kube::Error>
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let first = ListParams::default().limit(PAGE_SIZE);
+    let mut params = first.clone();
+    let mut restarted = false;
+    loop {
+        let page = match list_page(api, &params, limit, usage).await {
+            Err(kube::Error::Api(status)) if status.code == 410 && !restarted => {
+                restarted = true;
+                params = first.clone();
+                continue;
+            }
+            other => other?,
+        };
         let next = page.metadata.continue_.clone().filter(|c| !c.is_empty());
         for item in page.items {
             each(item);
@@ -109,22 +193,27 @@ where
 
 /// Reads what the census needs — Leases, Pods (name and owner) and ReplicaSets (owner) — in
 /// every namespace. A resource that fails (403, …) goes to `errors` and the rest is read.
-pub(crate) async fn read_census(client: &kube::Client, usage: &mut ApiUse, errors: &mut Vec<ReadError>) -> Census {
+pub(crate) async fn read_census(
+    client: &kube::Client,
+    limit: &mut RateLimit,
+    usage: &mut ApiUse,
+    errors: &mut Vec<ReadError>,
+) -> Census {
     let mut census = Census::default();
     let failed = |resource: &str, e: kube::Error, errors: &mut Vec<ReadError>| {
         errors.push(ReadError { resource: resource.to_string(), message: e.to_string() });
     };
     let leases: Api<Lease> = Api::all(client.clone());
-    if let Err(e) = list_each(&leases, usage, |l| census.add_lease(&l)).await {
+    if let Err(e) = list_each(&leases, limit, usage, |l| census.add_lease(&l)).await {
         failed("leases.coordination.k8s.io", e, errors);
     }
     let pods: Api<Pod> = Api::all(client.clone());
-    match list_each(&pods, usage, |p| census.add_pod(&p.metadata)).await {
+    match list_each(&pods, limit, usage, |p| census.add_pod(&p.metadata)).await {
         Ok(()) => census.pods_read = true,
         Err(e) => failed("pods", e, errors),
     }
     let replica_sets: Api<ReplicaSet> = Api::all(client.clone());
-    if let Err(e) = list_each(&replica_sets, usage, |r| census.add_replica_set(&r.metadata)).await {
+    if let Err(e) = list_each(&replica_sets, limit, usage, |r| census.add_replica_set(&r.metadata)).await {
         failed("replicasets.apps", e, errors);
     }
     census
