@@ -105,7 +105,7 @@ fn the_census_classifies_every_lease_and_finds_its_owner() {
     let kubeconfig = tmp.path().join("kubeconfig");
     server.write_kubeconfig(&kubeconfig).unwrap();
     let out = leaselint()
-        .args(["--no-config", "audit", "--kubeconfig"])
+        .args(["--no-config", "audit", "--sample", "0", "--kubeconfig"])
         .arg(&kubeconfig)
         .args(["--format", "json"])
         .output()
@@ -147,7 +147,8 @@ fn the_census_classifies_every_lease_and_finds_its_owner() {
     assert_eq!(lease_pages, 4, "7 Leases in pages of 2");
     assert!(requests.iter().all(|r| r.param("limit").as_deref() == Some("500")));
     assert_eq!(report["api"]["lists"].as_u64(), Some(requests.len() as u64));
-    let out = leaselint().args(["--no-config", "audit", "--kubeconfig"]).arg(&kubeconfig).output().unwrap();
+    let out =
+        leaselint().args(["--no-config", "audit", "--sample", "0", "--kubeconfig"]).arg(&kubeconfig).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("1 orphaned (their pod no longer exists)"), "{text}");
     assert!(text.contains("kubectl delete lease -n obs collector-2"), "{text}");
@@ -163,7 +164,7 @@ fn a_forbidden_resource_is_reported_and_the_audit_goes_on() {
     let kubeconfig = tmp.path().join("kubeconfig");
     server.write_kubeconfig(&kubeconfig).unwrap();
     let out = leaselint()
-        .args(["--no-config", "audit", "--kubeconfig"])
+        .args(["--no-config", "audit", "--sample", "0", "--kubeconfig"])
         .arg(&kubeconfig)
         .args(["--format", "json"])
         .output()
@@ -176,12 +177,14 @@ fn a_forbidden_resource_is_reported_and_the_audit_goes_on() {
     let orphaned = report["leases"].as_array().unwrap().iter().filter(|l| l["orphaned"] == true).count();
     assert_eq!(orphaned, 0, "without the pods nothing is known to be orphaned");
     // Human output names the cluster, the classes and the command that cleans orphaned Leases.
-    let out = leaselint().args(["--no-config", "audit", "--kubeconfig"]).arg(&kubeconfig).output().unwrap();
+    let out =
+        leaselint().args(["--no-config", "audit", "--sample", "0", "--kubeconfig"]).arg(&kubeconfig).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("could not read pods"), "{text}");
     server.stop();
     // A cluster that cannot be reached at all: exit 2 with the reason.
-    let out = leaselint().args(["--no-config", "audit", "--kubeconfig"]).arg(&kubeconfig).output().unwrap();
+    let out =
+        leaselint().args(["--no-config", "audit", "--sample", "0", "--kubeconfig"]).arg(&kubeconfig).output().unwrap();
     assert_eq!(code(&out), 2);
 }
 
@@ -199,7 +202,7 @@ fn a_429_storm_is_waited_out_as_the_server_asks() {
     let kubeconfig = kubeconfig_of(&server, tmp.path());
     let started = std::time::Instant::now();
     let out = leaselint()
-        .args(["--no-config", "audit", "--format", "json", "--kubeconfig"])
+        .args(["--no-config", "audit", "--sample", "0", "--format", "json", "--kubeconfig"])
         .arg(&kubeconfig)
         .output()
         .unwrap();
@@ -220,7 +223,19 @@ fn an_expired_continue_token_starts_the_list_again() {
     let kubeconfig = kubeconfig_of(&server, tmp.path());
     // Two requests a second: the test expires the tokens between two pages of the Leases.
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_leaselint"))
-        .args(["--no-config", "audit", "--format", "json", "--qps", "2", "--burst", "1", "--kubeconfig"])
+        .args([
+            "--no-config",
+            "audit",
+            "--sample",
+            "0",
+            "--format",
+            "json",
+            "--qps",
+            "2",
+            "--burst",
+            "1",
+            "--kubeconfig",
+        ])
         .arg(&kubeconfig)
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -258,7 +273,19 @@ fn requests_keep_to_the_rate_limit() {
     let kubeconfig = kubeconfig_of(&server, tmp.path());
     let started = std::time::Instant::now();
     let out = leaselint()
-        .args(["--no-config", "audit", "--format", "json", "--qps", "10", "--burst", "1", "--kubeconfig"])
+        .args([
+            "--no-config",
+            "audit",
+            "--sample",
+            "0",
+            "--format",
+            "json",
+            "--qps",
+            "10",
+            "--burst",
+            "1",
+            "--kubeconfig",
+        ])
         .arg(&kubeconfig)
         .output()
         .unwrap();
@@ -294,4 +321,41 @@ fn the_audit_rbac_is_read_only_and_clean() {
     for read in ["leases", "pods", "replicasets"] {
         assert!(granted.contains(&read), "{read}");
     }
+}
+
+#[test]
+fn renewals_are_measured_with_one_watch() {
+    // Every held Lease is renewed every 100 ms; `collector-2` (its pod gone) never.
+    let objects = parse_objects(CLUSTER).unwrap();
+    let config = Config {
+        objects,
+        lease_renew_period: Some(std::time::Duration::from_millis(100)),
+        max_watch: Some(std::time::Duration::from_millis(700)),
+        ..Config::default()
+    };
+    let server = ApiServer::start(config).unwrap();
+    server.set_lease_renewal("obs", "collector-2", None);
+    let tmp = tempfile::tempdir().unwrap();
+    let kubeconfig = kubeconfig_of(&server, tmp.path());
+    let out = leaselint()
+        .args(["--no-config", "audit", "--sample", "2s", "--format", "json", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(report["sample_seconds"], 2.0);
+    let c0 = lease(&report, "obs", "collector-0");
+    assert_eq!(c0["estimated"], false);
+    let renewals = c0["renewals"].as_u64().unwrap();
+    assert!((10..=22).contains(&renewals), "about 20 renewals in 2 s: {renewals}");
+    assert_eq!(c0["writes_per_second"].as_f64().unwrap(), renewals as f64 / 2.0);
+    assert_eq!(lease(&report, "obs", "collector-2")["renewals"], 0);
+    // One watch at a time; the server cuts each after 700 ms, so the audit opened it again.
+    let watches: Vec<_> = server.requests().into_iter().filter(|r| r.is_watch()).collect();
+    assert!(watches.len() >= 3, "{}", watches.len());
+    assert_eq!(report["api"]["watches"].as_u64(), Some(watches.len() as u64));
+    assert!(watches.iter().all(|w| w.path == "/apis/coordination.k8s.io/v1/leases"), "never one per namespace");
+    assert!(watches.iter().all(|w| w.param("resourceVersion").is_some_and(|v| v != "0")), "resumed where it stopped");
+    server.stop();
 }

@@ -151,6 +151,10 @@ pub(crate) struct AuditArgs {
     /// Also draw the impact table as an SVG bar chart in this file.
     #[arg(long, value_name = "FILE")]
     pub(crate) svg: Option<PathBuf>,
+    /// How long to watch Leases and count their renewals (`30s`, `2m`; `0` skips it: rates are
+    /// then estimated).
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub(crate) sample: String,
     /// Requests per second to the API server, on average (client-side rate limit).
     #[arg(long, value_name = "N", default_value_t = 20.0)]
     pub(crate) qps: f64,

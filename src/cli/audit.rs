@@ -26,7 +26,7 @@ struct Json<'a> {
     leases: &'a [LeaseRecord],
     namespaces: &'a [report::NamespaceRow],
     totals: &'a report::Totals,
-    sample_seconds: u64,
+    sample_seconds: f64,
     api: ApiUse,
     errors: &'a [ReadError],
 }
@@ -43,6 +43,9 @@ pub(super) fn audit(args: &AuditArgs, setup_args: &SetupArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
     };
+    let Some(sample_seconds) = crate::k8s::duration::parse_seconds(&args.sample).filter(|s| *s >= 0.0) else {
+        return fail(format!("--sample {}: not a duration (30s, 2m, 0)", args.sample));
+    };
     let options = ConnectOptions { kubeconfig: args.kubeconfig.clone(), context: args.context.clone() };
     let read = runtime.block_on(async {
         let connection = cluster::connect(&options).await?;
@@ -50,16 +53,29 @@ pub(super) fn audit(args: &AuditArgs, setup_args: &SetupArgs) -> ExitCode {
         let mut errors = Vec::new();
         let mut limit = cluster::RateLimit::new(args.qps, args.burst);
         let census = cluster::read_census(&connection.client, &mut limit, &mut usage, &mut errors).await;
-        Ok::<_, String>((connection, census, usage, errors))
+        let mut renewals = None;
+        if let (Some(version), true) = (&census.lease_version, sample_seconds > 0.0) {
+            let length = std::time::Duration::from_secs_f64(sample_seconds);
+            match cluster::sample(&connection.client, version, length, &mut usage, |_| {}).await {
+                Ok(r) => renewals = Some(r),
+                Err(e) => errors.push(ReadError { resource: "leases (watch)".into(), message: e.to_string() }),
+            }
+        }
+        Ok::<_, String>((connection, census, usage, errors, renewals))
     });
-    let (connection, census, usage, errors) = match read {
+    let (connection, census, usage, errors, renewals) = match read {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    let leases = cluster::classify(&census, now);
+    let leases = cluster::classify(&census, now, renewals.as_ref());
+    let estimated = renewals.is_none();
+    let note = match &renewals {
+        Some(r) => format!("measured: renewals counted by one watch on Leases for {}s", r.seconds),
+        None => "estimated (no sample): node heartbeats every 10s, other held Leases every 2s (client-go)".to_string(),
+    };
     let policy = &setup.config.policy;
     let assumptions = Assumptions {
         nodes: setup.config.thresholds.nodes,
@@ -76,9 +92,9 @@ pub(super) fn audit(args: &AuditArgs, setup_args: &SetupArgs) -> ExitCode {
             own_lease_under_policy: false,
         })
         .collect();
-    let impact = report::impact(&groups, assumptions, true);
+    let impact = report::impact(&groups, assumptions, estimated);
     if let Some(path) = &args.svg {
-        let drawn = report::render_svg(&impact, true)
+        let drawn = report::render_svg(&impact, estimated)
             .and_then(|svg| std::fs::write(path, svg).map_err(|e| format!("cannot write {}: {e}", path.display())));
         if let Err(e) = drawn {
             return fail(format!("--svg: {e}"));
@@ -93,16 +109,15 @@ pub(super) fn audit(args: &AuditArgs, setup_args: &SetupArgs) -> ExitCode {
                 leases: &leases,
                 namespaces: &impact.namespaces,
                 totals: &impact.totals,
-                sample_seconds: 0,
+                sample_seconds: renewals.as_ref().map_or(0.0, |r| r.seconds),
                 api: usage,
                 errors: &errors,
             };
             serde_json::to_writer_pretty(&mut buf, &json).map_err(std::io::Error::other).and_then(|()| writeln!(buf))
         }
-        AuditFormat::Markdown => report::render_markdown(&impact, true, &mut buf),
-        AuditFormat::Human => {
-            human(&connection, &leases, &errors, &mut buf).and_then(|()| report::render_human(&impact, true, &mut buf))
-        }
+        AuditFormat::Markdown => report::render_markdown(&impact, Some(&note), &mut buf),
+        AuditFormat::Human => human(&connection, &leases, &errors, &mut buf)
+            .and_then(|()| report::render_human(&impact, Some(&note), &mut buf)),
     };
     let flushed = written.and_then(|()| match &args.output_file {
         Some(path) => std::fs::write(path, &buf),

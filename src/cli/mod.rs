@@ -291,8 +291,8 @@ fn impact_report(args: &args::CheckArgs, svg: Option<&std::path::Path>, setup_ar
     let mut buf = Vec::new();
     let written = match args.format {
         Format::Json => crate::report::render_json(&impact, &mut buf),
-        Format::Markdown => crate::report::render_markdown(&impact, true, &mut buf),
-        _ => crate::report::render_human(&impact, true, &mut buf),
+        Format::Markdown => crate::report::render_markdown(&impact, Some(crate::report::MANIFEST_NOTE), &mut buf),
+        _ => crate::report::render_human(&impact, Some(crate::report::MANIFEST_NOTE), &mut buf),
     };
     let flushed = written.and_then(|()| match &args.output_file {
         Some(path) => std::fs::write(path, &buf),

@@ -49,6 +49,8 @@ pub(crate) struct Census {
     replica_sets: HashMap<(String, String), Option<String>>,
     /// The pods were read (a 403 on pods leaves owners unknown and nothing orphaned).
     pub(crate) pods_read: bool,
+    /// The Lease list's resourceVersion (where the sampling watch starts).
+    pub(crate) lease_version: Option<String>,
 }
 
 fn controller(meta: &ObjectMeta) -> Option<OwnerRef> {
@@ -130,10 +132,11 @@ fn holder_pod(holder: &str) -> &str {
     }
 }
 
-/// Classifies every Lease of the census at time `now` (seconds since the epoch). Rates are
-/// estimated (no sample): node heartbeats every 10 s, other held Leases every 2 s (client-go's
-/// retry period), Leases without a holder not at all.
-pub(crate) fn classify(census: &Census, now: i64) -> Vec<LeaseRecord> {
+/// Classifies every Lease of the census at time `now` (seconds since the epoch). With a sample,
+/// each Lease's rate is its renewals over the sample's length (measured); without one, rates are
+/// estimated: node heartbeats every 10 s, other held Leases every 2 s (client-go's retry
+/// period), Leases without a holder or stale not at all.
+pub(crate) fn classify(census: &Census, now: i64, sampled: Option<&super::Renewals>) -> Vec<LeaseRecord> {
     let mut by_namespace: BTreeMap<&str, Vec<&LeaseFacts>> = BTreeMap::new();
     for l in census.leases.values() {
         by_namespace.entry(l.namespace.as_str()).or_default().push(l);
@@ -181,16 +184,22 @@ pub(crate) fn classify(census: &Census, now: i64) -> Vec<LeaseRecord> {
             } else {
                 crate::report::CLIENT_GO_RENEW_SECONDS
             };
-            let writes = if holder.is_some() && !stale { 1.0 / period } else { 0.0 };
+            let estimate = if holder.is_some() && !stale { 1.0 / period } else { 0.0 };
+            let renewals =
+                sampled.map(|s| s.counts.get(&(namespace.to_string(), l.name.clone())).copied().unwrap_or(0));
+            let writes = match (sampled, renewals) {
+                (Some(s), Some(n)) if s.seconds > 0.0 => n as f64 / s.seconds,
+                _ => estimate,
+            };
             out.push(LeaseRecord {
                 namespace: namespace.to_string(),
                 name: l.name.clone(),
                 class,
                 holder: l.holder.clone(),
                 owner,
-                renewals: None,
+                renewals,
                 writes_per_second: writes,
-                estimated: true,
+                estimated: sampled.is_none(),
                 age_seconds: l.created.map(|c| now - c),
                 lease_duration_seconds: l.duration,
                 stale,

@@ -3,10 +3,11 @@
 //! the CLI starts a tokio runtime for `audit` alone.
 //!
 //! First part of `leaselint audit`: the census and its impact table, with estimated rates, the
-//! client-side rate limit and retries. Not yet: the rules on live objects and sampling with a
-//! watch (see the README's "Live cluster" section).
+//! client-side rate limit and retries, and renewals measured with one watch. Not yet: the rules
+//! on live objects (see the README's "Live cluster" section).
 
 mod census;
+mod sample;
 
 use std::path::PathBuf;
 
@@ -17,6 +18,7 @@ use kube::api::{Api, ListParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 pub(crate) use census::{Census, LeaseRecord, classify};
+pub(crate) use sample::{Renewals, sample};
 
 /// The resources the census reads (`read_census`): when every one fails, nothing was read.
 pub(crate) const CENSUS_RESOURCES: usize = 3;
@@ -164,11 +166,12 @@ async fn list_each<K>(
     limit: &mut RateLimit,
     usage: &mut ApiUse,
     mut each: impl FnMut(K),
-) -> Result<(), kube::Error>
+) -> Result<String, kube::Error>
 where
     K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
 {
     let first = ListParams::default().limit(PAGE_SIZE);
+    let mut version = String::new();
     let mut params = first.clone();
     let mut restarted = false;
     loop {
@@ -181,12 +184,16 @@ where
             other => other?,
         };
         let next = page.metadata.continue_.clone().filter(|c| !c.is_empty());
+        if params.continue_token.is_none() {
+            // The first page's resourceVersion is the list's snapshot (a watch starts there).
+            version = page.metadata.resource_version.clone().unwrap_or_default();
+        }
         for item in page.items {
             each(item);
         }
         match next {
             Some(token) => params = params.continue_token(&token),
-            None => return Ok(()),
+            None => return Ok(version),
         }
     }
 }
@@ -204,12 +211,13 @@ pub(crate) async fn read_census(
         errors.push(ReadError { resource: resource.to_string(), message: e.to_string() });
     };
     let leases: Api<Lease> = Api::all(client.clone());
-    if let Err(e) = list_each(&leases, limit, usage, |l| census.add_lease(&l)).await {
-        failed("leases.coordination.k8s.io", e, errors);
+    match list_each(&leases, limit, usage, |l| census.add_lease(&l)).await {
+        Ok(version) => census.lease_version = Some(version),
+        Err(e) => failed("leases.coordination.k8s.io", e, errors),
     }
     let pods: Api<Pod> = Api::all(client.clone());
     match list_each(&pods, limit, usage, |p| census.add_pod(&p.metadata)).await {
-        Ok(()) => census.pods_read = true,
+        Ok(_) => census.pods_read = true,
         Err(e) => failed("pods", e, errors),
     }
     let replica_sets: Api<ReplicaSet> = Api::all(client.clone());

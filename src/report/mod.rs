@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::k8s::pod_names::{pod_of, stem_groups};
 use crate::k8s::{CarrierRole, Inventory, Kind};
 
-pub(crate) use render::{render_human, render_json, render_markdown, render_svg};
+pub(crate) use render::{MANIFEST_NOTE, render_human, render_json, render_markdown, render_svg};
 
 /// client-go's default leader-election retry period, in seconds: how often a holder renews.
 pub(crate) const CLIENT_GO_RENEW_SECONDS: f64 = 2.0;

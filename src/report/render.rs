@@ -57,7 +57,12 @@ fn table(impact: &Impact) -> Vec<Vec<String>> {
     rows
 }
 
-pub(crate) fn render_human(impact: &Impact, estimated: bool, out: &mut impl Write) -> std::io::Result<()> {
+/// How `report` estimates rates (printed under its table).
+pub(crate) const MANIFEST_NOTE: &str =
+    "estimated from manifests: renewals every --leader-elect-retry-period, else client-go's 2s";
+
+/// `note`: how the rates were found (printed under the table).
+pub(crate) fn render_human(impact: &Impact, note: Option<&str>, out: &mut impl Write) -> std::io::Result<()> {
     let rows = table(impact);
     let columns = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..columns)
@@ -75,8 +80,8 @@ pub(crate) fn render_human(impact: &Impact, estimated: bool, out: &mut impl Writ
         writeln!(out, "{}", cells.join("  ").trim_end())?;
     }
     let t = &impact.totals;
-    if estimated {
-        writeln!(out, "\nestimated from manifests: renewals every --leader-elect-retry-period, else client-go's 2s")?;
+    if let Some(note) = note {
+        writeln!(out, "\n{note}")?;
     }
     if t.writes_per_second > 0.0 {
         writeln!(
@@ -91,7 +96,7 @@ pub(crate) fn render_human(impact: &Impact, estimated: bool, out: &mut impl Writ
     writeln!(out, "{REFERENCE}")
 }
 
-pub(crate) fn render_markdown(impact: &Impact, estimated: bool, out: &mut impl Write) -> std::io::Result<()> {
+pub(crate) fn render_markdown(impact: &Impact, note: Option<&str>, out: &mut impl Write) -> std::io::Result<()> {
     let rows = table(impact);
     writeln!(out, "## Lease impact\n")?;
     for (i, row) in rows.iter().enumerate() {
@@ -106,11 +111,8 @@ pub(crate) fn render_markdown(impact: &Impact, estimated: bool, out: &mut impl W
         }
     }
     writeln!(out)?;
-    if estimated {
-        writeln!(
-            out,
-            "Estimated from manifests (renewals every `--leader-elect-retry-period`, else client-go's 2 s).\n"
-        )?;
+    if let Some(note) = note {
+        writeln!(out, "{note}.\n")?;
     }
     writeln!(out, "{}", REFERENCE.replacen("reference: ", "Reference: ", 1))
 }
