@@ -221,7 +221,7 @@ fn an_expired_continue_token_starts_the_list_again() {
     let server = server();
     let tmp = tempfile::tempdir().unwrap();
     let kubeconfig = kubeconfig_of(&server, tmp.path());
-    // Two requests a second: the test expires the tokens between two pages of the Leases.
+    // Two requests a second: the test expires the tokens between two pages of the Pods.
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_leaselint"))
         .args([
             "--no-config",
@@ -241,12 +241,13 @@ fn an_expired_continue_token_starts_the_list_again() {
         .spawn()
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !server.requests().iter().any(|r| r.param("continue").is_some()) {
+    // The Pods are read first, two a page: expire the token their first page handed out.
+    while !server.requests().iter().any(|r| r.path == "/api/v1/pods") {
         if std::time::Instant::now() > deadline {
             // Stopped by its pid before failing.
             let _ = child.kill();
             let _ = child.wait();
-            panic!("the audit never asked a second page");
+            panic!("the audit never listed the pods");
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
@@ -258,11 +259,10 @@ fn an_expired_continue_token_starts_the_list_again() {
     assert_eq!(report["leases"].as_array().unwrap().len(), 7, "every Lease once");
     let requests = server.requests();
     assert!(requests.iter().any(|r| r.status == 410), "a page was refused");
-    let lease_firsts = requests
-        .iter()
-        .filter(|r| r.path == "/apis/coordination.k8s.io/v1/leases" && r.param("continue").is_none())
-        .count();
-    assert_eq!(lease_firsts, 2, "the Leases were listed again from the first page");
+    // The first list with a second page is the Pods' (read first): listed again from page one.
+    let pod_firsts = requests.iter().filter(|r| r.path == "/api/v1/pods" && r.param("continue").is_none()).count();
+    assert_eq!(pod_firsts, 2, "the Pods were listed again from the first page");
+    assert_eq!(report["leases"].as_array().unwrap().len(), 7);
     server.stop();
 }
 

@@ -198,7 +198,7 @@ where
     }
 }
 
-/// Reads what the census needs — Leases, Pods (name and owner) and ReplicaSets (owner) — in
+/// Reads what the census needs — Pods (name and owner), ReplicaSets (owner), then Leases — in
 /// every namespace. A resource that fails (403, …) goes to `errors` and the rest is read.
 pub(crate) async fn read_census(
     client: &kube::Client,
@@ -210,11 +210,6 @@ pub(crate) async fn read_census(
     let failed = |resource: &str, e: kube::Error, errors: &mut Vec<ReadError>| {
         errors.push(ReadError { resource: resource.to_string(), message: e.to_string() });
     };
-    let leases: Api<Lease> = Api::all(client.clone());
-    match list_each(&leases, limit, usage, |l| census.add_lease(&l)).await {
-        Ok(version) => census.lease_version = Some(version),
-        Err(e) => failed("leases.coordination.k8s.io", e, errors),
-    }
     let pods: Api<Pod> = Api::all(client.clone());
     match list_each(&pods, limit, usage, |p| census.add_pod(&p.metadata)).await {
         Ok(_) => census.pods_read = true,
@@ -223,6 +218,13 @@ pub(crate) async fn read_census(
     let replica_sets: Api<ReplicaSet> = Api::all(client.clone());
     if let Err(e) = list_each(&replica_sets, limit, usage, |r| census.add_replica_set(&r.metadata)).await {
         failed("replicasets.apps", e, errors);
+    }
+    // Leases last: the sampling watch starts at their list's resourceVersion, which must still
+    // be in the server's watch history.
+    let leases: Api<Lease> = Api::all(client.clone());
+    match list_each(&leases, limit, usage, |l| census.add_lease(&l)).await {
+        Ok(version) => census.lease_version = Some(version),
+        Err(e) => failed("leases.coordination.k8s.io", e, errors),
     }
     census
 }

@@ -49,7 +49,9 @@ pub(crate) async fn sample(
     let mut out = Renewals::default();
     while Instant::now() < end {
         let left = end.saturating_duration_since(Instant::now());
-        let params = WatchParams::default().timeout(u32::try_from(left.as_secs().max(1)).unwrap_or(u32::MAX));
+        // Rounded up: a watch that ends a moment before the sample does would be opened again.
+        let seconds = left.as_secs_f64().ceil().max(1.0);
+        let params = WatchParams::default().timeout(u32::try_from(seconds as u64).unwrap_or(u32::MAX));
         usage.requests += 1;
         usage.watches += 1;
         out.watches += 1;
