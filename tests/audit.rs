@@ -345,6 +345,7 @@ fn renewals_are_measured_with_one_watch() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let report = json(&out);
     assert_eq!(report["sample_seconds"], 2.0);
+    assert!(!stderr(&out).contains("sampling"), "no progress bar when stderr is not a terminal");
     let c0 = lease(&report, "obs", "collector-0");
     assert_eq!(c0["estimated"], false);
     let renewals = c0["renewals"].as_u64().unwrap();

@@ -56,7 +56,18 @@ pub(super) fn audit(args: &AuditArgs, setup_args: &SetupArgs) -> ExitCode {
         let mut renewals = None;
         if let (Some(version), true) = (&census.lease_version, sample_seconds > 0.0) {
             let length = std::time::Duration::from_secs_f64(sample_seconds);
-            match cluster::sample(&connection.client, version, length, &mut usage, |_| {}).await {
+            // A progress bar on a terminal only (indicatif draws nothing when stderr is not one).
+            let bar = indicatif::ProgressBar::with_draw_target(Some(1000), indicatif::ProgressDrawTarget::stderr());
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("sampling lease renewals {wide_bar} {elapsed}/{msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar.set_message(args.sample.clone());
+            let progress = |done: f64| bar.set_position((done.clamp(0.0, 1.0) * 1000.0) as u64);
+            let listed = census.renew_stamps();
+            let sampled = cluster::sample(&connection.client, version, listed, length, &mut usage, progress).await;
+            bar.finish_and_clear();
+            match sampled {
                 Ok(r) => renewals = Some(r),
                 Err(e) => errors.push(ReadError { resource: "leases (watch)".into(), message: e.to_string() }),
             }

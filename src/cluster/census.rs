@@ -33,6 +33,8 @@ struct LeaseFacts {
     holder: Option<String>,
     /// Seconds since the epoch.
     renew_time: Option<i64>,
+    /// `spec.renewTime` as the API wrote it (the sample compares renewals against it).
+    renew_stamp: Option<String>,
     duration: Option<i32>,
     identity: bool,
     created: Option<i64>,
@@ -71,6 +73,7 @@ impl Census {
                 name: meta.name.clone().unwrap_or_default(),
                 holder: spec.and_then(|s| s.holder_identity.clone()).filter(|h| !h.is_empty()),
                 renew_time: spec.and_then(|s| s.renew_time.as_ref()).map(|t| t.0.as_second()),
+                renew_stamp: spec.and_then(|s| s.renew_time.as_ref()).map(|t| t.0.to_string()),
                 duration: spec.and_then(|s| s.lease_duration_seconds),
                 identity: meta.labels.as_ref().is_some_and(|l| l.contains_key(APISERVER_IDENTITY_LABEL)),
                 created: meta.creation_timestamp.as_ref().map(|t| t.0.as_second()),
@@ -99,6 +102,12 @@ impl Census {
             return Some(OwnerRef { kind: "Deployment".into(), name: deployment.clone() });
         }
         Some(owner)
+    }
+
+    /// Each Lease's `spec.renewTime` at the list: the first renewal seen by the sample's watch
+    /// counts against it.
+    pub(crate) fn renew_stamps(&self) -> HashMap<(String, String), Option<String>> {
+        self.leases.iter().map(|(k, l)| (k.clone(), l.renew_stamp.clone())).collect()
     }
 
     fn pod_exists(&self, namespace: &str, pod: &str) -> bool {

@@ -32,11 +32,12 @@ fn renew_time(l: &Lease) -> Option<String> {
     l.spec.as_ref().and_then(|s| s.renew_time.as_ref()).map(|t| t.0.to_string())
 }
 
-/// Watches Leases from `version` for `length`, counting renewals; `progress` is called with the
-/// elapsed fraction as events arrive.
+/// Watches Leases from `version` (the list's, whose renewTimes are `listed`) for `length`,
+/// counting renewals; `progress` is called with the elapsed fraction as events arrive.
 pub(crate) async fn sample(
     client: &kube::Client,
     version: &str,
+    listed: HashMap<(String, String), Option<String>>,
     length: Duration,
     usage: &mut ApiUse,
     mut progress: impl FnMut(f64),
@@ -45,7 +46,8 @@ pub(crate) async fn sample(
     let started = Instant::now();
     let end = started + length;
     let mut version = version.to_string();
-    let mut seen: HashMap<(String, String), Option<String>> = HashMap::new();
+    // Each Lease's last known renewTime, from the list, then from the events.
+    let mut seen = listed;
     let mut out = Renewals::default();
     while Instant::now() < end {
         let left = end.saturating_duration_since(Instant::now());
