@@ -252,14 +252,7 @@ fn impact_report(args: &args::CheckArgs, svg: Option<&std::path::Path>, setup_ar
         eprintln!("leaselint: report prints --format human, json or markdown, and fixes nothing");
         return ExitCode::from(EXIT_ERROR);
     }
-    let Some(setup) = prepare(args, setup_args, &config_start(&args.paths)) else { return ExitCode::from(EXIT_ERROR) };
-    let loaded = match load(args, setup_args.limits.max_file_size, setup.config.limits) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("leaselint: {e}");
-            return ExitCode::from(EXIT_ERROR);
-        }
-    };
+    let Some((setup, loaded)) = prepare_and_load(args, setup_args) else { return ExitCode::from(EXIT_ERROR) };
     if !args.quiet {
         for n in &loaded.notices {
             eprintln!("leaselint: note: {n}");
@@ -340,14 +333,7 @@ fn check(args: &args::CheckArgs, setup_args: &args::SetupArgs) -> ExitCode {
         );
         return ExitCode::from(EXIT_ERROR);
     }
-    let Some(setup) = prepare(args, setup_args, &config_start(&args.paths)) else { return ExitCode::from(EXIT_ERROR) };
-    let loaded = match load(args, setup_args.limits.max_file_size, setup.config.limits) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("leaselint: {e}");
-            return ExitCode::from(EXIT_ERROR);
-        }
-    };
+    let Some((setup, loaded)) = prepare_and_load(args, setup_args) else { return ExitCode::from(EXIT_ERROR) };
     check_loaded(args, setup, loaded)
 }
 
@@ -363,6 +349,18 @@ fn prepare(args: &args::CheckArgs, setup: &args::SetupArgs, start: &std::path::P
         return None;
     }
     setup_or_exit(setup, Some(args), stderr_color(args.color), start).ok()
+}
+
+/// The setup (config found from the paths) and the loaded inputs; `None` after printing why not.
+fn prepare_and_load(args: &args::CheckArgs, setup_args: &args::SetupArgs) -> Option<(setup::Setup, Loaded)> {
+    let setup = prepare(args, setup_args, &config_start(&args.paths))?;
+    match load(args, setup_args.limits.max_file_size, setup.config.limits) {
+        Ok(loaded) => Some((setup, loaded)),
+        Err(e) => {
+            eprintln!("leaselint: {e}");
+            None
+        }
+    }
 }
 
 /// Where the config file is looked for: the directory of the first path linted (a file's

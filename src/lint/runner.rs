@@ -221,38 +221,38 @@ pub(crate) fn parse<'a>(
 
 /// Lints every file.
 pub(crate) fn lint(files: &[SourceFile], registry: &Registry, config: &LintConfig) -> LintOutput {
-    let chunks = manifest_chunks(files);
-    let mut table = ChunkTable::default();
-    let ids: Vec<u32> = chunks.iter().map(|(f, r)| table.add(*f, r.clone())).collect();
-    let conv = conventions(files);
-    let run = RunEnv {
-        registry,
-        config,
-        edits: EditEnv {
-            files,
-            conventions: &conv,
-            chunks: &table,
-            limits: config.limits,
-            custom: &config.pod_template_kinds,
-            keep_edits: false,
-        },
-        hashes: false,
-    };
-    let mut outputs: Vec<ChunkOutput> = chunks
-        .par_iter()
-        .zip(ids.par_iter())
-        .with_min_len(4)
-        .map(|((file, range), id)| lint_chunk(&run, *file, *id, range.clone()))
-        .collect();
-    // The chunks are not kept: their findings move into the result.
-    let taken: Vec<Diagnostic> = outputs.iter_mut().flat_map(|o| std::mem::take(&mut o.diagnostics)).collect();
-    let refs: Vec<&ChunkOutput> = outputs.iter().collect();
-    assemble(&run, &refs, taken).into_output()
+    run_chunks(files, registry, config, |run, mut outputs| {
+        // The chunks are not kept: their findings move into the result.
+        let taken: Vec<Diagnostic> = outputs.iter_mut().flat_map(|o| std::mem::take(&mut o.diagnostics)).collect();
+        let refs: Vec<&ChunkOutput> = outputs.iter().collect();
+        assemble(run, &refs, taken).into_output()
+    })
 }
 
 /// The facts of every object of `files` (for `leaselint report`), with the input errors: the
 /// same parse and extraction as [`lint`], whose findings are dropped.
 pub(crate) fn facts(files: &[SourceFile], registry: &Registry, config: &LintConfig) -> (Vec<k8s::Facts>, LintOutput) {
+    run_chunks(files, registry, config, |_, outputs| {
+        let mut out = LintOutput::default();
+        let mut facts = Vec::new();
+        for o in outputs {
+            out.errors.extend(o.errors);
+            out.documents += o.documents;
+            out.objects += o.objects;
+            facts.extend(o.facts);
+        }
+        (facts, out)
+    })
+}
+
+/// Splits `files` into chunks, lints them in parallel and hands the chunks' results to `finish`
+/// with the run's environment.
+fn run_chunks<R>(
+    files: &[SourceFile],
+    registry: &Registry,
+    config: &LintConfig,
+    finish: impl FnOnce(&RunEnv<'_>, Vec<ChunkOutput>) -> R,
+) -> R {
     let chunks = manifest_chunks(files);
     let mut table = ChunkTable::default();
     let ids: Vec<u32> = chunks.iter().map(|(f, r)| table.add(*f, r.clone())).collect();
@@ -276,15 +276,7 @@ pub(crate) fn facts(files: &[SourceFile], registry: &Registry, config: &LintConf
         .with_min_len(4)
         .map(|((file, range), id)| lint_chunk(&run, *file, *id, range.clone()))
         .collect();
-    let mut out = LintOutput::default();
-    let mut facts = Vec::new();
-    for o in outputs {
-        out.errors.extend(o.errors);
-        out.documents += o.documents;
-        out.objects += o.objects;
-        facts.extend(o.facts);
-    }
-    (facts, out)
+    finish(&run, outputs)
 }
 
 /// Parses and lints one chunk.
