@@ -364,3 +364,28 @@ fn renewals_are_measured_with_one_watch() {
     assert!(watches.iter().all(|w| w.param("resourceVersion").is_some_and(|v| v != "0")), "resumed where it stopped");
     server.stop();
 }
+
+#[test]
+fn namespaces_narrow_the_audit() {
+    let server = server();
+    let tmp = tempfile::tempdir().unwrap();
+    let kubeconfig = kubeconfig_of(&server, tmp.path());
+    let out = leaselint()
+        .args(["--no-config", "audit", "--sample", "1s", "--format", "json", "-n", "obs", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report = json(&out);
+    let namespaces: Vec<&str> =
+        report["leases"].as_array().unwrap().iter().map(|l| l["namespace"].as_str().unwrap()).collect();
+    assert_eq!(namespaces, ["obs", "obs", "obs"]);
+    let requests = server.requests();
+    assert!(
+        requests.iter().all(|r| r.path.contains("/namespaces/obs/")),
+        "{:?}",
+        requests.iter().map(|r| &r.path).collect::<Vec<_>>()
+    );
+    assert_eq!(requests.iter().filter(|r| r.is_watch()).count(), 1);
+    server.stop();
+}

@@ -145,6 +145,9 @@ pub(crate) struct AuditArgs {
     /// The kubeconfig context [default: its current context].
     #[arg(long, value_name = "NAME")]
     pub(crate) context: Option<String>,
+    /// Audit only this namespace (repeatable) [default: every namespace].
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub(crate) namespace: Vec<String>,
     /// Output: the census and the impact table.
     #[arg(long, value_enum, default_value_t = AuditFormat::Human)]
     pub(crate) format: AuditFormat,

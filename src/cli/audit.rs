@@ -52,7 +52,8 @@ pub(super) fn audit(args: &AuditArgs, setup_args: &SetupArgs) -> ExitCode {
         let mut usage = ApiUse::default();
         let mut errors = Vec::new();
         let mut limit = cluster::RateLimit::new(args.qps, args.burst);
-        let census = cluster::read_census(&connection.client, &mut limit, &mut usage, &mut errors).await;
+        let census =
+            cluster::read_census(&connection.client, &args.namespace, &mut limit, &mut usage, &mut errors).await;
         let mut renewals = None;
         if let (Some(version), true) = (&census.lease_version, sample_seconds > 0.0) {
             let length = std::time::Duration::from_secs_f64(sample_seconds);
@@ -65,7 +66,9 @@ pub(super) fn audit(args: &AuditArgs, setup_args: &SetupArgs) -> ExitCode {
             bar.set_message(args.sample.clone());
             let progress = |done: f64| bar.set_position((done.clamp(0.0, 1.0) * 1000.0) as u64);
             let listed = census.renew_stamps();
-            let sampled = cluster::sample(&connection.client, version, listed, length, &mut usage, progress).await;
+            let sampled =
+                cluster::sample(&connection.client, version, listed, &args.namespace, length, &mut usage, progress)
+                    .await;
             bar.finish_and_clear();
             match sampled {
                 Ok(r) => renewals = Some(r),
@@ -145,7 +148,7 @@ pub(super) fn audit(args: &AuditArgs, setup_args: &SetupArgs) -> ExitCode {
         }
     }
     // Nothing could be read at all: an error. Otherwise the census stands with what was read.
-    if errors.len() >= cluster::CENSUS_RESOURCES {
+    if errors.len() >= cluster::CENSUS_RESOURCES * args.namespace.len().max(1) {
         return ExitCode::from(EXIT_ERROR);
     }
     ExitCode::SUCCESS

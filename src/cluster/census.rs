@@ -53,6 +53,8 @@ pub(crate) struct Census {
     pub(crate) pods_read: bool,
     /// The Lease list's resourceVersion (where the sampling watch starts).
     pub(crate) lease_version: Option<String>,
+    /// `-n` namespaces (empty: all): the sample counts renewals of these only.
+    pub(crate) namespaces: Vec<String>,
 }
 
 fn controller(meta: &ObjectMeta) -> Option<OwnerRef> {

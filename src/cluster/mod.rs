@@ -20,7 +20,8 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 pub(crate) use census::{Census, LeaseRecord, classify};
 pub(crate) use sample::{Renewals, sample};
 
-/// The resources the census reads (`read_census`): when every one fails, nothing was read.
+/// The resources the census reads (`read_census`) per namespace scope: when every one fails,
+/// nothing was read.
 pub(crate) const CENSUS_RESOURCES: usize = 3;
 
 /// Objects asked for per list request (SPEC §9: `limit` 500, `continue`).
@@ -199,32 +200,53 @@ where
 }
 
 /// Reads what the census needs — Pods (name and owner), ReplicaSets (owner), then Leases — in
-/// every namespace. A resource that fails (403, …) goes to `errors` and the rest is read.
+/// every namespace, or in each of `namespaces` (`-n`). A resource that fails (403, …) goes to
+/// `errors` and the rest is read.
 pub(crate) async fn read_census(
     client: &kube::Client,
+    namespaces: &[String],
     limit: &mut RateLimit,
     usage: &mut ApiUse,
     errors: &mut Vec<ReadError>,
 ) -> Census {
     let mut census = Census::default();
-    let failed = |resource: &str, e: kube::Error, errors: &mut Vec<ReadError>| {
-        errors.push(ReadError { resource: resource.to_string(), message: e.to_string() });
+    let scopes: Vec<Option<&str>> =
+        if namespaces.is_empty() { vec![None] } else { namespaces.iter().map(|n| Some(n.as_str())).collect() };
+    let failed = |resource: &str, scope: Option<&str>, e: kube::Error, errors: &mut Vec<ReadError>| {
+        let resource = scope.map_or_else(|| resource.to_string(), |ns| format!("{resource} in {ns}"));
+        errors.push(ReadError { resource, message: e.to_string() });
     };
-    let pods: Api<Pod> = Api::all(client.clone());
-    match list_each(&pods, limit, usage, |p| census.add_pod(&p.metadata)).await {
-        Ok(_) => census.pods_read = true,
-        Err(e) => failed("pods", e, errors),
+    fn api<K>(client: &kube::Client, scope: Option<&str>) -> Api<K>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+        K::DynamicType: Default,
+    {
+        match scope {
+            Some(ns) => Api::namespaced(client.clone(), ns),
+            None => Api::all(client.clone()),
+        }
     }
-    let replica_sets: Api<ReplicaSet> = Api::all(client.clone());
-    if let Err(e) = list_each(&replica_sets, limit, usage, |r| census.add_replica_set(&r.metadata)).await {
-        failed("replicasets.apps", e, errors);
+    census.pods_read = true;
+    for &scope in &scopes {
+        let pods: Api<Pod> = api(client, scope);
+        if let Err(e) = list_each(&pods, limit, usage, |p| census.add_pod(&p.metadata)).await {
+            census.pods_read = false;
+            failed("pods", scope, e, errors);
+        }
+        let replica_sets: Api<ReplicaSet> = api(client, scope);
+        if let Err(e) = list_each(&replica_sets, limit, usage, |r| census.add_replica_set(&r.metadata)).await {
+            failed("replicasets.apps", scope, e, errors);
+        }
     }
     // Leases last: the sampling watch starts at their list's resourceVersion, which must still
     // be in the server's watch history.
-    let leases: Api<Lease> = Api::all(client.clone());
-    match list_each(&leases, limit, usage, |l| census.add_lease(&l)).await {
-        Ok(version) => census.lease_version = Some(version),
-        Err(e) => failed("leases.coordination.k8s.io", e, errors),
+    for &scope in &scopes {
+        let leases: Api<Lease> = api(client, scope);
+        match list_each(&leases, limit, usage, |l| census.add_lease(&l)).await {
+            Ok(version) => census.lease_version = Some(version),
+            Err(e) => failed("leases.coordination.k8s.io", scope, e, errors),
+        }
     }
+    census.namespaces = namespaces.to_vec();
     census
 }

@@ -38,11 +38,17 @@ pub(crate) async fn sample(
     client: &kube::Client,
     version: &str,
     listed: HashMap<(String, String), Option<String>>,
+    only: &[String],
     length: Duration,
     usage: &mut ApiUse,
     mut progress: impl FnMut(f64),
 ) -> Result<Renewals, kube::Error> {
-    let api: Api<Lease> = Api::all(client.clone());
+    // One namespace: a watch in it (what namespace-scoped RBAC allows); several: one watch in
+    // every namespace, events of the others skipped.
+    let api: Api<Lease> = match only {
+        [ns] => Api::namespaced(client.clone(), ns),
+        _ => Api::all(client.clone()),
+    };
     let started = Instant::now();
     let end = started + length;
     let mut version = version.to_string();
@@ -75,6 +81,12 @@ pub(crate) async fn sample(
             let Ok(next) = tokio::time::timeout(left, stream.next()).await else { break };
             progress(started.elapsed().as_secs_f64() / length.as_secs_f64().max(f64::EPSILON));
             match next {
+                // One watch in every namespace (never one per namespace): others are skipped.
+                Some(Ok(WatchEvent::Modified(l) | WatchEvent::Added(l) | WatchEvent::Deleted(l)))
+                    if !only.is_empty() && !only.contains(&key(&l).0) =>
+                {
+                    version = l.metadata.resource_version.clone().unwrap_or(version);
+                }
                 Some(Ok(WatchEvent::Modified(l))) => {
                     let now = renew_time(&l);
                     let before = seen.insert(key(&l), now.clone());
