@@ -2,13 +2,14 @@
 //! arrive, and the classification of every Lease: `node-heartbeat`, `apiserver-identity`,
 //! `per-pod`, `leader-election`, `other`; `stale` and `orphaned` leases.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
-use crate::k8s::pod_names::stem_groups;
+use crate::k8s::carriers::CLIENT_GO_RETRY_PERIOD_SECONDS;
+use crate::k8s::pod_names::{POD_LABELS, per_pod_groups};
 use crate::report::Class;
 
 /// The namespace of node heartbeats (the kubelet renews one Lease per node every 10 s).
@@ -37,6 +38,8 @@ struct LeaseFacts {
     renew_stamp: Option<String>,
     duration: Option<i32>,
     identity: bool,
+    /// Labelled with a pod's name or index (an LL001 (b) group when two or more are).
+    pod_label: bool,
     created: Option<i64>,
 }
 
@@ -78,6 +81,7 @@ impl Census {
                 renew_stamp: spec.and_then(|s| s.renew_time.as_ref()).map(|t| t.0.to_string()),
                 duration: spec.and_then(|s| s.lease_duration_seconds),
                 identity: meta.labels.as_ref().is_some_and(|l| l.contains_key(APISERVER_IDENTITY_LABEL)),
+                pod_label: meta.labels.as_ref().is_some_and(|l| POD_LABELS.iter().any(|k| l.contains_key(*k))),
                 created: meta.creation_timestamp.as_ref().map(|t| t.0.as_second()),
             },
         );
@@ -155,9 +159,9 @@ pub(crate) fn classify(census: &Census, now: i64, sampled: Option<&super::Renewa
     let mut out = Vec::with_capacity(census.leases.len());
     for (namespace, mut leases) in by_namespace {
         leases.sort_by(|a, b| a.name.cmp(&b.name));
-        let names: Vec<&str> = leases.iter().map(|l| l.name.as_str()).collect();
-        let grouped: HashSet<&str> = stem_groups(&names).into_iter().flat_map(|(_, g)| g).collect();
-        for l in leases {
+        let entries: Vec<(&str, bool)> = leases.iter().map(|l| (l.name.as_str(), l.pod_label)).collect();
+        let grouped = per_pod_groups(&entries);
+        for (i, l) in leases.iter().enumerate() {
             let holder = l.holder.as_deref();
             let pod = holder.map(holder_pod);
             let holder_is_pod = pod.is_some_and(|p| census.pod_exists(namespace, p));
@@ -166,7 +170,7 @@ pub(crate) fn classify(census: &Census, now: i64, sampled: Option<&super::Renewa
                 Class::NodeHeartbeat
             } else if namespace == "kube-system" && l.identity {
                 Class::ApiserverIdentity
-            } else if named_after_pod || grouped.contains(l.name.as_str()) {
+            } else if named_after_pod || grouped.contains_key(&i) {
                 Class::PerPod
             } else if holder_is_pod || holder.is_some_and(|h| h.contains('_')) {
                 Class::LeaderElection
@@ -190,11 +194,8 @@ pub(crate) fn classify(census: &Census, now: i64, sampled: Option<&super::Renewa
                     Class::LeaderElection => pod.is_some() && !holder_is_pod,
                     _ => false,
                 };
-            let period = if class == Class::NodeHeartbeat {
-                NODE_HEARTBEAT_SECONDS
-            } else {
-                crate::report::CLIENT_GO_RENEW_SECONDS
-            };
+            let period =
+                if class == Class::NodeHeartbeat { NODE_HEARTBEAT_SECONDS } else { CLIENT_GO_RETRY_PERIOD_SECONDS };
             let estimate = if holder.is_some() && !stale { 1.0 / period } else { 0.0 };
             let renewals =
                 sampled.map(|s| s.counts.get(&(namespace.to_string(), l.name.clone())).copied().unwrap_or(0));

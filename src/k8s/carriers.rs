@@ -6,6 +6,10 @@ use crate::yaml::{NodePath, NodeRef};
 
 use super::{Container, Object};
 
+/// client-go's default leader-election retry period, seconds: how often a holder renews its
+/// lease when the container sets no `--leader-elect-retry-period`.
+pub(crate) const CLIENT_GO_RETRY_PERIOD_SECONDS: f64 = 2.0;
+
 /// The configurable lists of carrier flags and env var patterns (`*` matches any text).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct CarrierNames {

@@ -255,6 +255,21 @@ struct Index {
     workloads_by_namespace: HashMap<Namespace, Vec<usize>>,
 }
 
+impl Workload {
+    /// How often its lease holder renews, seconds: `--leader-elect-retry-period` when a
+    /// container sets it, else client-go's default.
+    pub(crate) fn renew_seconds(&self) -> f64 {
+        self.retry_period.filter(|r| *r > 0.0).unwrap_or(carriers::CLIENT_GO_RETRY_PERIOD_SECONDS)
+    }
+}
+
+impl Lease {
+    /// Labelled with a pod's name or index (`statefulset.kubernetes.io/pod-name`, …).
+    pub(crate) fn has_pod_label(&self) -> bool {
+        super::pod_names::POD_LABELS.iter().any(|k| self.labels.contains_key(*k))
+    }
+}
+
 impl Facts {
     /// The facts moved by `delta` bytes (their object's text is unchanged and moved there).
     pub(crate) fn shift(&mut self, delta: isize) {

@@ -82,6 +82,33 @@ pub(crate) fn stem_groups<'n>(names: &[&'n str]) -> Vec<(&'n str, Vec<&'n str>)>
     groups.into_iter().filter(|(_, g)| g.len() >= 2).map(|((stem, _), g)| (stem, g)).collect()
 }
 
+/// Labels that tie a Lease to one pod (LL001 (b)).
+pub(crate) const POD_LABELS: [&str; 2] = ["statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index"];
+
+/// The per-pod Leases of one namespace (LL001 (b)), by their index in `leases`, each with the
+/// names of its group: two or more Leases labelled with a [`POD_LABELS`] label form one group,
+/// names that share a stem and differ by pod suffixes ([`stem_groups`]) the others; a Lease in
+/// both keeps its label group. `leases`: each Lease's name and whether it has a pod label.
+pub(crate) fn per_pod_groups(leases: &[(&str, bool)]) -> BTreeMap<usize, Vec<String>> {
+    let mut flagged: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    let labelled: Vec<usize> = leases.iter().enumerate().filter(|(_, l)| l.1).map(|(i, _)| i).collect();
+    if labelled.len() >= 2 {
+        let names: Vec<String> = labelled.iter().filter_map(|&i| leases.get(i)).map(|l| l.0.to_string()).collect();
+        for &i in &labelled {
+            flagged.entry(i).or_insert_with(|| names.clone());
+        }
+    }
+    let names: Vec<&str> = leases.iter().map(|l| l.0).collect();
+    for (_, group) in stem_groups(&names) {
+        for (i, l) in leases.iter().enumerate() {
+            if group.contains(&l.0) {
+                flagged.entry(i).or_insert_with(|| group.iter().map(|s| (*s).to_string()).collect());
+            }
+        }
+    }
+    flagged
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Suffix, stem_groups, stems};

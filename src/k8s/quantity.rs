@@ -68,9 +68,23 @@ pub(crate) fn scale(q: &str, factor: u32) -> Option<String> {
     Some(format!("{text}{suffix}"))
 }
 
+/// A rate or count for a message: at most two decimals, no trailing zeros.
+pub(crate) fn number(v: f64) -> String {
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{equal, parse, scale};
+    use super::{equal, number, parse, scale};
+
+    #[test]
+    fn numbers_drop_trailing_zeros() {
+        assert_eq!(number(1.5), "1.5");
+        assert_eq!(number(0.1), "0.1");
+        assert_eq!(number(50.0), "50");
+        assert_eq!(number(1.0 / 3.0), "0.33");
+    }
 
     #[test]
     fn parses_decimal_binary_and_exponent_suffixes() {

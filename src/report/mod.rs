@@ -9,13 +9,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::k8s::pod_names::{pod_of, stem_groups};
+use crate::k8s::carriers::CLIENT_GO_RETRY_PERIOD_SECONDS;
+use crate::k8s::pod_names::{per_pod_groups, pod_of};
 use crate::k8s::{CarrierRole, Inventory, Kind};
 
 pub(crate) use render::{MANIFEST_NOTE, render_human, render_json, render_markdown, render_svg};
-
-/// client-go's default leader-election retry period, in seconds: how often a holder renews.
-pub(crate) const CLIENT_GO_RENEW_SECONDS: f64 = 2.0;
 
 /// What a Lease is for (SPEC §9's census classes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -109,7 +107,7 @@ pub(crate) fn from_manifests(inv: &Inventory<'_>, a: Assumptions) -> Vec<LeaseGr
     for &w in &inv.workloads {
         let Some(c) = w.carriers.iter().find(|c| c.role == CarrierRole::Name) else { continue };
         let namespace = inv.namespace_of(&w.info).map(str::to_string);
-        let renew = w.retry_period.filter(|r| *r > 0.0).unwrap_or(CLIENT_GO_RENEW_SECONDS);
+        let renew = w.renew_seconds();
         let owner = if c.pod_field().is_some() { Some(w) } else { c.literal().and_then(|v| pod_of(v, &inv.workloads)) };
         let group = match owner {
             Some(owner) => {
@@ -140,26 +138,22 @@ pub(crate) fn from_manifests(inv: &Inventory<'_>, a: Assumptions) -> Vec<LeaseGr
         by_namespace.entry(inv.namespace_of(&l.info)).or_default().push(l);
     }
     for (namespace, leases) in by_namespace {
-        let names: Vec<&str> = leases.iter().map(|l| l.info.object.name.as_str()).collect();
-        let grouped: Vec<&str> = stem_groups(&names).into_iter().flat_map(|(_, g)| g).collect();
-        for l in leases {
-            let pod_label = l.labels.keys().any(|k| POD_LABELS.contains(&k.as_str()));
-            let class =
-                if pod_label || grouped.contains(&l.info.object.name.as_str()) { Class::PerPod } else { Class::Other };
+        let entries: Vec<(&str, bool)> =
+            leases.iter().map(|l| (l.info.object.name.as_str(), l.has_pod_label())).collect();
+        let per_pod = per_pod_groups(&entries);
+        for i in 0..leases.len() {
+            let class = if per_pod.contains_key(&i) { Class::PerPod } else { Class::Other };
             groups.push(LeaseGroup {
                 namespace: namespace.map(str::to_string),
                 class,
                 leases: 1,
-                writes_per_second: 1.0 / CLIENT_GO_RENEW_SECONDS,
+                writes_per_second: 1.0 / CLIENT_GO_RETRY_PERIOD_SECONDS,
                 own_lease_under_policy: false,
             });
         }
     }
     groups
 }
-
-/// Labels that tie a Lease to one pod (LL001 (b)).
-const POD_LABELS: [&str; 2] = ["statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index"];
 
 /// The table: per namespace, the Leases now, and under the policy — every per-pod group of the
 /// namespace becomes the one namespace Lease (a high-churn Deployment's group its own lease),

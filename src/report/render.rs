@@ -17,11 +17,7 @@ fn namespace_name(ns: Option<&str>) -> &str {
     ns.unwrap_or("(release namespace)")
 }
 
-/// A rate with at most two decimals.
-fn rate(v: f64) -> String {
-    let s = format!("{v:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
+use crate::k8s::quantity::number as rate;
 
 /// Columns: namespace, Leases per class, total, writes/s, and the same under the policy.
 fn table(impact: &Impact) -> Vec<Vec<String>> {

@@ -10,7 +10,7 @@ use crate::yaml::edit::{EditError, Value};
 use super::helpers::fixes::carrier_edits;
 
 use super::helpers::policy::{DEFAULT_RENEW_SECONDS, lease_cost, namespace_lease_name, template_lease_name};
-use crate::k8s::pod_names::{pod_of, stem_groups};
+use crate::k8s::pod_names::{POD_LABELS, per_pod_groups, pod_of};
 
 /// Finds leases that exist once per pod.
 ///
@@ -41,8 +41,6 @@ use crate::k8s::pod_names::{pod_of, stem_groups};
 /// cannot name the release namespace. A team that has adopted the policy makes them safe with
 /// config `fixes: {safe: [LL001]}`.
 pub(crate) struct PerPodLease;
-
-const POD_LABELS: [&str; 2] = ["statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index"];
 
 /// Fields of a Lease that belong to its current holder.
 const HOLDER_FIELDS: [&str; 4] = ["holderIdentity", "leaseTransitions", "acquireTime", "renewTime"];
@@ -92,7 +90,7 @@ fn check_carriers(inv: &Inventory, cx: &mut Ctx<'_>) {
             } else {
                 format!("{pods} replicas make")
             };
-            let renew = owner.retry_period.filter(|r| *r > 0.0).unwrap_or(DEFAULT_RENEW_SECONDS);
+            let renew = owner.renew_seconds();
             let target = template_lease_name(w, &policy);
             let value = c.value.as_deref().map_or_else(String::new, |v| format!("`{v}` "));
             let site = if c.is_env { format!("env `{}`", c.label) } else { format!("`{}`", c.label) };
@@ -135,28 +133,9 @@ fn check_lease_objects(inv: &Inventory, cx: &mut Ctx<'_>) {
     }
     for (namespace, leases) in by_namespace {
         // Index of each lease in `leases` → the group that made it per-pod.
-        let mut flagged: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-        let labelled: Vec<usize> = leases
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| POD_LABELS.iter().any(|k| l.labels.contains_key(*k)))
-            .map(|(i, _)| i)
-            .collect();
-        if labelled.len() >= 2 {
-            let names: Vec<String> =
-                labelled.iter().filter_map(|&i| leases.get(i)).map(|l| l.info.object.name.clone()).collect();
-            for &i in &labelled {
-                flagged.entry(i).or_insert_with(|| names.clone());
-            }
-        }
-        let names: Vec<&str> = leases.iter().map(|l| l.info.object.name.as_str()).collect();
-        for (_, group) in stem_groups(&names) {
-            for (i, l) in leases.iter().enumerate() {
-                if group.contains(&l.info.object.name.as_str()) {
-                    flagged.entry(i).or_insert_with(|| group.iter().map(|s| (*s).to_string()).collect());
-                }
-            }
-        }
+        let entries: Vec<(&str, bool)> =
+            leases.iter().map(|l| (l.info.object.name.as_str(), l.has_pod_label())).collect();
+        let flagged = per_pod_groups(&entries);
         let exists = |name: &str| leases.iter().any(|l| l.info.object.name == name);
         for (i, group) in &flagged {
             let Some(lease) = leases.get(*i) else { continue };
