@@ -107,12 +107,8 @@ pub(super) fn audit(args: &AuditArgs, setup_args: &SetupArgs) -> ExitCode {
         })
         .collect();
     let impact = report::impact(&groups, assumptions, estimated);
-    if let Some(path) = &args.svg {
-        let drawn = report::render_svg(&impact, estimated)
-            .and_then(|svg| std::fs::write(path, svg).map_err(|e| format!("cannot write {}: {e}", path.display())));
-        if let Err(e) = drawn {
-            return fail(format!("--svg: {e}"));
-        }
+    if let Err(code) = super::write_svg(args.svg.as_deref(), &impact, estimated) {
+        return code;
     }
     let mut buf = Vec::new();
     let written = match args.format {
@@ -133,14 +129,8 @@ pub(super) fn audit(args: &AuditArgs, setup_args: &SetupArgs) -> ExitCode {
         AuditFormat::Human => human(&connection, &leases, &errors, &mut buf)
             .and_then(|()| report::render_human(&impact, Some(&note), &mut buf)),
     };
-    let flushed = written.and_then(|()| match &args.output_file {
-        Some(path) => std::fs::write(path, &buf),
-        None => std::io::stdout().lock().write_all(&buf),
-    });
-    if let Err(e) = flushed
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        return fail(format!("cannot write the report: {e}"));
+    if let Err(code) = super::write_report(args.output_file.as_deref(), written, &buf) {
+        return code;
     }
     if args.format != AuditFormat::Human {
         for e in &errors {

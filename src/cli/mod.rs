@@ -273,13 +273,8 @@ fn impact_report(args: &args::CheckArgs, svg: Option<&std::path::Path>, setup_ar
     };
     let groups = crate::report::from_manifests(&inventory, assumptions);
     let impact = crate::report::impact(&groups, assumptions, true);
-    if let Some(path) = svg {
-        let drawn = crate::report::render_svg(&impact, true)
-            .and_then(|text| std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display())));
-        if let Err(e) = drawn {
-            eprintln!("leaselint: --svg: {e}");
-            return ExitCode::from(EXIT_ERROR);
-        }
+    if let Err(code) = write_svg(svg, &impact, true) {
+        return code;
     }
     let mut buf = Vec::new();
     let written = match args.format {
@@ -287,15 +282,8 @@ fn impact_report(args: &args::CheckArgs, svg: Option<&std::path::Path>, setup_ar
         Format::Markdown => crate::report::render_markdown(&impact, Some(crate::report::MANIFEST_NOTE), &mut buf),
         _ => crate::report::render_human(&impact, Some(crate::report::MANIFEST_NOTE), &mut buf),
     };
-    let flushed = written.and_then(|()| match &args.output_file {
-        Some(path) => std::fs::write(path, &buf),
-        None => std::io::stdout().lock().write_all(&buf),
-    });
-    if let Err(e) = flushed
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        eprintln!("leaselint: cannot write the report: {e}");
-        return ExitCode::from(EXIT_ERROR);
+    if let Err(code) = write_report(args.output_file.as_deref(), written, &buf) {
+        return code;
     }
     let mut errors = loaded.errors;
     errors.extend(input_errors(&output, &loaded.files));
@@ -303,6 +291,37 @@ fn impact_report(args: &args::CheckArgs, svg: Option<&std::path::Path>, setup_ar
         eprintln!("leaselint: {}:{}:{}: {}", e.file, e.line, e.column, e.message);
     }
     if errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_ERROR) }
+}
+
+/// Draws the impact table as an SVG bar chart into `path` (`--svg` of `report` and `audit`).
+fn write_svg(path: Option<&std::path::Path>, impact: &crate::report::Impact, estimated: bool) -> Result<(), ExitCode> {
+    let Some(path) = path else { return Ok(()) };
+    let drawn = crate::report::render_svg(impact, estimated)
+        .and_then(|text| std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display())));
+    drawn.map_err(|e| {
+        eprintln!("leaselint: --svg: {e}");
+        ExitCode::from(EXIT_ERROR)
+    })
+}
+
+/// Writes a rendered report (`report`, `audit`) to `--output-file` or stdout; a closed pipe is
+/// not an error.
+fn write_report(
+    output_file: Option<&std::path::Path>,
+    written: std::io::Result<()>,
+    buf: &[u8],
+) -> Result<(), ExitCode> {
+    let flushed = written.and_then(|()| match output_file {
+        Some(path) => std::fs::write(path, buf),
+        None => std::io::stdout().lock().write_all(buf),
+    });
+    match flushed {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("leaselint: cannot write the report: {e}");
+            Err(ExitCode::from(EXIT_ERROR))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The subcommand a missing path was probably meant to be (`explian` → `explain`), as clap

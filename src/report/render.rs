@@ -24,32 +24,22 @@ fn table(impact: &Impact) -> Vec<Vec<String>> {
     let mut header = vec!["namespace".to_string()];
     header.extend(Class::ALL.iter().map(|c| c.as_str().to_string()));
     header.extend(["leases", "writes/s", "policy leases", "policy writes/s"].map(String::from));
+    // One row: its name, the count per class, then the four figures.
+    let row = |name: &str, per_class: &dyn Fn(Class) -> u64, figures: (u64, f64, u64, f64)| {
+        let mut row = vec![name.to_string()];
+        row.extend(Class::ALL.iter().map(|c| per_class(*c).to_string()));
+        row.extend([figures.0.to_string(), rate(figures.1), figures.2.to_string(), rate(figures.3)]);
+        row
+    };
     let mut rows = vec![header];
     for r in &impact.namespaces {
-        let mut row = vec![namespace_name(r.namespace.as_deref()).to_string()];
-        row.extend(Class::ALL.iter().map(|c| r.by_class.get(c.as_str()).copied().unwrap_or(0).to_string()));
-        row.extend([
-            r.leases.to_string(),
-            rate(r.writes_per_second),
-            r.policy_leases.to_string(),
-            rate(r.policy_writes_per_second),
-        ]);
-        rows.push(row);
+        let per_class = |c: Class| r.by_class.get(c.as_str()).copied().unwrap_or(0);
+        let figures = (r.leases, r.writes_per_second, r.policy_leases, r.policy_writes_per_second);
+        rows.push(row(namespace_name(r.namespace.as_deref()), &per_class, figures));
     }
     let t = &impact.totals;
-    let mut total = vec!["total".to_string()];
-    for c in Class::ALL {
-        total.push(
-            impact.namespaces.iter().map(|r| r.by_class.get(c.as_str()).copied().unwrap_or(0)).sum::<u64>().to_string(),
-        );
-    }
-    total.extend([
-        t.leases.to_string(),
-        rate(t.writes_per_second),
-        t.policy_leases.to_string(),
-        rate(t.policy_writes_per_second),
-    ]);
-    rows.push(total);
+    let total_of = |c: Class| impact.namespaces.iter().map(|r| r.by_class.get(c.as_str()).copied().unwrap_or(0)).sum();
+    rows.push(row("total", &total_of, (t.leases, t.writes_per_second, t.policy_leases, t.policy_writes_per_second)));
     rows
 }
 
