@@ -89,6 +89,11 @@ fn server() -> ApiServer {
     ApiServer::start(Config { objects, max_page: Some(2), ..Config::default() }).unwrap()
 }
 
+/// Runs `leaselint --no-config audit ARGS --kubeconfig KUBECONFIG`.
+fn audit(kubeconfig: &std::path::Path, args: &[&str]) -> std::process::Output {
+    leaselint().args(["--no-config", "audit"]).args(args).arg("--kubeconfig").arg(kubeconfig).output().unwrap()
+}
+
 fn lease<'a>(report: &'a Value, namespace: &str, name: &str) -> &'a Value {
     report["leases"]
         .as_array()
@@ -104,12 +109,7 @@ fn the_census_classifies_every_lease_and_finds_its_owner() {
     let tmp = tempfile::tempdir().unwrap();
     let kubeconfig = tmp.path().join("kubeconfig");
     server.write_kubeconfig(&kubeconfig).unwrap();
-    let out = leaselint()
-        .args(["--no-config", "audit", "--sample", "0", "--kubeconfig"])
-        .arg(&kubeconfig)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
+    let out = audit(&kubeconfig, &["--sample", "0", "--format", "json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let report = json(&out);
     assert_eq!(report["version"], 1);
@@ -147,8 +147,7 @@ fn the_census_classifies_every_lease_and_finds_its_owner() {
     assert_eq!(lease_pages, 4, "7 Leases in pages of 2");
     assert!(requests.iter().all(|r| r.param("limit").as_deref() == Some("500")));
     assert_eq!(report["api"]["lists"].as_u64(), Some(requests.len() as u64));
-    let out =
-        leaselint().args(["--no-config", "audit", "--sample", "0", "--kubeconfig"]).arg(&kubeconfig).output().unwrap();
+    let out = audit(&kubeconfig, &["--sample", "0"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("1 orphaned (their pod no longer exists)"), "{text}");
     assert!(text.contains("kubectl delete lease -n obs collector-2"), "{text}");
@@ -163,12 +162,7 @@ fn a_forbidden_resource_is_reported_and_the_audit_goes_on() {
     let tmp = tempfile::tempdir().unwrap();
     let kubeconfig = tmp.path().join("kubeconfig");
     server.write_kubeconfig(&kubeconfig).unwrap();
-    let out = leaselint()
-        .args(["--no-config", "audit", "--sample", "0", "--kubeconfig"])
-        .arg(&kubeconfig)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
+    let out = audit(&kubeconfig, &["--sample", "0", "--format", "json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let report = json(&out);
     assert_eq!(report["errors"][0]["resource"], "pods");
@@ -177,14 +171,12 @@ fn a_forbidden_resource_is_reported_and_the_audit_goes_on() {
     let orphaned = report["leases"].as_array().unwrap().iter().filter(|l| l["orphaned"] == true).count();
     assert_eq!(orphaned, 0, "without the pods nothing is known to be orphaned");
     // Human output names the cluster, the classes and the command that cleans orphaned Leases.
-    let out =
-        leaselint().args(["--no-config", "audit", "--sample", "0", "--kubeconfig"]).arg(&kubeconfig).output().unwrap();
+    let out = audit(&kubeconfig, &["--sample", "0"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("could not read pods"), "{text}");
     server.stop();
     // A cluster that cannot be reached at all: exit 2 with the reason.
-    let out =
-        leaselint().args(["--no-config", "audit", "--sample", "0", "--kubeconfig"]).arg(&kubeconfig).output().unwrap();
+    let out = audit(&kubeconfig, &["--sample", "0"]);
     assert_eq!(code(&out), 2);
 }
 
@@ -201,11 +193,7 @@ fn a_429_storm_is_waited_out_as_the_server_asks() {
     let tmp = tempfile::tempdir().unwrap();
     let kubeconfig = kubeconfig_of(&server, tmp.path());
     let started = std::time::Instant::now();
-    let out = leaselint()
-        .args(["--no-config", "audit", "--sample", "0", "--format", "json", "--kubeconfig"])
-        .arg(&kubeconfig)
-        .output()
-        .unwrap();
+    let out = audit(&kubeconfig, &["--sample", "0", "--format", "json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let report = json(&out);
     assert_eq!(report["errors"], serde_json::json!([]));
@@ -339,11 +327,7 @@ fn renewals_are_measured_with_one_watch() {
     server.set_lease_renewal("obs", "collector-1", Some(std::time::Duration::from_millis(1500)));
     let tmp = tempfile::tempdir().unwrap();
     let kubeconfig = kubeconfig_of(&server, tmp.path());
-    let out = leaselint()
-        .args(["--no-config", "audit", "--sample", "2s", "--format", "json", "--kubeconfig"])
-        .arg(&kubeconfig)
-        .output()
-        .unwrap();
+    let out = audit(&kubeconfig, &["--sample", "2s", "--format", "json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let report = json(&out);
     assert_eq!(report["sample_seconds"], 2.0);
@@ -370,11 +354,7 @@ fn namespaces_narrow_the_audit() {
     let server = server();
     let tmp = tempfile::tempdir().unwrap();
     let kubeconfig = kubeconfig_of(&server, tmp.path());
-    let out = leaselint()
-        .args(["--no-config", "audit", "--sample", "1s", "--format", "json", "-n", "obs", "--kubeconfig"])
-        .arg(&kubeconfig)
-        .output()
-        .unwrap();
+    let out = audit(&kubeconfig, &["--sample", "1s", "--format", "json", "-n", "obs"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let report = json(&out);
     let namespaces: Vec<&str> =
