@@ -9,13 +9,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
 use crate::k8s::carriers::CLIENT_GO_RETRY_PERIOD_SECONDS;
+use crate::k8s::{APISERVER_IDENTITY_LABEL, NODE_LEASE_NAMESPACE};
 use crate::k8s::pod_names::{POD_LABELS, per_pod_groups};
 use crate::report::Class;
 
-/// The namespace of node heartbeats (the kubelet renews one Lease per node every 10 s).
-const NODE_LEASE_NAMESPACE: &str = "kube-node-lease";
-/// The label of the API servers' identity Leases (in `kube-system`).
-const APISERVER_IDENTITY_LABEL: &str = "apiserver.kubernetes.io/identity";
 /// The kubelet's node lease renew interval, seconds (`nodeLeaseDurationSeconds` 40 / 4).
 pub(crate) const NODE_HEARTBEAT_SECONDS: f64 = 10.0;
 

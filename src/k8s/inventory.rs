@@ -268,6 +268,13 @@ impl Lease {
     pub(crate) fn has_pod_label(&self) -> bool {
         super::pod_names::POD_LABELS.iter().any(|k| self.labels.contains_key(*k))
     }
+
+    /// Kept by Kubernetes itself, one per node or per API server by design: a node heartbeat
+    /// (in `namespace` [`NODE_LEASE_NAMESPACE`](super::NODE_LEASE_NAMESPACE)) or an API server
+    /// identity Lease.
+    pub(crate) fn is_system(&self, namespace: Option<&str>) -> bool {
+        namespace == Some(super::NODE_LEASE_NAMESPACE) || self.labels.contains_key(super::APISERVER_IDENTITY_LABEL)
+    }
 }
 
 impl Facts {

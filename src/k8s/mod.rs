@@ -94,6 +94,14 @@ impl<'d> Object<'d> {
     }
 }
 
+/// The namespace of the nodes' heartbeat Leases: the kubelet keeps one Lease per node there and
+/// renews it every 10 s (Kubernetes' `kube-node-lease`). One Lease per node is the design, never
+/// a per-pod lease.
+pub(crate) const NODE_LEASE_NAMESPACE: &str = "kube-node-lease";
+/// The label of the API servers' identity Leases in `kube-system` (one per API server, kept by
+/// the API server itself).
+pub(crate) const APISERVER_IDENTITY_LABEL: &str = "apiserver.kubernetes.io/identity";
+
 /// The annotation that makes an object a Helm hook or test (Helm's `release.HookAnnotation`).
 pub(crate) const HELM_HOOK: &str = "helm.sh/hook";
 

@@ -22,7 +22,9 @@ use crate::k8s::pod_names::{POD_LABELS, per_pod_groups, pod_of};
 ///
 /// (b) Two or more Lease objects in one namespace whose names share a stem and differ only by a
 /// pod suffix, or that carry the `statefulset.kubernetes.io/pod-name` or
-/// `apps.kubernetes.io/pod-index` label; each Lease of the group gets a finding.
+/// `apps.kubernetes.io/pod-index` label; each Lease of the group gets a finding. Leases that
+/// Kubernetes keeps one per node or API server by design are never grouped: node heartbeats in
+/// `kube-node-lease` and Leases labelled `apiserver.kubernetes.io/identity`.
 ///
 /// Severity: `error` when the workload makes two or more Leases (2+ replicas, or a DaemonSet);
 /// `info` for one replica (one Lease now and under the policy: nothing to gain until it scales).
@@ -129,7 +131,12 @@ fn check_lease_objects(inv: &Inventory, cx: &mut Ctx<'_>) {
     let policy = cx.config.policy.clone();
     let mut by_namespace: BTreeMap<Option<&str>, Vec<&Lease>> = BTreeMap::new();
     for l in &inv.leases {
-        by_namespace.entry(inv.namespace_of(&l.info)).or_default().push(l);
+        let namespace = inv.namespace_of(&l.info);
+        // Node heartbeats and API server identities are one per node or server by design.
+        if l.is_system(namespace) {
+            continue;
+        }
+        by_namespace.entry(namespace).or_default().push(l);
     }
     for (namespace, leases) in by_namespace {
         // Index of each lease in `leases` → the group that made it per-pod.
