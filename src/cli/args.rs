@@ -167,6 +167,32 @@ pub(crate) struct AuditArgs {
     /// Write the report to this file instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub(crate) output_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) rules: RuleArgs,
+    /// Exit with 0 even when there are findings (exit 2 still when nothing could be read).
+    #[arg(long)]
+    pub(crate) exit_zero: bool,
+}
+
+/// Which rules run and what fails the run (linting and `audit`); these override the config file.
+#[derive(Args, Debug, Default)]
+pub(crate) struct RuleArgs {
+    /// Exit with 1 when a finding has this severity or a higher one [default: the config's
+    /// `failOn`, else warning].
+    #[arg(long, value_enum)]
+    pub(crate) fail_on: Option<FailOn>,
+    /// Run only these rules (codes or names, comma-separated or repeated).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub(crate) select: Vec<String>,
+    /// Do not run these rules (codes or names, comma-separated or repeated).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub(crate) ignore: Vec<String>,
+    /// Nodes assumed for DaemonSets (LL001 lease counts, LL009 fan-out).
+    #[arg(long, value_name = "N")]
+    pub(crate) nodes: Option<i64>,
+    /// Replicas from which a workload's list/watch counts as fan-out (LL009).
+    #[arg(long, value_name = "N")]
+    pub(crate) fanout_replicas: Option<i64>,
 }
 
 /// Output of `leaselint audit` (and `report`).
@@ -199,14 +225,12 @@ pub(crate) struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,
+    #[command(flatten)]
+    pub(crate) rules: RuleArgs,
     /// Write the report to this file instead of stdout (or stderr, where stdout carries the
     /// fixed stream or the diff).
     #[arg(long, value_name = "FILE")]
     pub(crate) output_file: Option<PathBuf>,
-    /// Exit with 1 when a finding has this severity or a higher one [default: the config's
-    /// `failOn`, else warning].
-    #[arg(long, value_enum)]
-    pub(crate) fail_on: Option<FailOn>,
     /// Exit with 0 even when there are findings (input errors still exit with 2).
     #[arg(long)]
     pub(crate) exit_zero: bool,
@@ -234,12 +258,6 @@ pub(crate) struct CheckArgs {
     /// Print a unified diff of what --fix would change; write nothing.
     #[arg(long)]
     pub(crate) diff: bool,
-    /// Run only these rules (codes or names, comma-separated or repeated).
-    #[arg(long, value_name = "RULES", value_delimiter = ',')]
-    pub(crate) select: Vec<String>,
-    /// Do not run these rules (codes or names, comma-separated or repeated).
-    #[arg(long, value_name = "RULES", value_delimiter = ',')]
-    pub(crate) ignore: Vec<String>,
     /// A Helm values file to check with LL003 (repeatable; for pipes; `render` also passes it to
     /// `helm template`).
     #[arg(long = "values", value_name = "FILE")]
@@ -257,12 +275,6 @@ pub(crate) struct CheckArgs {
     /// `namespace`, else one unnamed release namespace].
     #[arg(long, short = 'n', value_name = "NAME")]
     pub(crate) namespace: Option<String>,
-    /// Nodes assumed for DaemonSets (LL001 lease counts, LL009 fan-out).
-    #[arg(long, value_name = "N")]
-    pub(crate) nodes: Option<i64>,
-    /// Replicas from which a workload's list/watch counts as fan-out (LL009).
-    #[arg(long, value_name = "N")]
-    pub(crate) fanout_replicas: Option<i64>,
     /// Benchmark helper: read, split and parse the inputs as a lint run does, without rules.
     #[arg(long, hide = true)]
     pub(crate) parse_only: bool,

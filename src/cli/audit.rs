@@ -1,16 +1,18 @@
-//! `leaselint audit`: connects as kubectl does, reads the census, prints it with the impact
-//! table. The only place a tokio runtime is started (one thread: the reads are sequential).
+//! `leaselint audit`: connects as kubectl does, reads the cluster, lints the live objects with
+//! the run's rules and config, and prints the findings, the lease census and the impact table.
+//! The only place a tokio runtime is started (one thread: the reads are sequential).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use serde::Serialize;
 
 use crate::cluster::{self, ApiUse, ConnectOptions, LeaseRecord, ReadError};
+use crate::output::{self, HumanOptions, Report, Summary};
 use crate::report::{self, Assumptions, Class, LeaseGroup};
 
-use super::EXIT_ERROR;
 use super::args::{AuditArgs, AuditFormat, SetupArgs};
+use super::{EXIT_ERROR, EXIT_FINDINGS, setup};
 
 #[derive(Serialize)]
 struct ClusterInfo<'a> {
@@ -18,17 +20,19 @@ struct ClusterInfo<'a> {
     server: &'a str,
 }
 
-/// The JSON report (SPEC §9; `findings` and `summary` come with the rules on live objects).
+/// The JSON report (SPEC §9).
 #[derive(Serialize)]
-struct Json<'a> {
+struct Json<'a, F, S> {
     version: u32,
     cluster: ClusterInfo<'a>,
+    findings: F,
     leases: &'a [LeaseRecord],
     namespaces: &'a [report::NamespaceRow],
     totals: &'a report::Totals,
     sample_seconds: f64,
     api: ApiUse,
     errors: &'a [ReadError],
+    summary: S,
 }
 
 pub(super) fn audit(args: &AuditArgs, setup_args: &SetupArgs) -> ExitCode {
@@ -36,7 +40,9 @@ pub(super) fn audit(args: &AuditArgs, setup_args: &SetupArgs) -> ExitCode {
         eprintln!("leaselint: {message}");
         ExitCode::from(EXIT_ERROR)
     };
-    let Ok(setup) = super::setup_or_exit(setup_args, None, false, std::path::Path::new(".")) else {
+    // The config is found from the working directory, as for standard input.
+    let overrides = setup::Overrides { rules: &args.rules, namespace: None };
+    let Ok(setup) = super::setup_or_exit(setup_args, Some(overrides), false, std::path::Path::new(".")) else {
         return ExitCode::from(EXIT_ERROR);
     };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
@@ -52,8 +58,9 @@ pub(super) fn audit(args: &AuditArgs, setup_args: &SetupArgs) -> ExitCode {
         let mut usage = ApiUse::default();
         let mut errors = Vec::new();
         let mut limit = cluster::RateLimit::new(args.qps, args.burst);
-        let census =
-            cluster::read_census(&connection.client, &args.namespace, &mut limit, &mut usage, &mut errors).await;
+        let read =
+            cluster::read_cluster(&connection.client, &args.namespace, &mut limit, &mut usage, &mut errors).await;
+        let census = &read.census;
         let mut renewals = None;
         if let (Some(version), true) = (&census.lease_version, sample_seconds > 0.0) {
             let length = std::time::Duration::from_secs_f64(sample_seconds);
@@ -75,16 +82,23 @@ pub(super) fn audit(args: &AuditArgs, setup_args: &SetupArgs) -> ExitCode {
                 Err(e) => errors.push(ReadError { resource: "leases (watch)".into(), message: e.to_string() }),
             }
         }
-        Ok::<_, String>((connection, census, usage, errors, renewals))
+        Ok::<_, String>((connection, read, usage, errors, renewals))
     });
-    let (connection, census, usage, errors, renewals) = match read {
+    let (connection, read, usage, mut errors, renewals) = match read {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    let leases = cluster::classify(&census, now, renewals.as_ref());
+    let leases = cluster::classify(&read.census, now, renewals.as_ref());
+    let listed = read.listed;
+    // The rules, on the objects read (as files: same runner, config and suppressions).
+    let files = read.objects.into_files();
+    let linted = crate::lint::lint(&files, &setup.registry, &setup.config);
+    errors.extend(linted.errors.iter().map(|e| ReadError { resource: e.file.clone(), message: e.message.clone() }));
+    let summary = Summary::count(&linted.diagnostics, files.len(), linted.documents, linted.objects);
+    let findings = Report { files: &files, diagnostics: &linted.diagnostics, errors: &[], summary };
     let estimated = renewals.is_none();
     let note = match &renewals {
         Some(r) => format!("measured: renewals counted by one watch on Leases for {}s", r.seconds),
@@ -116,18 +130,34 @@ pub(super) fn audit(args: &AuditArgs, setup_args: &SetupArgs) -> ExitCode {
             let json = Json {
                 version: 1,
                 cluster: ClusterInfo { context: connection.context.as_deref(), server: &connection.server },
+                findings: output::json_findings(&findings),
                 leases: &leases,
                 namespaces: &impact.namespaces,
                 totals: &impact.totals,
                 sample_seconds: renewals.as_ref().map_or(0.0, |r| r.seconds),
                 api: usage,
                 errors: &errors,
+                summary: output::json_summary(&findings),
             };
             serde_json::to_writer_pretty(&mut buf, &json).map_err(std::io::Error::other).and_then(|()| writeln!(buf))
         }
-        AuditFormat::Markdown => report::render_markdown(&impact, Some(&note), &mut buf),
-        AuditFormat::Human => human(&connection, &leases, &errors, &mut buf)
-            .and_then(|()| report::render_human(&impact, Some(&note), &mut buf)),
+        AuditFormat::Markdown => report::render_markdown(&impact, Some(&note), &mut buf)
+            .and_then(|()| writeln!(buf))
+            .and_then(|()| output::render_markdown(&findings, &mut buf)),
+        AuditFormat::Human => {
+            // Findings first, then the census and the table: what a terminal leaves in view.
+            let terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
+            let options = HumanOptions {
+                color: terminal && std::env::var_os("NO_COLOR").is_none(),
+                width: super::terminal_width(),
+                wrap: terminal,
+                quiet: false,
+            };
+            output::render_human(&findings, options, &mut buf)
+                .and_then(|()| writeln!(buf))
+                .and_then(|()| human(&connection, &leases, &errors, &mut buf))
+                .and_then(|()| report::render_human(&impact, Some(&note), &mut buf))
+        }
     };
     if let Err(code) = super::write_report(args.output_file.as_deref(), written, &buf) {
         return code;
@@ -137,9 +167,12 @@ pub(super) fn audit(args: &AuditArgs, setup_args: &SetupArgs) -> ExitCode {
             eprintln!("leaselint: cannot read {}: {}", e.resource, e.message);
         }
     }
-    // Nothing could be read at all: an error. Otherwise the census stands with what was read.
-    if errors.len() >= cluster::CENSUS_RESOURCES * args.namespace.len().max(1) {
+    // Nothing could be read at all: an error. Otherwise the audit stands with what was read.
+    if listed == 0 {
         return ExitCode::from(EXIT_ERROR);
+    }
+    if !args.exit_zero && linted.diagnostics.iter().any(|d| d.severity >= setup.fail_on) {
+        return ExitCode::from(EXIT_FINDINGS);
     }
     ExitCode::SUCCESS
 }

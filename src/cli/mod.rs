@@ -83,7 +83,7 @@ pub fn run() -> ExitCode {
 /// Builds the run's setup, printing what is wrong (exit 2) when it cannot.
 fn setup_or_exit(
     args: &args::SetupArgs,
-    check: Option<&args::CheckArgs>,
+    check: Option<setup::Overrides<'_>>,
     color: bool,
     start: &std::path::Path,
 ) -> Result<setup::Setup, ExitCode> {
@@ -367,7 +367,8 @@ fn prepare(args: &args::CheckArgs, setup: &args::SetupArgs, start: &std::path::P
         eprintln!("leaselint: --unsafe-fixes needs --fix (apply) or --diff (show)");
         return None;
     }
-    setup_or_exit(setup, Some(args), stderr_color(args.color), start).ok()
+    let overrides = setup::Overrides { rules: &args.rules, namespace: args.namespace.as_deref() };
+    setup_or_exit(setup, Some(overrides), stderr_color(args.color), start).ok()
 }
 
 /// The setup (config found from the paths) and the loaded inputs; `None` after printing why not.

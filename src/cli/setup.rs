@@ -11,7 +11,7 @@ use crate::diag::Severity;
 use crate::lint::{Registry, Rule};
 use crate::yaml::{FileError, NodePath};
 
-use super::args::{CheckArgs, SetupArgs};
+use super::args::{RuleArgs, SetupArgs};
 
 /// A mistake in the setup: in a file (rendered with its snippet) or in the flags.
 #[derive(Debug)]
@@ -34,9 +34,16 @@ pub(super) struct Setup {
     pub(super) fail_on: Severity,
 }
 
-/// Reads the config file and user rules and applies `check`'s flags (none for `rules` and
-/// `explain`).
-pub(super) fn setup(args: &SetupArgs, check: Option<&CheckArgs>, start: &Path) -> Result<Setup, SetupError> {
+/// The flags a run overrides the config file with (none for `rules` and `explain`).
+#[derive(Clone, Copy)]
+pub(super) struct Overrides<'a> {
+    pub(super) rules: &'a RuleArgs,
+    /// `--namespace` of a lint run (the namespace of objects without one).
+    pub(super) namespace: Option<&'a str>,
+}
+
+/// Reads the config file and user rules and applies the flags of `check`.
+pub(super) fn setup(args: &SetupArgs, check: Option<Overrides<'_>>, start: &Path) -> Result<Setup, SetupError> {
     let config_path = if args.no_config {
         None
     } else if let Some(path) = &args.config {
@@ -95,7 +102,7 @@ pub(super) fn setup(args: &SetupArgs, check: Option<&CheckArgs>, start: &Path) -
     let mut fail_on = config.fail_on.unwrap_or(Severity::Warning);
     if let Some(check) = check {
         apply_flags(check, &known, &mut config)?;
-        if let Some(f) = check.fail_on {
+        if let Some(f) = check.rules.fail_on {
             fail_on = f.into();
         }
     }
@@ -128,17 +135,19 @@ fn load_rules(path: &Path, out: &mut Vec<DataRule>) -> Result<(), SetupError> {
     Ok(())
 }
 
-/// `--select`, `--ignore`, `--nodes`, `--fanout-replicas`: they override the config file.
-fn apply_flags(args: &CheckArgs, known: &[KnownRule], config: &mut LintConfig) -> Result<(), SetupError> {
+/// `--select`, `--ignore`, `--nodes`, `--fanout-replicas`, `--namespace`: they override the
+/// config file.
+fn apply_flags(check: Overrides<'_>, known: &[KnownRule], config: &mut LintConfig) -> Result<(), SetupError> {
+    let args = check.rules;
     let code_of = |wanted: &str| {
         config_file::resolve_rule(known, wanted.trim())
             .ok_or_else(|| SetupError::Usage(format!("unknown rule `{wanted}`; `leaselint rules` lists them")))
     };
-    if let Some(ns) = &args.namespace {
+    if let Some(ns) = check.namespace {
         if let Some(why) = crate::config::namespace_error(ns) {
             return Err(SetupError::Usage(format!("--namespace: {why}")));
         }
-        config.namespace = Some(ns.clone());
+        config.namespace = Some(ns.to_string());
     }
     let selected = args.select.iter().map(|s| code_of(s)).collect::<Result<Vec<_>, _>>()?;
     let ignored = args.ignore.iter().map(|s| code_of(s)).collect::<Result<Vec<_>, _>>()?;

@@ -9,8 +9,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
 use crate::k8s::carriers::CLIENT_GO_RETRY_PERIOD_SECONDS;
-use crate::k8s::{APISERVER_IDENTITY_LABEL, NODE_LEASE_NAMESPACE};
 use crate::k8s::pod_names::{POD_LABELS, per_pod_groups};
+use crate::k8s::{APISERVER_IDENTITY_LABEL, NODE_LEASE_NAMESPACE};
 use crate::report::Class;
 
 /// The kubelet's node lease renew interval, seconds (`nodeLeaseDurationSeconds` 40 / 4).

@@ -7,22 +7,21 @@
 //! on live objects (see the README's "Live cluster" section).
 
 mod census;
+mod objects;
 mod sample;
 
 use std::path::PathBuf;
 
 use k8s_openapi::api::apps::v1::ReplicaSet;
+use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 pub(crate) use census::{Census, LeaseRecord, classify};
+pub(crate) use objects::LiveObjects;
 pub(crate) use sample::{Renewals, sample};
-
-/// The resources the census reads (`read_census`) per namespace scope: when every one fails,
-/// nothing was read.
-pub(crate) const CENSUS_RESOURCES: usize = 3;
 
 /// Objects asked for per list request (SPEC §9: `limit` 500, `continue`).
 pub(crate) const PAGE_SIZE: u32 = 500;
@@ -199,54 +198,172 @@ where
     }
 }
 
-/// Reads what the census needs — Pods (name and owner), ReplicaSets (owner), then Leases — in
-/// every namespace, or in each of `namespaces` (`-n`). A resource that fails (403, …) goes to
-/// `errors` and the rest is read.
-pub(crate) async fn read_census(
+/// What the audit read: the census, the objects the rules read, and how many lists succeeded.
+#[derive(Debug, Default)]
+pub(crate) struct ClusterRead {
+    pub(crate) census: Census,
+    pub(crate) objects: LiveObjects,
+    /// Resources listed without error (per namespace with `-n`): 0 means nothing could be read.
+    pub(crate) listed: usize,
+}
+
+/// How a list's objects are taken in.
+trait Take<K> {
+    fn take(read: &mut ClusterRead, object: K);
+}
+
+/// Objects the rules read, kept whole (reduced to what a manifest holds).
+struct Lint;
+
+impl<K: kube::Resource<DynamicType = ()> + serde::Serialize> Take<K> for Lint {
+    fn take(read: &mut ClusterRead, object: K) {
+        read.objects.add(&object);
+    }
+}
+
+impl Take<Pod> for Census {
+    fn take(read: &mut ClusterRead, pod: Pod) {
+        read.census.add_pod(&pod.metadata);
+        if objects::lint_pod(&pod.metadata) {
+            read.objects.add(&pod);
+        }
+    }
+}
+
+impl Take<ReplicaSet> for Census {
+    fn take(read: &mut ClusterRead, rs: ReplicaSet) {
+        read.census.add_replica_set(&rs.metadata);
+        if objects::lint_owned(&rs.metadata) {
+            read.objects.add(&rs);
+        }
+    }
+}
+
+impl Take<Job> for Census {
+    fn take(read: &mut ClusterRead, job: Job) {
+        if objects::lint_owned(&job.metadata) {
+            read.objects.add(&job);
+        }
+    }
+}
+
+impl Take<Lease> for Census {
+    fn take(read: &mut ClusterRead, lease: Lease) {
+        read.census.add_lease(&lease);
+        if objects::lint_lease(&lease.metadata) {
+            read.objects.add(&lease);
+        }
+    }
+}
+
+/// One resource of SPEC §9 to list: its name in `errors`, and whether it lives in namespaces.
+struct Reader<'c> {
+    client: &'c kube::Client,
+    scopes: Vec<Option<&'c str>>,
+    limit: &'c mut RateLimit,
+    usage: &'c mut ApiUse,
+    errors: &'c mut Vec<ReadError>,
+}
+
+impl Reader<'_> {
+    /// Lists a namespaced resource in every scope (all namespaces, or each `-n`), handing each
+    /// object to `T`; returns the last list's resourceVersion when one succeeded.
+    async fn namespaced<K, T>(&mut self, read: &mut ClusterRead) -> Option<String>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+            + Clone
+            + serde::de::DeserializeOwned
+            + std::fmt::Debug,
+        T: Take<K>,
+    {
+        let mut version = None;
+        for scope in self.scopes.clone() {
+            let api: Api<K> = match scope {
+                Some(ns) => Api::namespaced(self.client.clone(), ns),
+                None => Api::all(self.client.clone()),
+            };
+            match list_each(&api, self.limit, self.usage, |o| T::take(read, o)).await {
+                Ok(v) => {
+                    read.listed += 1;
+                    version = Some(v);
+                }
+                Err(e) => self.failed::<K>(scope, e),
+            }
+        }
+        version
+    }
+
+    /// Lists a cluster-scoped resource (RBAC's ClusterRoles and bindings, read with `-n` too:
+    /// RoleBindings refer to ClusterRoles).
+    async fn cluster<K>(&mut self, read: &mut ClusterRead)
+    where
+        K: kube::Resource<Scope = k8s_openapi::ClusterResourceScope, DynamicType = ()>
+            + Clone
+            + serde::de::DeserializeOwned
+            + serde::Serialize
+            + std::fmt::Debug,
+    {
+        let api: Api<K> = Api::all(self.client.clone());
+        match list_each(&api, self.limit, self.usage, |o| Lint::take(read, o)).await {
+            Ok(_) => read.listed += 1,
+            Err(e) => self.failed::<K>(None, e),
+        }
+    }
+
+    fn failed<K: kube::Resource<DynamicType = ()>>(&mut self, scope: Option<&str>, e: kube::Error) {
+        let plural = K::plural(&());
+        let group = K::group(&());
+        let resource = if group.is_empty() { plural.to_string() } else { format!("{plural}.{group}") };
+        let resource = scope.map_or_else(|| resource.clone(), |ns| format!("{resource} in {ns}"));
+        self.errors.push(ReadError { resource, message: e.to_string() });
+    }
+}
+
+/// Reads the resources of SPEC §9 — never Secrets or ConfigMaps — in every namespace, or in
+/// each of `namespaces` (`-n`): Pods and ReplicaSets (the census keeps their owners), the
+/// workloads, Services, PodDisruptionBudgets, HorizontalPodAutoscalers, RBAC, LimitRanges and
+/// ResourceQuotas (kept for the rules), then Leases (both). A resource that fails (403, …) goes
+/// to `errors` and the rest is read.
+pub(crate) async fn read_cluster(
     client: &kube::Client,
     namespaces: &[String],
     limit: &mut RateLimit,
     usage: &mut ApiUse,
     errors: &mut Vec<ReadError>,
-) -> Census {
-    let mut census = Census::default();
+) -> ClusterRead {
+    use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+    use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+    use k8s_openapi::api::batch::v1::CronJob;
+    use k8s_openapi::api::core::v1::{LimitRange, ResourceQuota, Service};
+    use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+    use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+
+    let mut read = ClusterRead::default();
     let scopes: Vec<Option<&str>> =
         if namespaces.is_empty() { vec![None] } else { namespaces.iter().map(|n| Some(n.as_str())).collect() };
-    let failed = |resource: &str, scope: Option<&str>, e: kube::Error, errors: &mut Vec<ReadError>| {
-        let resource = scope.map_or_else(|| resource.to_string(), |ns| format!("{resource} in {ns}"));
-        errors.push(ReadError { resource, message: e.to_string() });
-    };
-    fn api<K>(client: &kube::Client, scope: Option<&str>) -> Api<K>
-    where
-        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
-        K::DynamicType: Default,
-    {
-        match scope {
-            Some(ns) => Api::namespaced(client.clone(), ns),
-            None => Api::all(client.clone()),
-        }
-    }
-    census.pods_read = true;
-    for &scope in &scopes {
-        let pods: Api<Pod> = api(client, scope);
-        if let Err(e) = list_each(&pods, limit, usage, |p| census.add_pod(&p.metadata)).await {
-            census.pods_read = false;
-            failed("pods", scope, e, errors);
-        }
-        let replica_sets: Api<ReplicaSet> = api(client, scope);
-        if let Err(e) = list_each(&replica_sets, limit, usage, |r| census.add_replica_set(&r.metadata)).await {
-            failed("replicasets.apps", scope, e, errors);
-        }
-    }
+    let mut r = Reader { client, scopes, limit, usage, errors };
+    let before = r.errors.len();
+    r.namespaced::<Pod, Census>(&mut read).await;
+    // A 403 on pods leaves owners unknown and nothing orphaned.
+    read.census.pods_read = r.errors.len() == before;
+    r.namespaced::<ReplicaSet, Census>(&mut read).await;
+    r.namespaced::<Deployment, Lint>(&mut read).await;
+    r.namespaced::<StatefulSet, Lint>(&mut read).await;
+    r.namespaced::<DaemonSet, Lint>(&mut read).await;
+    r.namespaced::<Job, Census>(&mut read).await;
+    r.namespaced::<CronJob, Lint>(&mut read).await;
+    r.namespaced::<Service, Lint>(&mut read).await;
+    r.namespaced::<PodDisruptionBudget, Lint>(&mut read).await;
+    r.namespaced::<HorizontalPodAutoscaler, Lint>(&mut read).await;
+    r.namespaced::<Role, Lint>(&mut read).await;
+    r.namespaced::<RoleBinding, Lint>(&mut read).await;
+    r.cluster::<ClusterRole>(&mut read).await;
+    r.cluster::<ClusterRoleBinding>(&mut read).await;
+    r.namespaced::<LimitRange, Lint>(&mut read).await;
+    r.namespaced::<ResourceQuota, Lint>(&mut read).await;
     // Leases last: the sampling watch starts at their list's resourceVersion, which must still
     // be in the server's watch history.
-    for &scope in &scopes {
-        let leases: Api<Lease> = api(client, scope);
-        match list_each(&leases, limit, usage, |l| census.add_lease(&l)).await {
-            Ok(version) => census.lease_version = Some(version),
-            Err(e) => failed("leases.coordination.k8s.io", scope, e, errors),
-        }
-    }
-    census.namespaces = namespaces.to_vec();
-    census
+    read.census.lease_version = r.namespaced::<Lease, Census>(&mut read).await;
+    read.census.namespaces = namespaces.to_vec();
+    read
 }

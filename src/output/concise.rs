@@ -9,9 +9,10 @@ pub(crate) fn render(report: &Report<'_>, quiet: bool, out: &mut impl Write) -> 
     for e in report.errors {
         writeln!(out, "{}:{}:{}: error: {}", e.file, e.line, e.column, one_line(&e.message))?;
     }
-    for (d, ((line, col), _)) in report.diagnostics.iter().zip(super::positions(report)) {
+    for (d, (start, _)) in report.diagnostics.iter().zip(super::positions(report)) {
         let Some(file) = report.files.get(d.loc.file) else { continue };
-        writeln!(out, "{}:{line}:{col}: {} [{}] {}", file.name, d.code, d.severity, one_line(&d.message))?;
+        let at = super::location(file, start);
+        writeln!(out, "{at}: {} [{}] {}", d.code, d.severity, one_line(&d.message))?;
     }
     if !quiet {
         writeln!(out, "{}", super::summary_line(report))?;

@@ -139,24 +139,44 @@ fn finding<'a>(report: &Report<'a>, d: &'a diag::Diagnostic) -> Option<Human<'a>
     let mut help = Vec::new();
     if let Some(info) = d.loc.object.as_deref() {
         let o = &info.object;
-        let ns = o.namespace.as_deref().map_or_else(String::new, |n| format!(" in namespace {n}"));
-        help.push(format!("object: {} {}{ns}", o.kind, o.name));
+        if file.resource {
+            // An object read from a cluster: no snippet; its kind/namespace/name and API path.
+            let name = o.namespace.as_deref().map_or_else(|| o.name.clone(), |n| format!("{n}/{}", o.name));
+            help.push(format!("object: {} {name}", o.kind));
+        } else {
+            let ns = o.namespace.as_deref().map_or_else(String::new, |n| format!(" in namespace {n}"));
+            help.push(format!("object: {} {}{ns}", o.kind, o.name));
+        }
         if let Some(src) = &info.source {
             help.push(format!("rendered from: {src}"));
         }
     }
+    if file.resource {
+        help.push(format!("resource: {}", file.name));
+        if let Some(path) = &label_text {
+            help.push(format!("path: {path}"));
+        }
+    }
     let mut more = Vec::new();
     for r in &d.related {
-        if r.loc.file == d.loc.file {
+        if r.loc.file == d.loc.file && !file.resource {
             more.push(LabeledSpan::new(Some(r.message.clone()), r.loc.span.start, r.loc.span.len()));
         } else if let Some(other) = report.files.get(r.loc.file) {
-            let (line, col) = other.lines().line_col(&other.text, r.loc.span.start);
-            help.push(format!("related: {}:{line}:{col}: {}", other.name, r.message));
+            if other.resource {
+                help.push(format!("related: {}: {}", other.name, r.message));
+            } else {
+                let (line, col) = other.lines().line_col(&other.text, r.loc.span.start);
+                help.push(format!("related: {}:{line}:{col}: {}", other.name, r.message));
+            }
         }
     }
     if let Some(fix) = &d.fix {
         match (fix.applicability.as_json(), &fix.refused) {
             (Some(_), Some(why)) => help.push(format!("fix refused ({}): {why}", fix.title)),
+            // A live object is not rewritten: the fix is for the manifests it came from.
+            (Some(kind), None) if file.resource => {
+                help.push(format!("{kind} fix for the manifests (leaselint --fix): {}", fix.title));
+            }
             (Some(kind), None) => {
                 let flag = if kind == "safe" { "--fix" } else { "--fix --unsafe-fixes" };
                 help.push(format!("{kind} fix ({flag}): {}", fix.title));
@@ -164,12 +184,17 @@ fn finding<'a>(report: &Report<'a>, d: &'a diag::Diagnostic) -> Option<Human<'a>
             (None, _) => {}
         }
     }
+    let (source, label) = if file.resource {
+        (None, None)
+    } else {
+        (Some(FileSource { file }), Some(LabeledSpan::new(label_text, d.loc.span.start, d.loc.span.len())))
+    };
     Some(Human {
         code: format!("{} {}", d.code, d.name),
         message: d.message.clone(),
         severity: miette_severity(d.severity),
-        source: Some(FileSource { file }),
-        label: Some(LabeledSpan::new(label_text, d.loc.span.start, d.loc.span.len())),
+        source,
+        label,
         more,
         help: if help.is_empty() { None } else { Some(help.join("\n")) },
     })

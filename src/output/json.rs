@@ -8,10 +8,10 @@ use serde::Serialize;
 use super::Report;
 
 #[derive(Serialize)]
-struct Json<'a> {
+struct Json<'a, F, S> {
     version: u32,
-    findings: Findings<'a>,
-    summary: Summary,
+    findings: F,
+    summary: S,
     errors: Vec<Error<'a>>,
 }
 
@@ -51,11 +51,15 @@ struct Finding<'a> {
     rule: &'a str,
     name: &'a str,
     severity: &'a str,
-    file: &'a str,
-    line: usize,
-    column: usize,
-    end_line: usize,
-    end_column: usize,
+    /// Null for an object read from a cluster (`resource` names it).
+    file: Option<&'a str>,
+    line: Option<usize>,
+    column: Option<usize>,
+    end_line: Option<usize>,
+    end_column: Option<usize>,
+    /// The API path of an object read from a cluster (`leaselint audit`; added, absent for files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource: Option<&'a str>,
     object: Option<Object<'a>>,
     path: Displayed<'a, crate::yaml::NodePath>,
     message: &'a str,
@@ -81,9 +85,11 @@ struct Position {
 
 #[derive(Serialize)]
 struct RelatedEntry<'a> {
-    file: &'a str,
-    line: usize,
-    column: usize,
+    file: Option<&'a str>,
+    line: Option<usize>,
+    column: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource: Option<&'a str>,
     message: &'a str,
 }
 
@@ -127,15 +133,17 @@ fn finding<'a>(
 ) -> Option<Finding<'a>> {
     let file = report.files.get(d.loc.file)?;
     let info = d.loc.object.as_deref();
+    let in_file = |n: usize| (!file.resource).then_some(n);
     Some(Finding {
         rule: d.code,
         name: d.name,
         severity: d.severity.as_str(),
-        file: &file.name,
-        line,
-        column,
-        end_line,
-        end_column,
+        file: (!file.resource).then_some(file.name.as_str()),
+        line: in_file(line),
+        column: in_file(column),
+        end_line: in_file(end_line),
+        end_column: in_file(end_column),
+        resource: file.resource.then_some(file.name.as_str()),
         object: info.map(|i| Object {
             api_version: &i.object.api_version,
             kind: &i.object.kind,
@@ -154,31 +162,47 @@ fn finding<'a>(
             .zip(related)
             .filter_map(|(r, &(line, column))| {
                 let file = report.files.get(r.loc.file)?;
-                Some(RelatedEntry { file: &file.name, line, column, message: &r.message })
+                let (name, resource) = (file.name.as_str(), file.resource);
+                Some(RelatedEntry {
+                    file: (!resource).then_some(name),
+                    line: (!resource).then_some(line),
+                    column: (!resource).then_some(column),
+                    resource: resource.then_some(name),
+                    message: &r.message,
+                })
             })
             .collect(),
         rendered: d.rendered.map(|(line, column)| Position { line, column }),
     })
 }
 
-pub(crate) fn render(report: &Report<'_>, out: &mut impl Write) -> std::io::Result<()> {
-    let positions = super::positions(report);
+/// The `findings` array of a report, for another JSON report to embed (`audit`).
+pub(crate) fn findings<'a>(report: &'a Report<'a>) -> impl Serialize + 'a {
+    Findings { report, positions: super::positions(report), related: super::related_positions(report) }
+}
+
+/// The `summary` object of a report, for another JSON report to embed (`audit`).
+pub(crate) fn summary(report: &Report<'_>) -> impl Serialize + use<> {
     let s = &report.summary;
+    Summary {
+        files: s.files,
+        documents: s.documents,
+        objects: s.objects,
+        errors: s.errors,
+        warnings: s.warnings,
+        infos: s.infos,
+        fixable: s.fixable,
+        fixed: s.fixed,
+        would_fix: s.would_fix,
+        baselined: s.baselined,
+    }
+}
+
+pub(crate) fn render(report: &Report<'_>, out: &mut impl Write) -> std::io::Result<()> {
     let json = Json {
         version: 1,
-        findings: Findings { report, positions, related: super::related_positions(report) },
-        summary: Summary {
-            files: s.files,
-            documents: s.documents,
-            objects: s.objects,
-            errors: s.errors,
-            warnings: s.warnings,
-            infos: s.infos,
-            fixable: s.fixable,
-            fixed: s.fixed,
-            would_fix: s.would_fix,
-            baselined: s.baselined,
-        },
+        findings: findings(report),
+        summary: summary(report),
         errors: report
             .errors
             .iter()

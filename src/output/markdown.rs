@@ -63,7 +63,7 @@ pub(crate) fn render(report: &Report<'_>, out: &mut impl Write) -> std::io::Resu
         writeln!(out)?;
         writeln!(out, "| rule | severity | location | object | message |")?;
         writeln!(out, "|---|---|---|---|---|")?;
-        for (d, ((line, col), _)) in report.diagnostics.iter().zip(super::positions(report)).take(MAX_ROWS) {
+        for (d, (start, _)) in report.diagnostics.iter().zip(super::positions(report)).take(MAX_ROWS) {
             let Some(file) = report.files.get(d.loc.file) else { continue };
             let object = d.loc.object.as_deref().map_or_else(String::new, |o| {
                 let r = &o.object;
@@ -74,10 +74,10 @@ pub(crate) fn render(report: &Report<'_>, out: &mut impl Write) -> std::io::Resu
             });
             writeln!(
                 out,
-                "| {} | {} | `{}:{line}:{col}` | {} | {} |",
+                "| {} | {} | `{}` | {} | {} |",
                 d.code,
                 d.severity,
-                file.name.replace('|', "\\|").replace('`', "'"),
+                super::location(file, start).replace('|', "\\|").replace('`', "'"),
                 cell(&object),
                 cell(&d.message)
             )?;

@@ -16,7 +16,7 @@ use crate::source::{FileId, SourceFile};
 pub(crate) use concise::render as render_concise;
 pub(crate) use github::render as render_github;
 pub(crate) use human::{HumanOptions, render as render_human};
-pub(crate) use json::render as render_json;
+pub(crate) use json::{findings as json_findings, render as render_json, summary as json_summary};
 pub(crate) use markdown::render as render_markdown;
 pub(crate) use sarif::{SarifOptions, render as render_sarif};
 pub(crate) use statistics::{render_json as render_statistics_json, render_text as render_statistics};
@@ -95,12 +95,18 @@ pub(crate) fn summary_line(report: &Report<'_>) -> String {
             plural(s.infos, "info")
         )
     };
-    line.push_str(&format!(
-        " in {}, {}, {}",
-        plural(s.files, "file"),
-        plural(s.documents, "document"),
-        plural(s.objects, "object")
-    ));
+    let live = !report.files.is_empty() && report.files.iter().all(|f| f.resource);
+    if live {
+        // Objects read from a cluster: one object per "file" and "document".
+        line.push_str(&format!(" in {}", plural(s.objects, "object")));
+    } else {
+        line.push_str(&format!(
+            " in {}, {}, {}",
+            plural(s.files, "file"),
+            plural(s.documents, "document"),
+            plural(s.objects, "object")
+        ));
+    }
     let unsafe_fixes = report
         .diagnostics
         .iter()
@@ -109,10 +115,15 @@ pub(crate) fn summary_line(report: &Report<'_>) -> String {
         })
         .count();
     let safe_fixes = s.fixable.saturating_sub(unsafe_fixes);
-    if safe_fixes > 0 {
+    if live {
+        // A cluster is not rewritten: the fixes are for the manifests the objects came from.
+        if s.fixable > 0 {
+            line.push_str(&format!("; {} with a fix for their manifests (leaselint --fix)", s.fixable));
+        }
+    } else if safe_fixes > 0 {
         line.push_str(&format!("; {safe_fixes} fixable with --fix"));
     }
-    if unsafe_fixes > 0 {
+    if unsafe_fixes > 0 && !live {
         line.push_str(&format!("; {unsafe_fixes} more with --fix --unsafe-fixes"));
     }
     let refused = report.diagnostics.iter().filter(|d| d.fix.as_ref().is_some_and(|f| f.refused.is_some())).count();
@@ -127,6 +138,12 @@ pub(crate) fn summary_line(report: &Report<'_>) -> String {
         line.push_str(&format!("; {} hidden by the baseline", plural(s.baselined, "finding")));
     }
     line
+}
+
+/// Where a finding is, in one-line formats: `file:line:col`, or the API path of an object read
+/// from a cluster (it has no line).
+pub(crate) fn location(file: &SourceFile, (line, column): (usize, usize)) -> String {
+    if file.resource { file.name.clone() } else { format!("{}:{line}:{column}", file.name) }
 }
 
 /// A fix `--fix` would apply (safe or unsafe, not refused).

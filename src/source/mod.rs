@@ -52,13 +52,45 @@ pub(crate) struct SourceFile {
     /// judges only charts that use leases). `None` for other files and for values files outside
     /// any chart.
     pub(crate) chart: Option<std::sync::Arc<chart::Chart>>,
+    /// An object read from a cluster (`audit`): `name` is its API path
+    /// (`apis/apps/v1/namespaces/web/deployments/api`) and the text its JSON. Reports name the
+    /// path as `resource`, with no file, line or column.
+    pub(crate) resource: bool,
 }
 
 impl SourceFile {
     pub(crate) fn new(name: String, path: Option<PathBuf>, role: FileRole, bytes: Vec<u8>) -> Self {
         let (text, invalid_utf8) = into_text(bytes);
         let json = is_json(&name, path.as_deref(), &text);
-        SourceFile { name, path, role, text, invalid_utf8, lines: std::sync::OnceLock::new(), json, chart: None }
+        SourceFile {
+            name,
+            path,
+            role,
+            text,
+            invalid_utf8,
+            lines: std::sync::OnceLock::new(),
+            json,
+            chart: None,
+            resource: false,
+        }
+    }
+
+    /// An object read from a cluster: its API path and its JSON (one document). The JSON is read
+    /// as YAML (JSON is YAML) and `json` stays false: nothing is written back to a cluster, and
+    /// fixes are judged as for the YAML manifests the object came from (a JSON file refuses
+    /// fixes that append a document, which a manifest does not).
+    pub(crate) fn resource(api_path: String, json: String) -> Self {
+        SourceFile {
+            name: api_path,
+            path: None,
+            role: FileRole::Manifests,
+            text: json,
+            invalid_utf8: Vec::new(),
+            lines: std::sync::OnceLock::new(),
+            json: false,
+            chart: None,
+            resource: true,
+        }
     }
 
     /// Byte offset ↔ line and column.
@@ -77,6 +109,7 @@ impl SourceFile {
         let mut file = SourceFile::new(self.name.clone(), self.path.clone(), self.role, text.into_bytes());
         file.json = self.json;
         file.chart.clone_from(&self.chart);
+        file.resource = self.resource;
         file
     }
 }
