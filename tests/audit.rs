@@ -764,3 +764,85 @@ fn a_forbidden_workload_resource_leaves_the_rules_the_rest() {
     );
     server.stop();
 }
+
+/// A kubeconfig with two contexts: `broken` (current: a closed port) and `good` (this server,
+/// with `user`'s YAML as its user).
+fn two_contexts(server: &ApiServer, user: &str) -> String {
+    let ca = server.kubeconfig();
+    let ca_data = ca.lines().find_map(|l| l.trim().strip_prefix("certificate-authority-data: ")).unwrap().to_string();
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: good\n  cluster:\n    server: {}\n    \
+         certificate-authority-data: {ca_data}\n- name: broken\n  cluster:\n    server: https://127.0.0.1:1\n    \
+         certificate-authority-data: {ca_data}\nusers:\n- name: good\n  user:\n{user}\ncontexts:\n\
+         - name: good\n  context: {{cluster: good, user: good}}\n- name: broken\n  context: {{cluster: broken, user: good}}\n\
+         current-context: broken\n",
+        server.url()
+    )
+}
+
+/// Connection as kubectl resolves it, with the authentications `kube` supports: a client
+/// certificate, an exec credential plugin, `KUBECONFIG` and `--context`; a wrong token is a
+/// clear error.
+#[test]
+fn connects_with_client_certificates_exec_plugins_and_contexts() {
+    let server = server();
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |kubeconfig: &std::path::Path, extra: &[&str]| {
+        leaselint()
+            .args(["--no-config", "audit", "--sample", "0", "--format", "json", "--exit-zero"])
+            .args(extra)
+            .env("KUBECONFIG", kubeconfig)
+            .env("HOME", tmp.path())
+            .output()
+            .unwrap()
+    };
+    // A client certificate signed by the cluster's CA (no token).
+    let certs = tmp.path().join("cert-kubeconfig");
+    std::fs::write(&certs, server.client_cert_kubeconfig()).unwrap();
+    let out = run(&certs, &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["leases"].as_array().unwrap().len(), 7);
+    let requests = server.requests();
+    assert!(!requests.is_empty() && requests.iter().all(|r| r.client_cert && r.status == 200));
+    server.clear_requests();
+
+    // An exec plugin that prints an ExecCredential with the token, in the context `--context`
+    // names (the current context points at a closed port), from `KUBECONFIG`.
+    let plugin = tmp.path().join("credential-plugin");
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\necho '{{\"apiVersion\": \"client.authentication.k8s.io/v1\", \"kind\": \"ExecCredential\", \
+             \"status\": {{\"token\": \"{}\"}}}}'\n",
+            server.token()
+        ),
+    )
+    .unwrap();
+    let mut permissions = std::fs::metadata(&plugin).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&plugin, permissions).unwrap();
+    let user = format!(
+        "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never",
+        plugin.display()
+    );
+    let exec = tmp.path().join("exec-kubeconfig");
+    std::fs::write(&exec, two_contexts(&server, &user)).unwrap();
+    let out = run(&exec, &["--context", "good"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(report["cluster"]["context"], "good");
+    assert_eq!(report["leases"].as_array().unwrap().len(), 7);
+    assert!(server.requests().iter().all(|r| !r.client_cert && r.status == 200));
+    // The current context (a closed port): nothing could be read, exit 2 with the reason.
+    let out = run(&exec, &[]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("127.0.0.1:1"), "{}", stderr(&out));
+
+    // A wrong token: 401 on every list, exit 2 with the API's answer.
+    let wrong = tmp.path().join("wrong-kubeconfig");
+    std::fs::write(&wrong, server.kubeconfig().replace(server.token(), "not-the-token")).unwrap();
+    let out = run(&wrong, &[]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("Unauthorized"), "{}", stderr(&out));
+    server.stop();
+}

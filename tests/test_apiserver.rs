@@ -128,6 +128,13 @@ fn kubectl_gets_leases_in_all_namespaces() {
     assert!(lists.iter().all(|r| r.param("limit").as_deref() == Some("500") && r.status == 200));
     assert!(lists[0].accept.contains("as=Table"), "{}", lists[0].accept);
     assert!(server.requests().iter().all(|r| r.status == 200), "{:?}", server.requests());
+
+    // A client certificate the server's CA signed authenticates kubectl without a token.
+    server.clear_requests();
+    std::fs::write(dir.path().join("kubeconfig"), server.client_cert_kubeconfig()).unwrap();
+    let table = run_kubectl(&kubectl, dir.path(), &["get", "leases", "-A", "--no-headers"]);
+    assert_eq!(table.lines().count(), 3, "{table}");
+    assert!(server.requests().iter().all(|r| r.client_cert && r.status == 200), "{:?}", server.requests());
     server.stop();
 }
 

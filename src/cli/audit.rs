@@ -60,6 +60,9 @@ pub(super) fn audit(args: &AuditArgs, setup_args: &SetupArgs) -> ExitCode {
         let mut limit = cluster::RateLimit::new(args.qps, args.burst);
         let read =
             cluster::read_cluster(&connection.client, &args.namespace, &mut limit, &mut usage, &mut errors).await;
+        if let Some(why) = &read.unreachable {
+            return Err(format!("cannot reach the API server at {}: {why}", connection.server));
+        }
         let census = &read.census;
         let mut renewals = None;
         if let (Some(version), true) = (&census.lease_version, sample_seconds > 0.0) {

@@ -205,6 +205,9 @@ pub(crate) struct ClusterRead {
     pub(crate) objects: LiveObjects,
     /// Resources listed without error (per namespace with `-n`): 0 means nothing could be read.
     pub(crate) listed: usize,
+    /// The API server could not be reached at all (the first list failed without an answer, or
+    /// with 401 for the credentials): why, and nothing else was asked.
+    pub(crate) unreachable: Option<String>,
 }
 
 /// How a list's objects are taken in.
@@ -278,6 +281,9 @@ impl Reader<'_> {
     {
         let mut version = None;
         for scope in self.scopes.clone() {
+            if read.unreachable.is_some() {
+                return None;
+            }
             let api: Api<K> = match scope {
                 Some(ns) => Api::namespaced(self.client.clone(), ns),
                 None => Api::all(self.client.clone()),
@@ -287,7 +293,7 @@ impl Reader<'_> {
                     read.listed += 1;
                     version = Some(v);
                 }
-                Err(e) => self.failed::<K>(scope, e),
+                Err(e) => self.failed::<K>(read, scope, e),
             }
         }
         version
@@ -303,20 +309,55 @@ impl Reader<'_> {
             + serde::Serialize
             + std::fmt::Debug,
     {
+        if read.unreachable.is_some() {
+            return;
+        }
         let api: Api<K> = Api::all(self.client.clone());
         match list_each(&api, self.limit, self.usage, |o| Lint::take(read, o)).await {
             Ok(_) => read.listed += 1,
-            Err(e) => self.failed::<K>(None, e),
+            Err(e) => self.failed::<K>(read, None, e),
         }
     }
 
-    fn failed<K: kube::Resource<DynamicType = ()>>(&mut self, scope: Option<&str>, e: kube::Error) {
+    /// Records a failed list; when nothing was listed yet and the server never answered
+    /// (connection refused, TLS, DNS) or refused the credentials (401), the reading stops.
+    fn failed<K: kube::Resource<DynamicType = ()>>(
+        &mut self,
+        read: &mut ClusterRead,
+        scope: Option<&str>,
+        e: kube::Error,
+    ) {
+        let unauthorized = matches!(&e, kube::Error::Api(status) if status.code == 401);
+        if read.listed == 0 && (unauthorized || !matches!(e, kube::Error::Api(_))) {
+            read.unreachable = Some(if unauthorized {
+                format!("the credentials were refused (401): {}", error_chain(&e))
+            } else {
+                error_chain(&e)
+            });
+            return;
+        }
         let plural = K::plural(&());
         let group = K::group(&());
         let resource = if group.is_empty() { plural.to_string() } else { format!("{plural}.{group}") };
         let resource = scope.map_or_else(|| resource.clone(), |ns| format!("{resource} in {ns}"));
-        self.errors.push(ReadError { resource, message: e.to_string() });
+        self.errors.push(ReadError { resource, message: error_chain(&e) });
     }
+}
+
+/// An error with its causes: `client error (Connect): tcp connect error: Connection refused (os
+/// error 111)` rather than kube's outermost `client error (Connect)`.
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
 }
 
 /// Reads the resources of SPEC §9 — never Secrets or ConfigMaps — in every namespace, or in

@@ -63,9 +63,11 @@ pub(crate) async fn serve(
                 let state = Arc::clone(&state);
                 tokio::spawn(async move {
                     let Ok(tls) = acceptor.accept(tcp).await else { return };
+                    // rustls verified it against the CA: the connection is authenticated by it.
+                    let client_cert = tls.get_ref().1.peer_certificates().is_some_and(|c| !c.is_empty());
                     let service = service_fn(move |req| {
                         let state = Arc::clone(&state);
-                        async move { Ok::<_, Infallible>(handle(&state, req)) }
+                        async move { Ok::<_, Infallible>(handle(&state, req, client_cert)) }
                     });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(tls), service)
@@ -80,7 +82,7 @@ fn header_str(req: &Request<Incoming>, name: header::HeaderName) -> String {
     req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
 }
 
-fn handle(state: &State, req: Request<Incoming>) -> Response<ApiBody> {
+fn handle(state: &State, req: Request<Incoming>, client_cert: bool) -> Response<ApiBody> {
     let mut record = RequestRecord {
         method: req.method().to_string(),
         path: req.uri().path().to_string(),
@@ -89,6 +91,7 @@ fn handle(state: &State, req: Request<Incoming>) -> Response<ApiBody> {
         user_agent: header_str(&req, header::USER_AGENT),
         status: 0,
         bytes: 0,
+        client_cert,
     };
     let authorization = header_str(&req, header::AUTHORIZATION);
     let response = route(state, &record, &authorization);
@@ -173,7 +176,7 @@ impl Params {
 }
 
 fn route(state: &State, record: &RequestRecord, authorization: &str) -> Response<ApiBody> {
-    if authorization.strip_prefix("Bearer ") != Some(state.token.as_str()) {
+    if !record.client_cert && authorization.strip_prefix("Bearer ") != Some(state.token.as_str()) {
         return status_response(StatusCode::UNAUTHORIZED, "Unauthorized", "Unauthorized", None);
     }
     {

@@ -87,6 +87,8 @@ pub struct RequestRecord {
     pub status: u16,
     /// Bytes of the answer's body (0 for a watch, whose body is a stream).
     pub bytes: usize,
+    /// The client authenticated with a certificate the server's CA signed (not a token).
+    pub client_cert: bool,
 }
 
 impl RequestRecord {
@@ -136,6 +138,8 @@ pub struct ApiServer {
     addr: SocketAddr,
     ca_pem: String,
     ca_der: Vec<u8>,
+    client_cert_pem: String,
+    client_key_pem: String,
     token: String,
     state: Arc<State>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -215,6 +219,8 @@ impl ApiServer {
             addr,
             ca_pem: certs.ca_pem,
             ca_der: certs.ca_der,
+            client_cert_pem: certs.client_cert_pem,
+            client_key_pem: certs.client_key_pem,
             token: config.token,
             state,
             shutdown: Some(tx),
@@ -249,6 +255,21 @@ impl ApiServer {
     /// context `test`, current.
     pub fn kubeconfig(&self) -> String {
         kubeconfig(&self.url(), &self.ca_pem, &self.token)
+    }
+
+    /// A kubeconfig like [`ApiServer::kubeconfig`] whose user authenticates with a client
+    /// certificate the server's CA signed (`client-certificate-data`, `client-key-data`).
+    pub fn client_cert_kubeconfig(&self) -> String {
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {}\n    \
+             certificate-authority-data: {}\nusers:\n- name: cert\n  user:\n    client-certificate-data: {}\n    \
+             client-key-data: {}\ncontexts:\n- name: test\n  context:\n    cluster: test\n    user: cert\n\
+             current-context: test\n",
+            self.url(),
+            util::base64(self.ca_pem.as_bytes()),
+            util::base64(self.client_cert_pem.as_bytes()),
+            util::base64(self.client_key_pem.as_bytes()),
+        )
     }
 
     /// Writes [`ApiServer::kubeconfig`] to `path`.
