@@ -846,3 +846,31 @@ fn connects_with_client_certificates_exec_plugins_and_contexts() {
     assert!(stderr(&out).contains("Unauthorized"), "{}", stderr(&out));
     server.stop();
 }
+
+/// While sampling, a progress bar is drawn on stderr when stderr is a terminal (here a pseudo
+/// terminal from util-linux `script`), and nothing when it is not.
+#[test]
+fn a_progress_bar_shows_the_sample_on_a_terminal() {
+    let Some(script) = ["/usr/bin/script", "/bin/script"].into_iter().find(|p| std::path::Path::new(p).is_file())
+    else {
+        eprintln!("NOTICE: util-linux `script` is not installed: the progress bar test is SKIPPED");
+        return;
+    };
+    let server = server();
+    let tmp = tempfile::tempdir().unwrap();
+    let kubeconfig = kubeconfig_of(&server, tmp.path());
+    let report = tmp.path().join("report.json");
+    let command = format!(
+        "{} --no-config audit --sample 1s --format json --exit-zero --kubeconfig {} --output-file {}",
+        env!("CARGO_BIN_EXE_leaselint"),
+        kubeconfig.display(),
+        report.display()
+    );
+    let out = std::process::Command::new(script).args(["-qec", &command, "/dev/null"]).output().unwrap();
+    server.stop();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let terminal = String::from_utf8_lossy(&out.stdout);
+    assert!(terminal.contains("sampling lease renewals"), "{terminal}");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(report["sample_seconds"], 1.0);
+}
