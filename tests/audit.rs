@@ -107,8 +107,7 @@ fn lease<'a>(report: &'a Value, namespace: &str, name: &str) -> &'a Value {
 fn the_census_classifies_every_lease_and_finds_its_owner() {
     let server = server();
     let tmp = tempfile::tempdir().unwrap();
-    let kubeconfig = tmp.path().join("kubeconfig");
-    server.write_kubeconfig(&kubeconfig).unwrap();
+    let kubeconfig = kubeconfig_of(&server, tmp.path());
     let out = audit(&kubeconfig, &["--sample", "0", "--format", "json"]);
     // The per-pod Leases of `obs` are LL001 errors.
     assert_eq!(code(&out), 1, "{}", stderr(&out));
@@ -177,8 +176,7 @@ fn a_forbidden_resource_is_reported_and_the_audit_goes_on() {
     let server = server();
     server.forbid("pods");
     let tmp = tempfile::tempdir().unwrap();
-    let kubeconfig = tmp.path().join("kubeconfig");
-    server.write_kubeconfig(&kubeconfig).unwrap();
+    let kubeconfig = kubeconfig_of(&server, tmp.path());
     let out = audit(&kubeconfig, &["--sample", "0", "--format", "json"]);
     assert_eq!(code(&out), 1, "findings, not an error: {}", stderr(&out));
     let report = json(&out);
