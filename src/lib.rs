@@ -19,6 +19,8 @@ mod output;
 mod report;
 mod rules;
 mod source;
+#[cfg(feature = "webhook")]
+mod webhook;
 mod yaml;
 
 pub use cli::run;

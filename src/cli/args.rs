@@ -111,6 +111,10 @@ pub(crate) enum Command {
     /// namespace lease policy.
     #[cfg(feature = "cluster")]
     Audit(Box<AuditArgs>),
+    /// The admission webhook (`POST /validate`, `POST /mutate` over HTTPS) and the lease
+    /// metrics (`/metrics`, `/healthz`, `/readyz` over HTTP), run in the cluster (deploy/serve).
+    #[cfg(feature = "webhook")]
+    Serve(Box<ServeArgs>),
     /// Print a shell completion script (`leaselint completions bash > /etc/bash_completion.d/leaselint`).
     Completions {
         /// The shell: bash, elvish, fish, powershell or zsh.
@@ -172,6 +176,57 @@ pub(crate) struct AuditArgs {
     /// Exit with 0 even when there are findings (exit 2 still when nothing could be read).
     #[arg(long)]
     pub(crate) exit_zero: bool,
+}
+
+/// `leaselint serve`.
+#[cfg(feature = "webhook")]
+#[derive(Args, Debug)]
+pub(crate) struct ServeArgs {
+    /// The HTTPS address of the webhook (`:8443` listens on every interface).
+    #[arg(long, value_name = "ADDR", default_value = ":8443", value_parser = parse_addr)]
+    pub(crate) addr: std::net::SocketAddr,
+    /// The plain-HTTP address of `/metrics`, `/healthz` and `/readyz`.
+    #[arg(long, value_name = "ADDR", default_value = ":9090", value_parser = parse_addr)]
+    pub(crate) metrics_addr: std::net::SocketAddr,
+    /// The webhook's certificate chain (PEM), reloaded when the file changes.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) tls_cert: PathBuf,
+    /// The certificate's private key (PEM), reloaded when the file changes.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) tls_key: PathBuf,
+    /// Deny a request (403) when a finding has this severity or a higher one [default: never].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub(crate) deny_on: Option<FailOn>,
+    /// The rules whose fixes `/mutate` applies, safe or unsafe (codes or names, comma-separated;
+    /// `none` for no mutation).
+    #[arg(long, value_name = "RULES", value_delimiter = ',', default_value = "LL006")]
+    pub(crate) mutate: Vec<String>,
+    /// Deny the creation of per-pod Leases (named after the pod that creates them, or with a pod
+    /// label) instead of warning.
+    #[arg(long)]
+    pub(crate) deny_per_pod_leases: bool,
+    /// Keep one watch on Leases and export the renewal metrics (in-cluster, or --kubeconfig).
+    #[arg(long)]
+    pub(crate) watch_leases: bool,
+    /// The kubeconfig for --watch-leases [default: in-cluster, else KUBECONFIG or ~/.kube/config].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context for --watch-leases.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) context: Option<String>,
+    /// After SIGTERM, how long in-flight requests may take before the process exits.
+    #[arg(long, value_name = "DURATION", default_value = "20s")]
+    pub(crate) shutdown_grace: String,
+    /// How often the certificate files are checked for a change.
+    #[arg(long, value_name = "DURATION", default_value = "5s", hide = true)]
+    pub(crate) cert_poll: String,
+}
+
+/// `:8443` (every interface) or `HOST:PORT`.
+#[cfg(feature = "webhook")]
+fn parse_addr(s: &str) -> Result<std::net::SocketAddr, String> {
+    let full = if s.starts_with(':') { format!("0.0.0.0{s}") } else { s.to_string() };
+    full.parse().map_err(|e| format!("`{s}` is not an address (`:8443`, `127.0.0.1:8443`): {e}"))
 }
 
 /// Which rules run and what fails the run (linting and `audit`); these override the config file.

@@ -8,6 +8,8 @@ mod audit;
 mod fixing;
 mod render;
 mod rules;
+#[cfg(feature = "webhook")]
+mod serve;
 mod setup;
 
 use std::io::{IsTerminal, Write};
@@ -69,6 +71,8 @@ pub fn run() -> ExitCode {
         Some(Command::Report(args)) => impact_report(&args.check, args.svg.as_deref(), &cli.setup),
         #[cfg(feature = "cluster")]
         Some(Command::Audit(args)) => audit::audit(&args, &cli.setup),
+        #[cfg(feature = "webhook")]
+        Some(Command::Serve(args)) => serve::serve(&args, &cli.setup),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
             let mut command = Cli::command();

@@ -130,6 +130,26 @@ pub(crate) struct LintConfig {
     pub(crate) namespace: Option<String>,
     /// `baseline`, relative to the config file's directory (`--baseline` wins).
     pub(crate) baseline: Option<std::path::PathBuf>,
+    /// Each object is linted alone (`serve`: the object of one AdmissionReview): what judges
+    /// relations between objects cannot see the others and is skipped (SPEC §11).
+    pub(crate) alone: bool,
+}
+
+impl LintConfig {
+    /// This configuration for objects linted one at a time (admission, SPEC §11): LL007–LL009
+    /// (PDBs, HPAs, bindings of other objects) and LL011 (an annotation for a rule that needs
+    /// the others would look unused) are off, latency-sensitivity is not inferred from Services,
+    /// and LL001 (b) and LL002 (b) (groups of Leases, pod names in Roles) are skipped by their
+    /// rules; annotations, labels and config selectors still count.
+    pub(crate) fn alone(&self) -> LintConfig {
+        let mut config = self.clone();
+        config.alone = true;
+        config.latency.infer_from_services = false;
+        for code in ["LL007", "LL008", "LL009", "LL011"] {
+            config.rules.insert(code.to_string(), RuleSetting::Off);
+        }
+        config
+    }
 }
 
 /// Why `name` cannot be a namespace: Kubernetes namespaces are DNS-1123 labels (lowercase

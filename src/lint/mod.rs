@@ -73,16 +73,25 @@ impl Registry {
                     .cloned()
                     .ok_or_else(|| format!("internal error: no rules/{}-{}.yaml", rule.code(), rule.name()))?,
             };
-            let setting = config.rules.get(rule.code()).copied();
-            let (severity, configured, enabled) = match setting {
-                None => (meta.severity, false, true),
-                Some(RuleSetting::Off) => (meta.severity, true, false),
-                Some(RuleSetting::Severity(s)) => (s, true, true),
-            };
+            let (severity, configured, enabled) = settings(&meta, config);
             out.push(Registered { rule, meta, severity, configured, enabled });
         }
         out.sort_by(|a, b| a.meta.code.cmp(&b.meta.code));
         Ok(Registry { rules: out })
+    }
+
+    /// The same rules with the settings of another configuration (`serve` lints objects alone).
+    #[cfg_attr(not(feature = "webhook"), allow(dead_code, reason = "used by serve"))]
+    pub(crate) fn reconfigure(self, config: &LintConfig) -> Registry {
+        let rules = self
+            .rules
+            .into_iter()
+            .map(|r| {
+                let (severity, configured, enabled) = settings(&r.meta, config);
+                Registered { severity, configured, enabled, ..r }
+            })
+            .collect();
+        Registry { rules }
     }
 
     /// The rule named by code (any case), name or alias.
@@ -96,6 +105,15 @@ impl Registry {
 
     pub(crate) fn enabled(&self) -> impl Iterator<Item = &Registered> {
         self.rules.iter().filter(|r| r.enabled)
+    }
+}
+
+/// A rule's severity, whether the config sets it, and whether it runs.
+fn settings(meta: &RuleMeta, config: &LintConfig) -> (Severity, bool, bool) {
+    match config.rules.get(&meta.code).copied() {
+        None => (meta.severity, false, true),
+        Some(RuleSetting::Off) => (meta.severity, true, false),
+        Some(RuleSetting::Severity(s)) => (s, true, true),
     }
 }
 
