@@ -411,38 +411,6 @@ fn namespaces_narrow_the_audit() {
     server.stop();
 }
 
-/// Whether an object deserializes into its k8s-openapi type, as the API server would accept it.
-fn valid(o: &Value) -> bool {
-    use k8s_openapi::api::rbac::v1 as rbac;
-    use k8s_openapi::api::{apps::v1 as apps, autoscaling::v2 as autoscaling, batch::v1 as batch};
-    use k8s_openapi::api::{coordination::v1 as coordination, core::v1 as core, policy::v1 as policy};
-    fn is<T: serde::de::DeserializeOwned>(o: &Value) -> bool {
-        serde_json::from_value::<T>(o.clone()).is_ok()
-    }
-    match o["kind"].as_str().unwrap_or_default() {
-        "Pod" => is::<core::Pod>(o),
-        "Service" => is::<core::Service>(o),
-        "LimitRange" => is::<core::LimitRange>(o),
-        "ResourceQuota" => is::<core::ResourceQuota>(o),
-        "Namespace" => is::<core::Namespace>(o),
-        "Node" => is::<core::Node>(o),
-        "Deployment" => is::<apps::Deployment>(o),
-        "StatefulSet" => is::<apps::StatefulSet>(o),
-        "DaemonSet" => is::<apps::DaemonSet>(o),
-        "ReplicaSet" => is::<apps::ReplicaSet>(o),
-        "Job" => is::<batch::Job>(o),
-        "CronJob" => is::<batch::CronJob>(o),
-        "PodDisruptionBudget" => is::<policy::PodDisruptionBudget>(o),
-        "HorizontalPodAutoscaler" => is::<autoscaling::HorizontalPodAutoscaler>(o),
-        "Role" => is::<rbac::Role>(o),
-        "RoleBinding" => is::<rbac::RoleBinding>(o),
-        "ClusterRole" => is::<rbac::ClusterRole>(o),
-        "ClusterRoleBinding" => is::<rbac::ClusterRoleBinding>(o),
-        "Lease" => is::<coordination::Lease>(o),
-        _ => false,
-    }
-}
-
 /// A finding as both reports give it, without its place (file and line, or API path).
 fn finding_key(f: &Value) -> String {
     let o = &f["object"];
@@ -489,7 +457,7 @@ fn rules_on_live_objects_find_what_a_lint_of_the_same_objects_finds() {
             if res.namespaced && o["metadata"]["namespace"].as_str().is_none() {
                 o["metadata"]["namespace"] = Value::from("default");
             }
-            if !valid(&o) {
+            if !common::valid(&o) {
                 // The API server would have refused it (`defaultMode: "0755"` read as a string).
                 continue;
             }

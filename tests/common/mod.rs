@@ -137,3 +137,37 @@ pub(crate) fn stdout(out: &Output) -> String {
 pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// Whether an object deserializes into its k8s-openapi type, as the API server would accept it
+/// (`false` for kinds the test API server does not serve).
+#[allow(dead_code, reason = "used by the audit and serve tests")]
+pub(crate) fn valid(o: &serde_json::Value) -> bool {
+    use k8s_openapi::api::rbac::v1 as rbac;
+    use k8s_openapi::api::{apps::v1 as apps, autoscaling::v2 as autoscaling, batch::v1 as batch};
+    use k8s_openapi::api::{coordination::v1 as coordination, core::v1 as core, policy::v1 as policy};
+    fn is<T: serde::de::DeserializeOwned>(o: &serde_json::Value) -> bool {
+        serde_json::from_value::<T>(o.clone()).is_ok()
+    }
+    match o["kind"].as_str().unwrap_or_default() {
+        "Pod" => is::<core::Pod>(o),
+        "Service" => is::<core::Service>(o),
+        "LimitRange" => is::<core::LimitRange>(o),
+        "ResourceQuota" => is::<core::ResourceQuota>(o),
+        "Namespace" => is::<core::Namespace>(o),
+        "Node" => is::<core::Node>(o),
+        "Deployment" => is::<apps::Deployment>(o),
+        "StatefulSet" => is::<apps::StatefulSet>(o),
+        "DaemonSet" => is::<apps::DaemonSet>(o),
+        "ReplicaSet" => is::<apps::ReplicaSet>(o),
+        "Job" => is::<batch::Job>(o),
+        "CronJob" => is::<batch::CronJob>(o),
+        "PodDisruptionBudget" => is::<policy::PodDisruptionBudget>(o),
+        "HorizontalPodAutoscaler" => is::<autoscaling::HorizontalPodAutoscaler>(o),
+        "Role" => is::<rbac::Role>(o),
+        "RoleBinding" => is::<rbac::RoleBinding>(o),
+        "ClusterRole" => is::<rbac::ClusterRole>(o),
+        "ClusterRoleBinding" => is::<rbac::ClusterRoleBinding>(o),
+        "Lease" => is::<coordination::Lease>(o),
+        _ => false,
+    }
+}

@@ -194,3 +194,90 @@ impl Watch {
         }
     }
 }
+
+/// One kept-alive HTTPS/1.1 connection (as the API server calls webhooks): requests one after
+/// the other on the same TLS connection, answers read by their `Content-Length`.
+pub struct Session {
+    reader: BufReader<Tls>,
+    host: String,
+}
+
+impl Client {
+    /// Opens a kept-alive connection.
+    pub fn session(&self) -> io::Result<Session> {
+        let config = self.config.clone().ok_or_else(|| other("the CA certificate was not accepted"))?;
+        let tcp = TcpStream::connect(self.addr)?;
+        tcp.set_read_timeout(Some(Duration::from_secs(30)))?;
+        let name = ServerName::try_from("127.0.0.1").map_err(other)?;
+        let conn = rustls::ClientConnection::new(config, name).map_err(other)?;
+        let mut tls = rustls::StreamOwned::new(conn, tcp);
+        // Complete the handshake now, so that a refused certificate fails here.
+        while tls.conn.is_handshaking() {
+            tls.conn.complete_io(&mut tls.sock)?;
+        }
+        Ok(Session { reader: BufReader::new(tls), host: self.addr.to_string() })
+    }
+}
+
+impl Session {
+    /// Sends the head of a `POST` and the first `sent` bytes of `body` (a request still in
+    /// flight: [`Session::finish`] sends the rest and reads the answer).
+    pub fn start_post(&mut self, path: &str, body: &[u8], sent: usize) -> io::Result<()> {
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nAccept: application/json\r\n\
+             Content-Length: {}\r\nUser-Agent: leaselint-test-client\r\n\r\n",
+            self.host,
+            body.len()
+        );
+        let tls = self.reader.get_mut();
+        tls.write_all(head.as_bytes())?;
+        tls.write_all(&body[..sent.min(body.len())])?;
+        tls.flush()
+    }
+
+    /// Sends the rest of a body begun with [`Session::start_post`] and reads the answer.
+    pub fn finish(&mut self, body: &[u8], sent: usize) -> io::Result<Reply> {
+        let tls = self.reader.get_mut();
+        tls.write_all(&body[sent.min(body.len())..])?;
+        tls.flush()?;
+        self.read_reply()
+    }
+
+    /// `POST path` with a JSON body, on this connection.
+    pub fn post(&mut self, path: &str, body: &[u8]) -> io::Result<Reply> {
+        self.start_post(path, body, body.len())?;
+        self.read_reply()
+    }
+
+    fn read_reply(&mut self) -> io::Result<Reply> {
+        let mut line = String::new();
+        if self.reader.read_line(&mut line)? == 0 {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the server closed the connection"));
+        }
+        let status = line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| other(format!("bad status line {line:?}")))?;
+        let mut headers = Vec::new();
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line)?;
+            let trimmed = line.trim_end();
+            if trimmed.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = trimmed.split_once(':') {
+                headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+            }
+        }
+        let len = headers
+            .iter()
+            .find(|(k, _)| k == "content-length")
+            .and_then(|(_, v)| v.parse::<usize>().ok())
+            .ok_or_else(|| other("an answer without Content-Length"))?;
+        let mut body = vec![0; len];
+        self.reader.read_exact(&mut body)?;
+        Ok(Reply { status, headers, body })
+    }
+}
