@@ -141,6 +141,7 @@ impl LintConfig {
     /// the others would look unused) are off, latency-sensitivity is not inferred from Services,
     /// and LL001 (b) and LL002 (b) (groups of Leases, pod names in Roles) are skipped by their
     /// rules; annotations, labels and config selectors still count.
+    #[cfg_attr(not(feature = "webhook"), allow(dead_code, reason = "used by serve"))]
     pub(crate) fn alone(&self) -> LintConfig {
         let mut config = self.clone();
         config.alone = true;

@@ -16,7 +16,9 @@ use crate::source::{FileId, SourceFile};
 pub(crate) use concise::render as render_concise;
 pub(crate) use github::render as render_github;
 pub(crate) use human::{HumanOptions, render as render_human};
-pub(crate) use json::{findings as json_findings, render as render_json, summary as json_summary};
+pub(crate) use json::render as render_json;
+#[cfg(feature = "cluster")]
+pub(crate) use json::{findings as json_findings, summary as json_summary};
 pub(crate) use markdown::render as render_markdown;
 pub(crate) use sarif::{SarifOptions, render as render_sarif};
 pub(crate) use statistics::{render_json as render_statistics_json, render_text as render_statistics};

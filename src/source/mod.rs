@@ -79,6 +79,7 @@ impl SourceFile {
     /// as YAML (JSON is YAML) and `json` stays false: nothing is written back to a cluster, and
     /// fixes are judged as for the YAML manifests the object came from (a JSON file refuses
     /// fixes that append a document, which a manifest does not).
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code, reason = "used by audit and serve"))]
     pub(crate) fn resource(api_path: String, json: String) -> Self {
         SourceFile {
             name: api_path,
