@@ -39,10 +39,31 @@ pub(crate) fn ignore_comments(doc: &Doc<'_>, text: &str) -> Vec<IgnoreComment> {
     doc.comments.iter().filter_map(|c| parse(text, c.clone())).collect()
 }
 
+/// Where the directive's `leaselint:` starts in a comment (which starts at `#`): the marker as a
+/// word of its own (after `#`, whitespace or the start), followed by `ignore`, anywhere in the
+/// comment (`# batch job; leaselint: ignore[LL004]`), or followed by anything when it opens the
+/// comment (`# leaselint: disable` is a mistake worth reporting). Prose that merely contains it
+/// is no directive: `# image ghcr.io/leaselint/leaselint:0.1.0`, `# see leaselint: docs`.
+fn marker(comment: &str) -> Option<usize> {
+    // Where the comment's text begins, after its `#` and spaces.
+    let opening = comment.len() - comment.trim_start_matches('#').trim_start().len();
+    let mut from = 0;
+    while let Some(found) = comment.get(from..)?.find(MARKER) {
+        let at = from + found;
+        let boundary = comment.get(..at)?.chars().next_back().is_none_or(|c| c == '#' || c.is_whitespace());
+        let ignore = comment.get(at + MARKER.len()..)?.trim_start().starts_with("ignore");
+        if boundary && (ignore || at == opening) {
+            return Some(at);
+        }
+        from = at + MARKER.len();
+    }
+    None
+}
+
 /// Parses one comment (the span starts at `#`).
 pub(crate) fn parse(text: &str, span: Range<usize>) -> Option<IgnoreComment> {
     let comment = text.get(span.clone())?;
-    let at = comment.find(MARKER)?;
+    let at = marker(comment)?;
     let line_start = text.get(..span.start)?.rfind('\n').map_or(0, |i| i + 1);
     let own_line = text.get(line_start..span.start).is_some_and(|p| p.trim().is_empty());
     let directive_start = span.start + at;
@@ -120,6 +141,16 @@ mod tests {
         assert_eq!(c.target, Target::All);
 
         assert_eq!(comment("# a normal comment\n"), None);
+        // Prose that contains the marker is no directive.
+        for prose in [
+            "# Image: ghcr.io/leaselint/leaselint:0.1.0 is built from this repository",
+            "# run leaselint:0.1.0 in CI",
+            "# see https://example.com/leaselint: the docs",
+        ] {
+            assert_eq!(comment(prose), None, "{prose}");
+        }
+        let c = comment("cpu: 1 # a batch job; leaselint: ignore[LL004]\n").unwrap();
+        assert!(matches!(&c.target, Target::Rules(r) if r.len() == 1), "{c:?}");
         for bad in [
             "# leaselint: ignored",
             "# leaselint: disable[LL004]",
