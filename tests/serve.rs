@@ -362,6 +362,16 @@ fn requests_as_the_api_server_sends_them() {
     let update = review(&deployment(true), "UPDATE", Some(&deployment(false)));
     let r = response(&session.post("/validate", update.to_string().as_bytes()).unwrap());
     assert_eq!((r["allowed"].as_bool(), r.get("warnings")), (Some(true), None), "{r}");
+    // An UPDATE that brings a finding is denied; one that keeps a finding the old object had
+    // (a controller scaling it, a finalizer removed) is warned about and allowed.
+    let update = review(&deployment(false), "UPDATE", Some(&deployment(true)));
+    assert_eq!(response(&session.post("/validate", update.to_string().as_bytes()).unwrap())["allowed"], false);
+    let mut scaled = deployment(false);
+    scaled["spec"]["replicas"] = Value::from(5);
+    let update = review(&scaled, "UPDATE", Some(&deployment(false)));
+    let r = response(&session.post("/validate", update.to_string().as_bytes()).unwrap());
+    assert_eq!(r["allowed"], true, "{r}");
+    assert!(warnings(&r).iter().any(|w| w.starts_with("LL006 ndots-default")), "{r}");
     // DELETE carries no object to judge.
     let mut delete = review(&deployment(false), "DELETE", None);
     delete["request"]["object"] = Value::Null;
@@ -407,7 +417,7 @@ fn requests_as_the_api_server_sends_them() {
     assert_eq!(reply.status, 404);
     let (_, metrics) = serve.get("/metrics");
     assert!(metrics.contains("leaselint_admission_denials_total{rule=\"LL001\"} 1"), "{metrics}");
-    assert!(metrics.contains("leaselint_admission_denials_total{rule=\"LL006\"} 1"), "{metrics}");
+    assert!(metrics.contains("leaselint_admission_denials_total{rule=\"LL006\"} 2"), "{metrics}");
 }
 
 #[test]

@@ -178,14 +178,29 @@ impl Admission {
         mut response: AdmissionResponse,
         out: &mut Outcome,
     ) -> AdmissionResponse {
-        let files = [SourceFile::resource(path, value.to_string())];
+        let files = [SourceFile::resource(path.clone(), value.to_string())];
         let linted = lint::lint(&files, &self.registry, &self.config);
+        // An UPDATE is denied only for what it brings: a finding the old object had already
+        // (same rule, same place) is warned about but never blocks the object's own controller
+        // from scaling it or removing a finalizer (Kyverno's `allowExistingViolations`).
+        let existing: BTreeSet<(&str, String)> = match (&req.old_object, req.operation.clone(), self.deny_on) {
+            (Some(old), Operation::Update, Some(_)) => serde_json::to_value(old)
+                .ok()
+                .map(|old| {
+                    let old_files = [SourceFile::resource(path, old.to_string())];
+                    let old_lint = lint::lint(&old_files, &self.registry, &self.config);
+                    old_lint.diagnostics.iter().map(|d| (d.code, d.loc.path.to_string())).collect()
+                })
+                .unwrap_or_default(),
+            _ => BTreeSet::new(),
+        };
         let mut warnings: Vec<String> = Vec::new();
         let mut denials: Vec<String> = Vec::new();
         for d in &linted.diagnostics {
             warnings.push(warning(d));
             out.warned.push(d.code.to_string());
-            if self.deny_on.is_some_and(|at| d.severity >= at) {
+            let new = !existing.contains(&(d.code, d.loc.path.to_string()));
+            if new && self.deny_on.is_some_and(|at| d.severity >= at) {
                 denials.push(format!("{} {}: {}", d.code, d.name, d.message));
                 out.denied.push(d.code.to_string());
             }
