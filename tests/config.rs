@@ -236,3 +236,45 @@ fn mistakes_name_the_file_line_and_column() {
     // Comments only: nothing set, no error.
     assert_eq!(with_config("# nothing yet\n").0, Some(1));
 }
+
+/// Rule groups (SPEC §4) wherever a rule is named: `--select`, `--ignore`, the config's `rules`
+/// (a single rule's entry wins over its group's, whatever the order) and `ignore` entries.
+#[test]
+fn groups_select_ignore_and_configure_their_rules() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "workloads.yaml", WORKLOADS);
+    let rules = |args: &[&str]| -> std::collections::BTreeSet<String> {
+        let mut all = vec!["--no-config", "--format", "json", "--exit-zero"];
+        all.extend(args);
+        all.push("workloads.yaml");
+        findings(&json(&run_in(tmp.path(), &all, None))).into_iter().map(|(r, _, _)| r).collect()
+    };
+    let everything = rules(&[]);
+    let latency = rules(&["--select", "latency"]);
+    assert!(
+        !latency.is_empty() && latency.iter().all(|r| ["LL004", "LL005", "LL006"].contains(&r.as_str())),
+        "{latency:?}"
+    );
+    let without = rules(&["--ignore", "latency"]);
+    assert!(without.iter().all(|r| !latency.contains(r)) && without.len() + latency.len() == everything.len());
+    let mixed = rules(&["--select", "latency,LL001"]);
+    let lease_one = rules(&["--select", "LL001"]);
+    assert_eq!(mixed, latency.union(&lease_one).cloned().collect(), "a group and a rule together");
+    let out = run_in(tmp.path(), &["--no-config", "--select", "latencyy", "workloads.yaml"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unknown rule or group `latencyy`"), "{}", stderr(&out));
+
+    assert!(latency.contains("LL004"), "{latency:?}");
+    write(tmp.path(), ".leaselint.yaml", "rules:\n  LL004: warning\n  latency: off\n");
+    let out = run_in(tmp.path(), &["--format", "json", "--exit-zero", "workloads.yaml"], None);
+    let configured: std::collections::BTreeSet<String> = findings(&json(&out)).into_iter().map(|(r, _, _)| r).collect();
+    assert_eq!(configured, without.union(&["LL004".to_string()].into()).cloned().collect(), "the rule's entry wins");
+    // `leaselint rules` shows each rule's group.
+    let out = run_in(tmp.path(), &["--no-config", "rules", "--format", "json"], None);
+    let listed = json(&out);
+    let groups: Vec<&str> = listed["rules"].as_array().unwrap().iter().map(|r| r["group"].as_str().unwrap()).collect();
+    assert!(
+        groups.iter().all(|g| ["lease", "latency", "disruption", "control-plane", "yaml", "rollout"].contains(g)),
+        "{groups:?}"
+    );
+}

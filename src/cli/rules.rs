@@ -37,7 +37,7 @@ pub(super) fn list(format: ListFormat, setup: &SetupArgs) -> ExitCode {
                 .iter()
                 .map(|m| {
                     serde_json::json!({
-                        "code": m.code, "name": m.name, "severity": m.severity.as_str(),
+                        "code": m.code, "name": m.name, "group": m.group, "severity": m.severity.as_str(),
                         "fix": fix_word(m.fix), "summary": m.summary,
                         "help_uri": m.help_uri, "origin": m.origin,
                     })
@@ -49,9 +49,10 @@ pub(super) fn list(format: ListFormat, setup: &SetupArgs) -> ExitCode {
         ListFormat::Human => {
             for m in metas {
                 text.push_str(&format!(
-                    "{:<6} {:<32} {:<8} {:<7} {}\n",
+                    "{:<6} {:<32} {:<14} {:<8} {:<7} {}\n",
                     m.code,
                     m.name,
+                    m.group.as_deref().unwrap_or("-"),
                     m.severity.as_str(),
                     fix_word(m.fix),
                     m.summary

@@ -78,7 +78,7 @@ pub(super) fn setup(args: &SetupArgs, check: Option<Overrides<'_>>, start: &Path
     let mut known: Vec<KnownRule> = crate::lint::meta::embedded()
         .map_err(SetupError::Usage)?
         .into_iter()
-        .map(|m| KnownRule { code: m.code, name: m.name, aliases: m.aliases })
+        .map(|m| KnownRule { code: m.code, name: m.name, aliases: m.aliases, group: m.group })
         .collect();
     for rule in &user {
         let clash = known.iter().find(|k| k.code.eq_ignore_ascii_case(rule.code()) || k.name == rule.name());
@@ -92,7 +92,13 @@ pub(super) fn setup(args: &SetupArgs, check: Option<Overrides<'_>>, start: &Path
                 k.name
             )));
         }
-        known.push(KnownRule { code: rule.code().to_string(), name: rule.name().to_string(), aliases: Vec::new() });
+        let group = rule.meta().and_then(|m| m.group.clone());
+        known.push(KnownRule {
+            code: rule.code().to_string(),
+            name: rule.name().to_string(),
+            aliases: Vec::new(),
+            group,
+        });
     }
 
     let mut config = LintConfig { limits: args.limits.limits(), ..LintConfig::default() };
@@ -139,9 +145,9 @@ fn load_rules(path: &Path, out: &mut Vec<DataRule>) -> Result<(), SetupError> {
 /// config file.
 fn apply_flags(check: Overrides<'_>, known: &[KnownRule], config: &mut LintConfig) -> Result<(), SetupError> {
     let args = check.rules;
-    let code_of = |wanted: &str| {
-        config_file::resolve_rule(known, wanted.trim())
-            .ok_or_else(|| SetupError::Usage(format!("unknown rule `{wanted}`; `leaselint rules` lists them")))
+    let codes_of = |wanted: &str| {
+        config_file::resolve_rules(known, wanted.trim())
+            .ok_or_else(|| SetupError::Usage(format!("unknown rule or group `{wanted}`; `leaselint rules` lists them")))
     };
     if let Some(ns) = check.namespace {
         if let Some(why) = crate::config::namespace_error(ns) {
@@ -149,8 +155,10 @@ fn apply_flags(check: Overrides<'_>, known: &[KnownRule], config: &mut LintConfi
         }
         config.namespace = Some(ns.to_string());
     }
-    let selected = args.select.iter().map(|s| code_of(s)).collect::<Result<Vec<_>, _>>()?;
-    let ignored = args.ignore.iter().map(|s| code_of(s)).collect::<Result<Vec<_>, _>>()?;
+    let selected: Vec<String> =
+        args.select.iter().map(|s| codes_of(s)).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
+    let ignored: Vec<String> =
+        args.ignore.iter().map(|s| codes_of(s)).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
     for r in known {
         if (!selected.is_empty() && !selected.contains(&r.code)) || ignored.contains(&r.code) {
             config.rules.insert(r.code.clone(), RuleSetting::Off);

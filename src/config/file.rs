@@ -142,6 +142,9 @@ struct ThresholdsFile {
     fanout_replicas: Option<u32>,
     nodes: Option<u32>,
     pdb_min_replicas: Option<u32>,
+    min_ready_seconds: Option<u32>,
+    scale_down_stabilization_seconds: Option<u32>,
+    etcd_heartbeat_ms: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -209,6 +212,8 @@ pub(crate) struct KnownRule {
     pub(crate) code: String,
     pub(crate) name: String,
     pub(crate) aliases: Vec<String>,
+    /// The rule's group (SPEC §4).
+    pub(crate) group: Option<String>,
 }
 
 /// The code of a rule named by code, name or alias.
@@ -217,6 +222,17 @@ pub(crate) fn resolve_rule(known: &[KnownRule], wanted: &str) -> Option<String> 
         .iter()
         .find(|r| r.code.eq_ignore_ascii_case(wanted) || r.name == wanted || r.aliases.iter().any(|a| a == wanted))
         .map(|r| r.code.clone())
+}
+
+/// The codes a name stands for: one rule (code, name or alias), or every rule of a group
+/// (`rollout`); `None` when it is neither.
+pub(crate) fn resolve_rules(known: &[KnownRule], wanted: &str) -> Option<Vec<String>> {
+    if let Some(code) = resolve_rule(known, wanted) {
+        return Some(vec![code]);
+    }
+    let group: Vec<String> =
+        known.iter().filter(|r| r.group.as_deref() == Some(wanted)).map(|r| r.code.clone()).collect();
+    (!group.is_empty()).then_some(group)
 }
 
 fn severity(level: Level) -> RuleSetting {
@@ -249,14 +265,22 @@ pub(crate) fn apply(parsed: &Parsed, known: &[KnownRule], config: &mut LintConfi
         }
         config.namespace = Some(ns.clone());
     }
+    // Groups first, then single rules: `{rollout: off, LL012: warning}` runs LL012 alone.
+    let mut settings: Vec<(bool, Vec<String>, Level)> = Vec::new();
     for (name, value) in f.rules.iter().flatten() {
-        let code = resolve_rule(known, name)
+        let codes = resolve_rules(known, name)
             .ok_or_else(|| unknown_rule(NodePath::keys(&["rules"]).key(name.clone()), name))?;
         let level = match value {
             RuleValue::Level(l) => *l,
             RuleValue::Table(t) => t.severity,
         };
-        config.rules.insert(code, severity(level));
+        settings.push((resolve_rule(known, name).is_some(), codes, level));
+    }
+    settings.sort_by_key(|(single, _, _)| *single);
+    for (_, codes, level) in settings {
+        for code in codes {
+            config.rules.insert(code, severity(level));
+        }
     }
     if let Some(fixes) = &f.fixes {
         use crate::diag::Applicability;
@@ -265,15 +289,17 @@ pub(crate) fn apply(parsed: &Parsed, known: &[KnownRule], config: &mut LintConfi
         {
             for (i, name) in list.iter().flatten().enumerate() {
                 let at = NodePath::keys(&["fixes", key]).index(i);
-                let code = resolve_rule(known, name).ok_or_else(|| {
+                let codes = resolve_rules(known, name).ok_or_else(|| {
                     parsed
                         .value_error(&at, format!("unknown rule `{name}`"))
-                        .help("rules are named by code (LL001) or name; `leaselint rules` lists them")
+                        .help("rules are named by code (LL001), name or group; `leaselint rules` lists them")
                 })?;
-                if config.fix_classes.get(&code).is_some_and(|c| *c != class) {
-                    return Err(parsed.value_error(&at, format!("`{name}` is listed as both safe and unsafe")));
+                for code in codes {
+                    if config.fix_classes.get(&code).is_some_and(|c| *c != class) {
+                        return Err(parsed.value_error(&at, format!("`{name}` is listed as both safe and unsafe")));
+                    }
+                    config.fix_classes.insert(code, class);
                 }
-                config.fix_classes.insert(code, class);
             }
         }
     }
@@ -340,6 +366,15 @@ pub(crate) fn apply(parsed: &Parsed, known: &[KnownRule], config: &mut LintConfi
         if let Some(n) = t.pdb_min_replicas {
             config.thresholds.pdb_min_replicas = i64::from(n);
         }
+        if let Some(n) = t.min_ready_seconds {
+            config.thresholds.min_ready_seconds = i64::from(n);
+        }
+        if let Some(n) = t.scale_down_stabilization_seconds {
+            config.thresholds.scale_down_stabilization_seconds = i64::from(n);
+        }
+        if let Some(n) = t.etcd_heartbeat_ms {
+            config.thresholds.etcd_heartbeat_ms = i64::from(n);
+        }
     }
     for (i, k) in f.pod_template_kinds.iter().flatten().enumerate() {
         let template = NodePath::parse_dotted(&k.path).ok_or_else(|| {
@@ -368,7 +403,7 @@ pub(crate) fn apply(parsed: &Parsed, known: &[KnownRule], config: &mut LintConfi
         };
         let mut rules = Vec::new();
         for (j, r) in e.rules.iter().flatten().enumerate() {
-            rules.push(resolve_rule(known, r).ok_or_else(|| unknown_rule(at.key("rules").index(j), r))?);
+            rules.extend(resolve_rules(known, r).ok_or_else(|| unknown_rule(at.key("rules").index(j), r))?);
         }
         let cwd = std::env::current_dir().unwrap_or_default();
         let root = crate::source::lexical_normal(&cwd.join(parsed.path.parent().unwrap_or(Path::new("."))));

@@ -47,11 +47,24 @@ pub(crate) struct Thresholds {
     pub(crate) nodes: i64,
     /// LL007: replicas from which a workload needs a PDB.
     pub(crate) pdb_min_replicas: i64,
+    /// LL013: the least `minReadySeconds` of a latency-sensitive workload (seeds' table: 10 s).
+    pub(crate) min_ready_seconds: i64,
+    /// LL016: the least HPA scale-down stabilization window, seconds (Kubernetes' default 300).
+    pub(crate) scale_down_stabilization_seconds: i64,
+    /// LL018: the least etcd `--heartbeat-interval`, milliseconds (etcd's default 100).
+    pub(crate) etcd_heartbeat_ms: i64,
 }
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds { fanout_replicas: 20, nodes: 100, pdb_min_replicas: 2 }
+        Thresholds {
+            fanout_replicas: 20,
+            nodes: 100,
+            pdb_min_replicas: 2,
+            min_ready_seconds: 10,
+            scale_down_stabilization_seconds: 300,
+            etcd_heartbeat_ms: 100,
+        }
     }
 }
 

@@ -18,6 +18,8 @@ struct RuleFile {
     code: String,
     name: String,
     severity: Severity,
+    /// A group name that `--select`, `--ignore` and the config's `rules` accept (optional).
+    group: Option<String>,
     summary: String,
     #[serde(default)]
     rationale: String,
@@ -167,6 +169,7 @@ fn validate(f: RuleFile, origin: &str, at: &dyn Fn(NodePath, String) -> FileErro
         name: f.name,
         severity: f.severity,
         fix: FixKind::None,
+        group: f.group,
         summary: f.summary,
         rationale: f.rationale,
         remediation: f.remediation,

@@ -30,6 +30,11 @@ pub(crate) struct RuleMeta {
     pub(crate) name: String,
     pub(crate) severity: Severity,
     pub(crate) fix: FixKind,
+    /// The rule group (SPEC §4: `lease`, `latency`, `disruption`, `control-plane`, `yaml`,
+    /// `rollout`), which `--select`, `--ignore` and the config's `rules` accept; required for
+    /// built-in rules, optional for user rules.
+    #[serde(default)]
+    pub(crate) group: Option<String>,
     pub(crate) summary: String,
     pub(crate) rationale: String,
     pub(crate) remediation: String,
