@@ -364,6 +364,12 @@ fn lease_metrics_follow_renewals_with_one_watch() {
 
     // One watch at a time, in every namespace: each starts after the server cut the one before
     // (1 s), from the resourceVersion where that one stopped; the Leases were listed once.
+    let cut = Instant::now();
+    while server.requests().iter().filter(|r| r.is_watch()).count() < 3 {
+        assert!(cut.elapsed() < Duration::from_secs(5), "the watch was not opened again");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(50));
     let watches = watch_log.finish();
     assert!(watches.len() >= 3, "the server cut the watch every second: {watches:?}");
     assert!(watches.iter().all(|w| w.path == LEASES_PATH), "never one per namespace: {watches:?}");

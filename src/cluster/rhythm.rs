@@ -20,7 +20,7 @@ pub(crate) struct Renewal {
 }
 
 /// The last [`RECENT_INTERVALS`] intervals of one Lease (seconds, in a ring) and its last
-/// `renewTime`: 48 bytes, whatever the Lease's age.
+/// `renewTime`: 56 bytes, whatever the Lease's age.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Rhythm {
     recent: [f32; RECENT_INTERVALS],
@@ -90,6 +90,11 @@ mod tests {
 
     fn close(a: Option<f64>, b: f64) -> bool {
         a.is_some_and(|a| (a - b).abs() < 1e-6)
+    }
+
+    #[test]
+    fn the_state_is_small() {
+        assert!(std::mem::size_of::<Rhythm>() <= 56);
     }
 
     #[test]

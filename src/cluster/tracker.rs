@@ -11,10 +11,11 @@
 //! writes it), `other`.
 //!
 //! Cost: the state is bounded by the Leases there are (a DELETED Lease drops its own; an empty
-//! namespace is dropped), about 300 bytes a Lease. The per-pod groups are kept as indexes (names
-//! by stem and suffix shape, labelled names) updated on each change in O(1) — never recomputed
-//! over a namespace's Leases — and a Lease's class is recomputed only for the Lease that changed
-//! and, when a group reaches or leaves two members, for the other one.
+//! namespace is dropped): a few hundred bytes a Lease (its name, its [`Rhythm`], its place in
+//! the indexes). The per-pod groups are kept as indexes (names by stem and suffix shape,
+//! labelled names) updated on each change in O(1) — never recomputed over a namespace's Leases
+//! — and a Lease's class is recomputed only for the Lease that changed and, when a group
+//! reaches or leaves two members, for the other one.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

@@ -217,3 +217,29 @@ fn incremental_groups_agree_with_per_pod_groups() {
         assert_eq!(got + other, present.len() as u32);
     }
 }
+
+/// 10,000 per-pod Leases of one StatefulSet in one namespace (the worst case for the groups:
+/// one stem), each renewed, then deleted: linear work (a quadratic one would take minutes in a
+/// debug build), and no state left.
+#[test]
+fn ten_thousand_leases_of_one_stem() {
+    let mut t = LeaseTracker::default();
+    let mut r = Recorder::default();
+    let n = 10_000;
+    let leases: Vec<Lease> = (0..n).map(|i| lease("big", &format!("replica-{i}"), &[], Some("h"), Some(1.0))).collect();
+    t.begin_list();
+    for l in &leases {
+        t.listed(l, &mut r);
+    }
+    t.end_list(&mut r);
+    assert_eq!(r.counts(), [format!("big/per-pod={n}")]);
+    for i in 0..n {
+        t.modified(&lease("big", &format!("replica-{i}"), &[], Some("h"), Some(3.0)), &mut r);
+    }
+    assert_eq!(r.renewals.len(), n);
+    for l in &leases {
+        t.deleted(l, &mut r);
+    }
+    assert_eq!(t.len(), 0);
+    assert!(t.namespaces.is_empty());
+}
