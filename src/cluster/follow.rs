@@ -14,8 +14,9 @@ use super::tracker::{LeaseSink, LeaseTracker};
 use super::watch::{Change, Cursor, Ended, watch_once};
 use super::{ApiUse, RateLimit, error_chain, list_each};
 
-/// `timeoutSeconds` of each watch: kube's default (290 s, under its 295 s limit); the API server
-/// may end it sooner (its `--min-request-timeout` cut, 1800 s by default, randomized).
+/// `timeoutSeconds` of each watch, seconds: kube's default (290 s, under the 295 s its client
+/// allows). The server ends the watch then (or sooner, at its own cut), and the next one starts
+/// where it stopped: about one watch request per 5 minutes.
 const WATCH_TIMEOUT_SECONDS: u32 = 290;
 /// The first wait after an error, doubled after each failure in a row.
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);

@@ -16,7 +16,6 @@ use crate::report::Class;
 struct Recorder {
     counts: BTreeMap<(String, &'static str), u32>,
     renewals: Vec<(String, &'static str, Renewal)>,
-    up: Option<bool>,
 }
 
 impl LeaseSink for Recorder {
@@ -26,9 +25,7 @@ impl LeaseSink for Recorder {
     fn renewed(&mut self, namespace: &str, class: Class, renewal: Renewal) {
         self.renewals.push((namespace.to_string(), class.as_str(), renewal));
     }
-    fn watching(&mut self, up: bool) {
-        self.up = Some(up);
-    }
+    fn watching(&mut self, _up: bool) {}
 }
 
 impl Recorder {

@@ -37,15 +37,16 @@ use crate::report::Class;
 /// 4 % jitter (`wait.JitterUntil(…, 0.04, …)` in the lease controller), also the API servers'
 /// identity Leases (10 s); 15: client-go's `LeaseDuration` (a lock renewed later than this
 /// could have been taken over); 40: the kubelet's `nodeLeaseDurationSeconds` (a node lease
-/// renewed later than this has expired); 60: the tail.
+/// renewed later than this has expired); 60: the tail (a minute).
 pub(crate) const INTERVAL_BUCKETS: [f64; 9] = [0.1, 0.25, 0.5, 1.0, 2.2, 10.5, 15.0, 40.0, 60.0];
 
 /// Buckets of `leaselint_lease_renew_lag_seconds`, seconds. 0.5: on time — the kubelet's 4 %
-/// jitter on 10 s (up to 0.4 s) and a request's round trip; 2: the shipped PrometheusRule's
-/// threshold (p99 lag above 2 s for 5 minutes: the seed's lease-age alert), a boundary so that
-/// `histogram_quantile` is exact there; 10: client-go's `RenewDeadline` (a leader this late
-/// has already given its lock up) and one whole node heartbeat missed; 15: client-go's
-/// `LeaseDuration`; 40: the kubelet's `nodeLeaseDurationSeconds` (the node is marked NotReady).
+/// jitter on 10 s (up to 0.4 s) and a request's round trip; 1 and 5: between the marks;
+/// 2: the PrometheusRule's threshold (SPEC §11: p99 lag above 2 s for 5 minutes, the seed's
+/// lease-age alert), a boundary so that `histogram_quantile` is exact there; 10: client-go's
+/// `RenewDeadline` (a leader this late has already given its lock up) and one whole node
+/// heartbeat missed; 15: client-go's `LeaseDuration`; 40: the kubelet's
+/// `nodeLeaseDurationSeconds` (the node is marked NotReady); 120: the tail.
 pub(crate) const LAG_BUCKETS: [f64; 8] = [0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 40.0, 120.0];
 
 /// Labels of the lease families.
