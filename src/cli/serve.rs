@@ -67,6 +67,10 @@ pub(super) fn serve(args: &ServeArgs, setup_args: &SetupArgs) -> ExitCode {
         cert_poll,
         shutdown_grace,
         log: Arc::new(|line: String| eprintln!("leaselint serve: {line}")),
+        watch_leases: args.watch_leases.then(|| crate::cluster::ConnectOptions {
+            kubeconfig: args.kubeconfig.clone(),
+            context: args.context.clone(),
+        }),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,

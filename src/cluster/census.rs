@@ -144,6 +144,36 @@ fn holder_pod(holder: &str) -> &str {
     }
 }
 
+/// The class of a Lease (SPEC §9), in this order: `node-heartbeat` (namespace
+/// `kube-node-lease`), `apiserver-identity` (`kube-system`, `identity`: the label
+/// `apiserver.kubernetes.io/identity`), `per-pod` (what tells a per-pod Lease is the caller's:
+/// the census knows the pods, serve's watch only the Leases), `leader-election` (`leader`: held
+/// by a pod, as the caller can tell), `other`.
+pub(crate) fn class_of(namespace: &str, identity: bool, per_pod: bool, leader: bool) -> Class {
+    if namespace == NODE_LEASE_NAMESPACE {
+        Class::NodeHeartbeat
+    } else if namespace == "kube-system" && identity {
+        Class::ApiserverIdentity
+    } else if per_pod {
+        Class::PerPod
+    } else if leader {
+        Class::LeaderElection
+    } else {
+        Class::Other
+    }
+}
+
+/// Whether a holder identity has client-go's shape `<pod name>_<uuid>` (what leader election
+/// in client-go and controller-runtime writes: the host name, which is the pod's name, then a
+/// random UUID), so that its holder is a pod without the pods being read.
+pub(crate) fn is_client_go_identity(holder: &str) -> bool {
+    let Some((pod, uuid)) = holder.rsplit_once('_') else { return false };
+    let groups: Vec<&str> = uuid.split('-').collect();
+    !pod.is_empty()
+        && groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// Classifies every Lease of the census at time `now` (seconds since the epoch). With a sample,
 /// each Lease's rate is its renewals over the sample's length (measured); without one, rates are
 /// estimated: node heartbeats every 10 s, other held Leases every 2 s (client-go's retry
@@ -163,17 +193,12 @@ pub(crate) fn classify(census: &Census, now: i64, sampled: Option<&super::Renewa
             let pod = holder.map(holder_pod);
             let holder_is_pod = pod.is_some_and(|p| census.pod_exists(namespace, p));
             let named_after_pod = census.pod_exists(namespace, &l.name);
-            let class = if namespace == NODE_LEASE_NAMESPACE {
-                Class::NodeHeartbeat
-            } else if namespace == "kube-system" && l.identity {
-                Class::ApiserverIdentity
-            } else if named_after_pod || grouped.contains_key(&i) {
-                Class::PerPod
-            } else if holder_is_pod || holder.is_some_and(|h| h.contains('_')) {
-                Class::LeaderElection
-            } else {
-                Class::Other
-            };
+            let class = class_of(
+                namespace,
+                l.identity,
+                named_after_pod || grouped.contains_key(&i),
+                holder_is_pod || holder.is_some_and(|h| h.contains('_')),
+            );
             let owner = match class {
                 Class::PerPod if named_after_pod => census.owner_of_pod(namespace, &l.name),
                 Class::PerPod | Class::LeaderElection => pod.and_then(|p| census.owner_of_pod(namespace, p)),
@@ -217,4 +242,20 @@ pub(crate) fn classify(census: &Census, now: i64, sampled: Option<&super::Renewa
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_client_go_identity;
+
+    #[test]
+    fn client_go_identities_are_a_pod_name_and_a_uuid() {
+        assert!(is_client_go_identity("api-7d9f8b6c5-x2x4z_6a1e0c8e-0a4f-4d0b-8f43-7d9f8b6c5aaa"));
+        assert!(is_client_go_identity("node_1_6A1E0C8E-0A4F-4D0B-8F43-7D9F8B6C5AAA"));
+        assert!(!is_client_go_identity("_6a1e0c8e-0a4f-4d0b-8f43-7d9f8b6c5aaa"), "no pod");
+        assert!(!is_client_go_identity("collector-0"));
+        assert!(!is_client_go_identity("my_lock"));
+        assert!(!is_client_go_identity("api_6a1e0c8e-0a4f-4d0b-8f43-7d9f8b6c5aa"), "one hex digit short");
+        assert!(!is_client_go_identity("api_6a1e0c8e-0a4f-4d0b-8f43-7d9f8b6c5aaz"));
+    }
 }

@@ -5,10 +5,17 @@
 //! First part of `leaselint audit`: the census and its impact table, with estimated rates, the
 //! client-side rate limit and retries, and renewals measured with one watch. Not yet: the rules
 //! on live objects (see the README's "Live cluster" section).
+//!
+//! For `serve --watch-leases`: the same watch for the life of the server (`follow`), feeding the
+//! pure lease tracker (`tracker`: classes without Pods, `rhythm`: renewal intervals and lag).
 
 mod census;
+mod follow;
 mod objects;
+mod rhythm;
 mod sample;
+mod tracker;
+mod watch;
 
 use std::path::PathBuf;
 
@@ -20,8 +27,11 @@ use kube::api::{Api, ListParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 pub(crate) use census::{Census, LeaseRecord, classify};
+pub(crate) use follow::follow_leases;
 pub(crate) use objects::LiveObjects;
+pub(crate) use rhythm::Renewal;
 pub(crate) use sample::{Renewals, sample};
+pub(crate) use tracker::LeaseSink;
 
 /// Objects asked for per list request (SPEC §9: `limit` 500, `continue`).
 pub(crate) const PAGE_SIZE: u32 = 500;

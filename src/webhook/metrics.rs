@@ -67,6 +67,11 @@ impl Metrics {
         }
     }
 
+    /// Registers the lease families of `--watch-leases` (SPEC §11) into this registry.
+    pub(crate) fn register_leases(&mut self) -> super::leases::LeaseMetrics {
+        super::leases::LeaseMetrics::register(&mut self.registry)
+    }
+
     /// The OpenMetrics text of every metric.
     pub(crate) fn encode(&self) -> String {
         let mut text = String::new();

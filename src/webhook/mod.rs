@@ -2,9 +2,11 @@
 //! `POST /mutate`) and the metrics over plain HTTP (`/metrics`, `/healthz`, `/readyz`), on hyper
 //! and rustls, on the tokio runtime the CLI starts. The certificate is reloaded when its files
 //! change; SIGTERM fails readiness at once, lets in-flight requests finish and returns within
-//! the shutdown grace.
+//! the shutdown grace. With `--watch-leases`, the lease watch fills the lease metrics
+//! (`leases`) for the life of the server.
 
 pub(crate) mod admission;
+mod leases;
 mod metrics;
 mod tls;
 
@@ -43,6 +45,8 @@ pub(crate) struct ServeOptions {
     pub(crate) shutdown_grace: Duration,
     /// Lines for the server's log (the CLI writes them to stderr).
     pub(crate) log: Arc<dyn Fn(String) + Send + Sync>,
+    /// `--watch-leases`: where the lease watch connects (`None`: no lease metrics).
+    pub(crate) watch_leases: Option<crate::cluster::ConnectOptions>,
 }
 
 /// What every connection shares.
@@ -154,7 +158,7 @@ async fn terminated() {
 pub(crate) async fn serve(
     opts: ServeOptions,
     admission: Admission,
-    metrics: Metrics,
+    mut metrics: Metrics,
     bound: impl FnOnce(SocketAddr, SocketAddr),
 ) -> Result<(), String> {
     let resolver = Arc::new(tls::Reloading::new(opts.tls_cert.clone(), opts.tls_key.clone())?);
@@ -163,6 +167,11 @@ pub(crate) async fn serve(
     let metrics_listener = bind(opts.metrics_addr, "metrics").await?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let metrics_addr = metrics_listener.local_addr().map_err(|e| e.to_string())?;
+    // --watch-leases: one watch on Leases for the life of the server, into the same registry.
+    let lease_watch = match &opts.watch_leases {
+        Some(connect) => Some(leases::spawn(connect, metrics.register_leases(), Arc::clone(&opts.log)).await?),
+        None => None,
+    };
     let shared = Arc::new(Shared { admission, metrics, ready: AtomicBool::new(true) });
     bound(addr, metrics_addr);
 
@@ -219,6 +228,9 @@ pub(crate) async fn serve(
     }
     reload.abort();
     metrics_task.abort();
+    if let Some(task) = lease_watch {
+        task.abort();
+    }
     Ok(())
 }
 
