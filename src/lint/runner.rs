@@ -25,6 +25,11 @@ use crate::yaml::{self, Doc, Limits};
 use super::suppress::{self, Suppressions};
 use super::{ChunkTable, Ctx, EditEnv, Registry};
 
+/// Runs of fewer chunks than this are linted on the calling thread: handing one object's work to
+/// the thread pool and back costs more than the work (measured on `serve`'s `/validate`: 15 % of
+/// its CPU went to the hand-offs; bench/webhook.md).
+const SMALL_RUN: usize = 2;
+
 /// Input that could not be read or parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct InputError {
@@ -270,12 +275,13 @@ fn run_chunks<R>(
         },
         hashes: false,
     };
-    let outputs: Vec<ChunkOutput> = chunks
-        .par_iter()
-        .zip(ids.par_iter())
-        .with_min_len(4)
-        .map(|((file, range), id)| lint_chunk(&run, *file, *id, range.clone()))
-        .collect();
+    let lint = |((file, range), id): (&(FileId, Range<usize>), &u32)| lint_chunk(&run, *file, *id, range.clone());
+    let outputs: Vec<ChunkOutput> = if chunks.len() < SMALL_RUN {
+        // A few objects (one AdmissionReview's): on the calling thread, without waking the pool.
+        chunks.iter().zip(&ids).map(lint).collect()
+    } else {
+        chunks.par_iter().zip(ids.par_iter()).with_min_len(4).map(lint).collect()
+    };
     finish(&run, outputs)
 }
 
@@ -372,15 +378,17 @@ pub(crate) fn assemble<'o>(run: &RunEnv<'_>, outputs: &[&'o ChunkOutput], taken:
         suppressions.comments.entry(id).or_default().extend(comments);
     }
     let enabled: Vec<_> = registry.enabled().collect();
-    let cross: Vec<Vec<Diagnostic>> = enabled
-        .par_iter()
-        .map(|r| {
-            let mut found = Vec::new();
-            let mut cx = Ctx::new(r, config, &mut found, Some(&run.edits));
-            r.rule.check_inventory(&inventory, &mut cx);
-            found
-        })
-        .collect();
+    let check = |r: &&crate::lint::Registered| {
+        let mut found = Vec::new();
+        let mut cx = Ctx::new(r, config, &mut found, Some(&run.edits));
+        r.rule.check_inventory(&inventory, &mut cx);
+        found
+    };
+    let cross: Vec<Vec<Diagnostic>> = if outputs.len() < SMALL_RUN {
+        enabled.iter().map(check).collect()
+    } else {
+        enabled.par_iter().map(check).collect()
+    };
     result.diagnostics.extend(cross.into_iter().flatten().map(Cow::Owned));
     suppress::apply(&mut result.diagnostics, files, registry, config, &suppressions);
     if !config.fix_classes.is_empty() {

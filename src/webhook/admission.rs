@@ -235,7 +235,10 @@ impl Admission {
         out: &mut Outcome,
     ) -> AdmissionResponse {
         let Some(m) = &self.mutation else { return response };
-        let file = SourceFile::resource(path, original.to_string());
+        let mut file = SourceFile::resource(path, original.to_string());
+        // Edited as the JSON it is (fixes write JSON syntax), so the fixed text reads back with
+        // serde_json rather than a third YAML parse.
+        file.json = true;
         let run = crate::fix::run(
             vec![file],
             &m.registry,
@@ -292,8 +295,11 @@ fn truncate(text: &str) -> String {
     cut
 }
 
-/// The first document of `text` as JSON (the fixed object).
+/// The fixed object: JSON (what fixes of a JSON object write), else the first YAML document.
 fn parse_json(text: &str) -> Option<Value> {
+    if let Ok(value) = serde_json::from_str(text) {
+        return Some(value);
+    }
     let (docs, errors) = crate::yaml::parse_chunk(text, 0..text.len(), crate::yaml::Limits::default());
     if !errors.is_empty() {
         return None;
