@@ -15,7 +15,7 @@ mod common;
 mod crds;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+
 use std::process::{Command, Stdio};
 
 use common::{code, concise, json, repo, run_in, stderr};
@@ -257,42 +257,31 @@ const INJECT_CA: &str = "cert-manager.io/inject-ca-from";
 
 fn hooks(i: &Install) -> Vec<Hook> {
     let mut out = Vec::new();
-    for c in &i.validating {
-        let inject = c.metadata.annotations.as_ref().and_then(|a| a.get(INJECT_CA)).cloned();
-        for w in c.webhooks.as_deref().unwrap_or_default() {
-            out.push(Hook {
-                name: w.name.clone(),
-                admission_review_versions: w.admission_review_versions.clone(),
-                service: w.client_config.service.clone(),
-                url: w.client_config.url.clone(),
-                failure_policy: w.failure_policy.clone(),
-                side_effects: w.side_effects.clone(),
-                timeout_seconds: w.timeout_seconds,
-                namespace_selector: w.namespace_selector.clone(),
-                object_selector: w.object_selector.clone(),
-                rules: w.rules.clone().unwrap_or_default(),
-                ca_injected_from: inject.clone(),
-            });
-        }
+    // The validating and mutating webhook types have the same fields.
+    macro_rules! collect {
+        ($configs:expr) => {
+            for c in $configs {
+                let inject = c.metadata.annotations.as_ref().and_then(|a| a.get(INJECT_CA)).cloned();
+                for w in c.webhooks.as_deref().unwrap_or_default() {
+                    out.push(Hook {
+                        name: w.name.clone(),
+                        admission_review_versions: w.admission_review_versions.clone(),
+                        service: w.client_config.service.clone(),
+                        url: w.client_config.url.clone(),
+                        failure_policy: w.failure_policy.clone(),
+                        side_effects: w.side_effects.clone(),
+                        timeout_seconds: w.timeout_seconds,
+                        namespace_selector: w.namespace_selector.clone(),
+                        object_selector: w.object_selector.clone(),
+                        rules: w.rules.clone().unwrap_or_default(),
+                        ca_injected_from: inject.clone(),
+                    });
+                }
+            }
+        };
     }
-    for c in &i.mutating {
-        let inject = c.metadata.annotations.as_ref().and_then(|a| a.get(INJECT_CA)).cloned();
-        for w in c.webhooks.as_deref().unwrap_or_default() {
-            out.push(Hook {
-                name: w.name.clone(),
-                admission_review_versions: w.admission_review_versions.clone(),
-                service: w.client_config.service.clone(),
-                url: w.client_config.url.clone(),
-                failure_policy: w.failure_policy.clone(),
-                side_effects: w.side_effects.clone(),
-                timeout_seconds: w.timeout_seconds,
-                namespace_selector: w.namespace_selector.clone(),
-                object_selector: w.object_selector.clone(),
-                rules: w.rules.clone().unwrap_or_default(),
-                ca_injected_from: inject.clone(),
-            });
-        }
-    }
+    collect!(&i.validating);
+    collect!(&i.mutating);
     out
 }
 
@@ -714,19 +703,6 @@ fn service_monitor_scrapes_the_metrics_port() {
     assert!(ports.iter().any(|p| p.name.as_deref() == Some("metrics")), "the Service has the port");
 }
 
-/// The kubectl on PATH, or `None` with a notice (the kustomize test is then skipped).
-fn kubectl() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|d| d.join("kubectl"))
-        .find(|p| p.is_file());
-    if found.is_none() {
-        eprintln!("NOTICE: kubectl is not installed: the `kubectl kustomize deploy/serve` test is SKIPPED");
-    }
-    found
-}
-
 /// Objects keyed by apiVersion, kind, namespace and name.
 fn keyed(objects: impl IntoIterator<Item = Value>) -> BTreeMap<String, Value> {
     let mut out = BTreeMap::new();
@@ -745,7 +721,7 @@ fn keyed(objects: impl IntoIterator<Item = Value>) -> BTreeMap<String, Value> {
 
 #[test]
 fn kustomize_builds_the_same_objects() {
-    let Some(kubectl) = kubectl() else { return };
+    let Some(kubectl) = common::kubectl("the `kubectl kustomize deploy/serve` test") else { return };
     let out =
         Command::new(kubectl).args(["kustomize", SERVE]).current_dir(repo()).stdin(Stdio::null()).output().unwrap();
     assert!(out.status.success(), "kubectl kustomize {SERVE}: {}", String::from_utf8_lossy(&out.stderr));

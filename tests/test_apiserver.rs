@@ -4,8 +4,10 @@
 //! the scale generator. Each test stops the server (and any kubectl) it started.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr, reason = "tests")]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -65,19 +67,6 @@ fn start(config: Config) -> ApiServer {
     ApiServer::start(Config { objects: fixtures(), ..config }).unwrap()
 }
 
-/// The kubectl on PATH, or `None` with a notice (the kubectl tests are then skipped).
-fn kubectl() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|d| d.join("kubectl"))
-        .find(|p| p.is_file());
-    if found.is_none() {
-        eprintln!("NOTICE: kubectl is not installed: the kubectl test against the test API server is SKIPPED");
-    }
-    found
-}
-
 /// kubectl with the server's kubeconfig and a discovery cache of its own.
 fn kubectl_cmd(kubectl: &Path, dir: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(kubectl);
@@ -99,7 +88,7 @@ fn list_requests(server: &ApiServer, path: &str) -> Vec<leaselint_test_apiserver
 
 #[test]
 fn kubectl_gets_leases_in_all_namespaces() {
-    let Some(kubectl) = kubectl() else { return };
+    let Some(kubectl) = common::kubectl("the kubectl test against the test API server") else { return };
     let server = start(Config::default());
     let dir = tempfile::tempdir().unwrap();
     server.write_kubeconfig(&dir.path().join("kubeconfig")).unwrap();
@@ -140,7 +129,7 @@ fn kubectl_gets_leases_in_all_namespaces() {
 
 #[test]
 fn kubectl_follows_continue_tokens_with_small_pages() {
-    let Some(kubectl) = kubectl() else { return };
+    let Some(kubectl) = common::kubectl("the kubectl test against the test API server") else { return };
     // The server answers at most one item a page: smaller than kubectl's --chunk-size=2.
     let server = start(Config { max_page: Some(1), ..Config::default() });
     let dir = tempfile::tempdir().unwrap();
@@ -167,7 +156,7 @@ fn kubectl_follows_continue_tokens_with_small_pages() {
 
 #[test]
 fn kubectl_watches_leases_renewed_on_the_clock() {
-    let Some(kubectl) = kubectl() else { return };
+    let Some(kubectl) = common::kubectl("the kubectl test against the test API server") else { return };
     let server = start(Config { lease_renew_period: Some(Duration::from_millis(100)), ..Config::default() });
     let dir = tempfile::tempdir().unwrap();
     server.write_kubeconfig(&dir.path().join("kubeconfig")).unwrap();

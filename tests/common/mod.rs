@@ -171,3 +171,17 @@ pub(crate) fn valid(o: &serde_json::Value) -> bool {
         _ => false,
     }
 }
+
+/// The kubectl on PATH, or `None` with a notice that `skipped` is skipped.
+#[allow(dead_code, clippy::print_stderr, reason = "used by the tests that run kubectl; the notice is the point")]
+pub(crate) fn kubectl(skipped: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join("kubectl"))
+        .find(|p| p.is_file());
+    if found.is_none() {
+        eprintln!("NOTICE: kubectl is not installed: {skipped} is SKIPPED");
+    }
+    found
+}

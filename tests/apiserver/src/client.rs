@@ -107,13 +107,18 @@ impl Client {
         Client { addr: self.addr, config: self.config.clone(), token: token.map(str::to_string) }
     }
 
-    fn send(&self, path: &str, accept: &str) -> io::Result<Head> {
+    /// A TLS connection to the server that trusts the CA.
+    fn connect(&self) -> io::Result<Tls> {
         let config = self.config.clone().ok_or_else(|| other("the CA certificate was not accepted"))?;
         let tcp = TcpStream::connect(self.addr)?;
         tcp.set_read_timeout(Some(Duration::from_secs(30)))?;
         let name = ServerName::try_from("127.0.0.1").map_err(other)?;
         let conn = rustls::ClientConnection::new(config, name).map_err(other)?;
-        let mut tls = rustls::StreamOwned::new(conn, tcp);
+        Ok(rustls::StreamOwned::new(conn, tcp))
+    }
+
+    fn send(&self, path: &str, accept: &str) -> io::Result<Head> {
+        let mut tls = self.connect()?;
         let mut request = format!(
             "GET {path} HTTP/1.1\r\nHost: {}\r\nAccept: {accept}\r\nUser-Agent: leaselint-test-client\r\nConnection: close\r\n",
             self.addr
@@ -213,12 +218,7 @@ pub struct Session {
 impl Client {
     /// Opens a kept-alive connection.
     pub fn session(&self) -> io::Result<Session> {
-        let config = self.config.clone().ok_or_else(|| other("the CA certificate was not accepted"))?;
-        let tcp = TcpStream::connect(self.addr)?;
-        tcp.set_read_timeout(Some(Duration::from_secs(30)))?;
-        let name = ServerName::try_from("127.0.0.1").map_err(other)?;
-        let conn = rustls::ClientConnection::new(config, name).map_err(other)?;
-        let mut tls = rustls::StreamOwned::new(conn, tcp);
+        let mut tls = self.connect()?;
         // Complete the handshake now, so that a refused certificate fails here.
         while tls.conn.is_handshaking() {
             tls.conn.complete_io(&mut tls.sock)?;
