@@ -7,6 +7,7 @@ pub(crate) mod edit;
 mod file_error;
 pub(crate) mod hash;
 pub(crate) mod json;
+mod json_fast;
 mod parse;
 mod scalar;
 pub(crate) mod suppress;

@@ -46,6 +46,26 @@ impl Default for Limits {
 /// Returns every document that parsed and one error for each part that did not; parsing resumes
 /// at the next document after an error.
 pub(crate) fn parse_chunk<'a>(text: &'a str, chunk: Range<usize>, limits: Limits) -> (Vec<Doc<'a>>, Vec<ParseError>) {
+    // One JSON object or array (live objects, admission requests, `.json` files): the same
+    // tree without the YAML scanner. It declines anything it does not read exactly.
+    let size = chunk.end.saturating_sub(chunk.start);
+    let starts_json = text.get(chunk.clone()).is_some_and(|t| t.trim_start().starts_with(['{', '[']));
+    if starts_json
+        && size <= limits.max_document_bytes
+        && let Some(doc) = super::json_fast::parse(text, chunk.clone(), limits)
+    {
+        return (vec![doc], Vec::new());
+    }
+    parse_with_granit(text, chunk, limits)
+}
+
+/// [`parse_chunk`] through granit-parser's events (every YAML chunk, and JSON the fast path
+/// declines).
+pub(super) fn parse_with_granit<'a>(
+    text: &'a str,
+    chunk: Range<usize>,
+    limits: Limits,
+) -> (Vec<Doc<'a>>, Vec<ParseError>) {
     let base = chunk.start;
     let Some(src) = text.get(chunk.clone()) else {
         return (
@@ -470,7 +490,7 @@ fn tag_kind(tag: Option<&granit_parser::Tag>) -> TagKind {
 }
 
 /// Records keys that appear twice in the mapping `id` (compared by their scalar value).
-fn find_duplicates(doc: &mut Doc<'_>, id: NodeId) {
+pub(super) fn find_duplicates(doc: &mut Doc<'_>, id: NodeId) {
     let Some(map) = doc.node(id) else { return };
     let collection_key = map.entries().any(|(k, _)| k.scalar().is_none());
     let keys: Vec<(NodeId, &str)> = map
