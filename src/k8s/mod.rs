@@ -9,7 +9,9 @@ mod kinds;
 mod pod;
 pub(crate) mod pod_names;
 pub(crate) mod quantity;
+pub(crate) mod rollout;
 mod selector;
+pub(crate) mod sleep;
 pub(crate) mod typed;
 
 use std::collections::BTreeMap;
