@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 pub(crate) use carriers::{CarrierNames, CarrierRole};
 pub(crate) use inventory::{
-    Binding, ContainerFacts, Facts, Inventory, Lease, Pdb, PdbBudget, Qos, RoleRule, Service, Subject, Workload,
+    Binding, ContainerFacts, Facts, Hpa, Inventory, Lease, Pdb, PdbBudget, Qos, RoleRule, Service, Subject, Workload,
     extract_facts,
 };
 pub(crate) use kinds::{CustomKind, Kind, recognise};

@@ -58,11 +58,6 @@ impl IntOrPercent {
             }
         }
     }
-
-    /// A literal zero (`0` or `"0%"`).
-    pub(crate) fn is_zero(self) -> bool {
-        matches!(self, IntOrPercent::Int(0) | IntOrPercent::Percent(0))
-    }
 }
 
 /// What a Deployment's RollingUpdate allows for `replicas` pods, as the deployment controller's
@@ -143,6 +138,44 @@ pub(crate) enum DeploymentStrategy {
     Invalid,
 }
 
+/// A StatefulSet's `spec.updateStrategy`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum StatefulSetStrategy {
+    /// The default: the controller replaces pods from the highest ordinal down, `maxUnavailable`
+    /// (default 1) at a time, leaving ordinals below `partition` (default 0) alone.
+    RollingUpdate { max_unavailable: Option<IntOrPercent>, partition: i64 },
+    /// Pods are replaced only when someone deletes them: there is no automatic rollout.
+    OnDelete,
+    /// A type or value the API server rejects.
+    Invalid,
+}
+
+/// Reads a StatefulSet's `spec.updateStrategy` (absent: RollingUpdate with the defaults).
+pub(crate) fn statefulset_strategy(strategy: Option<NodeRef<'_, '_>>) -> StatefulSetStrategy {
+    let Some(strategy) = strategy.filter(|s| !s.is_null()) else {
+        return StatefulSetStrategy::RollingUpdate { max_unavailable: None, partition: 0 };
+    };
+    match strategy.get("type").filter(|t| !t.is_null()).map(|t| t.as_str()) {
+        Some(Some("OnDelete")) => return StatefulSetStrategy::OnDelete,
+        None | Some(Some("RollingUpdate")) => {}
+        Some(_) => return StatefulSetStrategy::Invalid,
+    }
+    let rolling = strategy.get("rollingUpdate").filter(|r| !r.is_null());
+    let max_unavailable = match rolling.and_then(|r| r.get("maxUnavailable")).filter(|n| !n.is_null()) {
+        None => None,
+        Some(node) => match IntOrPercent::of(node) {
+            Some(v) => Some(v),
+            None => return StatefulSetStrategy::Invalid,
+        },
+    };
+    let partition = match IntSetting::of(rolling.and_then(|r| r.get("partition"))) {
+        IntSetting::Unset => 0,
+        IntSetting::Set(p) => p,
+        IntSetting::Invalid => return StatefulSetStrategy::Invalid,
+    };
+    StatefulSetStrategy::RollingUpdate { max_unavailable, partition }
+}
+
 /// How a pod template spreads its pods over nodes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct HostSpread {
@@ -169,6 +202,8 @@ impl HostSpread {
 pub(crate) struct RolloutFacts {
     /// `spec.strategy` of a Deployment; `None` for a StatefulSet.
     pub(crate) strategy: Option<DeploymentStrategy>,
+    /// `spec.updateStrategy` of a StatefulSet; `None` for a Deployment.
+    pub(crate) update_strategy: Option<StatefulSetStrategy>,
     /// Where LL012 reports: `spec.strategy.type` of a Recreate Deployment, else
     /// `spec.strategy.rollingUpdate.maxUnavailable` (or the deepest node on the way).
     pub(crate) strategy_loc: Loc,
@@ -239,8 +274,10 @@ pub(crate) fn rollout_facts(obj: &Object<'_>, pod: Option<&Pod<'_>>) -> Option<R
         (None, NodePath::keys(&["spec", "updateStrategy"]))
     };
     let min_ready_path = NodePath::keys(&["spec", "minReadySeconds"]);
+    let update_strategy = (obj.kind == Kind::StatefulSet).then(|| statefulset_strategy(spec.get("updateStrategy")));
     Some(RolloutFacts {
         strategy,
+        update_strategy,
         strategy_loc: obj.at(&strategy_path),
         min_ready_seconds: IntSetting::of(spec.get("minReadySeconds")),
         min_ready_loc: obj.at(&min_ready_path),
@@ -340,6 +377,25 @@ mod tests {
         ];
         for (value, replicas, want) in cases {
             assert_eq!(statefulset_max_unavailable(value, replicas), want, "{value:?} of {replicas}");
+        }
+    }
+
+    #[test]
+    fn statefulset_strategies() {
+        let cases = [
+            ("{}", StatefulSetStrategy::RollingUpdate { max_unavailable: None, partition: 0 }),
+            ("{updateStrategy: {type: OnDelete}}", StatefulSetStrategy::OnDelete),
+            (
+                "{updateStrategy: {type: RollingUpdate, rollingUpdate: {partition: 2, maxUnavailable: 50%}}}",
+                StatefulSetStrategy::RollingUpdate { max_unavailable: Some(IntOrPercent::Percent(50)), partition: 2 },
+            ),
+            ("{updateStrategy: {rollingUpdate: {partition: \"2\"}}}", StatefulSetStrategy::Invalid),
+            ("{updateStrategy: {type: Blue}}", StatefulSetStrategy::Invalid),
+        ];
+        for (text, want) in cases {
+            let d = doc(text);
+            let root = d.root().expect("root");
+            assert_eq!(statefulset_strategy(root.get("updateStrategy")), want, "{text}");
         }
     }
 

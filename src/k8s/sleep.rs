@@ -222,6 +222,10 @@ fn tokens(script: &str) -> Vec<Token> {
     out
 }
 
+/// A simple command of a script: its words (with whether each holds an expansion), and the
+/// operators before and after it.
+type Command<'t> = (Vec<(&'t str, bool)>, Option<&'t Token>, Option<&'t Token>);
+
 /// What a shell script surely sleeps: the `sleep` commands it runs one after the other at its
 /// top level (`sleep 5 && nginx -s quit` sleeps 5 s). Sleeps inside `if`, loops and `case`, after
 /// `||`, in the background or in a pipeline may not run (or run side by side), and a sleep of
@@ -229,7 +233,7 @@ fn tokens(script: &str) -> Vec<Token> {
 pub(crate) fn script_sleep(script: &str) -> Option<Sleep> {
     let tokens = tokens(script);
     // Split into simple commands with the operator before and after each.
-    let mut commands: Vec<(Vec<(&str, bool)>, Option<&Token>, Option<&Token>)> = Vec::new();
+    let mut commands: Vec<Command<'_>> = Vec::new();
     let mut current: Vec<(&str, bool)> = Vec::new();
     let mut before: Option<&Token> = None;
     for t in &tokens {
@@ -262,7 +266,6 @@ pub(crate) fn script_sleep(script: &str) -> Option<Sleep> {
         if matches!(after, Some(Token::Background | Token::Pipe)) {
             continue;
         }
-        let mut words = words;
         if words.first().is_some_and(|(w, _)| basename(w) == "busybox") {
             words = words.get(1..).unwrap_or_default();
         }
@@ -310,7 +313,8 @@ mod tests {
 
     #[test]
     fn exec_commands() {
-        let cases: [(&[&str], Option<(Sleep, usize)>); 9] = [
+        type Case<'a> = (&'a [&'a str], Option<(Sleep, usize)>);
+        let cases: [Case<'_>; 9] = [
             (&["sleep", "30"], Some((Sleep::Seconds(30.0), 1))),
             (&["/bin/sleep", "30"], Some((Sleep::Seconds(30.0), 1))),
             (&["busybox", "sleep", "5"], Some((Sleep::Seconds(5.0), 2))),
