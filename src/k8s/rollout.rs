@@ -187,13 +187,19 @@ pub(crate) struct HostSpread {
     pub(crate) preferred_anti_affinity: bool,
     /// The topology keys of the other spread constraints (`topology.kubernetes.io/zone`).
     pub(crate) other_keys: Vec<String>,
+    /// A container binds a `hostPort`: two such pods never share a node (the scheduler's
+    /// `NodePorts` filter), and a surge pod needs a node without one.
+    pub(crate) host_port: bool,
+    /// Pinned to one node (`nodeName`, or a `nodeSelector` on `kubernetes.io/hostname`): every
+    /// replica runs there by design.
+    pub(crate) pinned: bool,
 }
 
 impl HostSpread {
     /// One node failure cannot take every replica: a hostname constraint or a required
     /// anti-affinity keeps them apart.
     pub(crate) fn is_spread(&self) -> bool {
-        self.constraint || self.required_anti_affinity
+        self.constraint || self.required_anti_affinity || self.host_port
     }
 }
 
@@ -322,6 +328,13 @@ pub(crate) fn host_spread(spec: NodeRef<'_, '_>) -> HostSpread {
             None => {}
         }
     }
+    spread.host_port = ["containers", "initContainers"].iter().any(|list| {
+        spec.get(list).into_iter().flat_map(|c| c.items()).any(|c| {
+            c.get("ports").into_iter().flat_map(|p| p.items()).any(|p| p.get("hostPort").is_some_and(|h| !h.is_null()))
+        })
+    });
+    spread.pinned = spec.get("nodeName").and_then(|n| n.as_text()).is_some_and(|n| !n.is_empty())
+        || spec.get("nodeSelector").and_then(|s| s.get(HOSTNAME_KEY)).is_some();
     let anti = spec.get_path(&["affinity", "podAntiAffinity"]);
     let on_hostname = |term: NodeRef<'_, '_>| term.get("topologyKey").and_then(|k| k.as_text()) == Some(HOSTNAME_KEY);
     spread.required_anti_affinity = anti
@@ -467,12 +480,22 @@ mod tests {
                 false,
                 true,
             ),
+            ("{containers: [{name: a, ports: [{containerPort: 80, hostPort: 80}]}]}", true, false),
+            ("{containers: [{name: a, ports: [{containerPort: 80}]}]}", false, false),
         ];
         for (text, spread, preferred) in cases {
             let d = doc(text);
             let s = host_spread(d.root().expect("root"));
             assert_eq!(s.is_spread(), spread, "{text}");
             assert_eq!(s.preferred_anti_affinity, preferred, "{text}");
+        }
+        for (text, pinned) in [
+            ("{nodeName: node-1}", true),
+            ("{nodeSelector: {kubernetes.io/hostname: node-1}}", true),
+            ("{nodeSelector: {disktype: ssd}}", false),
+        ] {
+            let d = doc(text);
+            assert_eq!(host_spread(d.root().expect("root")).pinned, pinned, "{text}");
         }
     }
 }

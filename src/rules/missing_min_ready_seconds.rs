@@ -73,6 +73,9 @@ impl Rule for MissingMinReadySeconds {
             };
             let setting = match current {
                 None => "has no `minReadySeconds`, so a new pod counts as available the moment it is ready".to_string(),
+                Some(0) => {
+                    "has `minReadySeconds: 0`, so a new pod counts as available the moment it is ready".to_string()
+                }
                 Some(s) => format!(
                     "has `minReadySeconds: {s}`, below {threshold}: a new pod counts as available {s}s after it is \
                      ready"

@@ -17,7 +17,9 @@ use super::helpers::latency::replicated_latency_sensitive;
 ///
 /// A *preferred* anti-affinity on the hostname is best effort too and does not count (the
 /// message says it was seen); constraints on other keys (zones) do not keep two replicas off
-/// one node. Not detected: DaemonSets (one pod per node), a constraint whose selector does not
+/// one node. A container with a `hostPort` does: the scheduler never puts two pods that bind
+/// the same host port on one node. A pod pinned to one node (`nodeName`, or a `nodeSelector` on
+/// `kubernetes.io/hostname`) is skipped: its replicas share that node by design. Not detected: DaemonSets (one pod per node), a constraint whose selector does not
 /// select the workload's own pods, and cluster-wide default constraints set in the scheduler's
 /// configuration (invisible in manifests).
 ///
@@ -41,7 +43,8 @@ impl Rule for MissingTopologySpread {
     fn check_inventory(&self, inv: &Inventory, cx: &mut Ctx<'_>) {
         for w in inv.workloads.iter().filter(|w| matches!(w.kind, Kind::Deployment | Kind::StatefulSet)) {
             let Some(facts) = w.rollout.as_deref() else { continue };
-            if facts.spread.is_spread() {
+            // Pinned to one node on purpose: there is nothing to spread over.
+            if facts.spread.is_spread() || facts.spread.pinned {
                 continue;
             }
             let Some(scope) = replicated_latency_sensitive(w, inv, cx.config) else { continue };

@@ -29,7 +29,9 @@ use super::helpers::latency::replicated_latency_sensitive;
 /// room (quota, nodes) for them, and a rollout stalls where there is none. For `Recreate` the fix
 /// switches to `RollingUpdate`, so old and new pods run side by side during a rollout, which
 /// `Recreate` may have been chosen to avoid (a `ReadWriteOnce` volume, a schema migration).
-/// When `maxSurge` comes to 0 it is set to `25%` (both 0 is invalid).
+/// When `maxSurge` comes to 0 it is set to `25%` (both 0 is invalid). Refused when a container
+/// binds a `hostPort`: two such pods never share a node, so a surge pod needs a node that runs
+/// none, and with `maxUnavailable: 0` the rollout stalls when every eligible node runs one.
 pub(crate) struct RolloutDropsCapacity;
 
 impl Rule for RolloutDropsCapacity {
@@ -92,7 +94,18 @@ impl Rule for RolloutDropsCapacity {
                 }
                 DeploymentStrategy::Invalid => continue,
             };
+            // Two pods that bind one host port never share a node: a surge pod needs a node
+            // without one, and with `maxUnavailable: 0` the rollout stalls when every eligible
+            // node runs a pod already.
+            let host_port = facts.spread.host_port;
             let fix = cx.with_edits(fix, &[&w.info], |e| {
+                if host_port {
+                    return Err(EditError(
+                        "a container binds a `hostPort`: a surge pod needs a node that runs no pod of this \
+                         Deployment, so with `maxUnavailable: 0` a rollout stalls when every eligible node runs one"
+                            .into(),
+                    ));
+                }
                 let obj = e.object(&w.info)?;
                 let spec = obj.root.get("spec").ok_or_else(|| EditError("internal error: the spec moved".into()))?;
                 no_unavailable(&e.editor(w.info.file)?, spec, replicas)
