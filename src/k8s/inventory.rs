@@ -62,7 +62,8 @@ pub(crate) struct ContainerFacts {
     pub(crate) cpu_request: Option<String>,
     /// The container declares `ports` (it serves something).
     pub(crate) has_ports: bool,
-    /// Its readiness probe (regular and sidecar containers).
+    /// Its readiness probe when it takes the pod out of its Services too soon (regular and
+    /// sidecar containers; LL017).
     pub(crate) readiness: Option<Readiness>,
 }
 
@@ -580,7 +581,7 @@ fn workload(obj: &Object<'_>, names: &CarrierNames) -> Option<Workload> {
                 .map(|v| (v.to_string(), obj.at(&c.path.key("resources").key("limits").key("cpu")))),
             cpu_request: c.resource("requests", "cpu").map(str::to_string),
             has_ports: c.node.get("ports").is_some_and(|p| p.items().next().is_some()),
-            readiness: (!c.init || c.restartable).then(|| Readiness::of(obj, c.node, &c.path)).flatten(),
+            readiness: (!c.init || c.restartable).then(|| Readiness::short(obj, c.node, &c.path)).flatten(),
         })
         .collect();
     let qos = qos_class(&containers);

@@ -232,7 +232,12 @@ impl RolloutFacts {
     }
 }
 
-/// A container's readiness probe: how long it must fail before the pod leaves its Services.
+/// A readiness probe that fails for less than this long takes its pod out of its Services too
+/// soon (LL017; SPEC §12: the defaults, 3 × 10 s).
+pub(crate) const MIN_READINESS_WINDOW_SECONDS: i64 = 30;
+
+/// A container's readiness probe that takes the pod out of its Services after less than
+/// [`MIN_READINESS_WINDOW_SECONDS`] of failures (only such probes are kept: LL017 reads them).
 #[derive(Clone, Debug)]
 pub(crate) struct Readiness {
     pub(crate) failure_threshold: IntSetting,
@@ -244,12 +249,17 @@ pub(crate) struct Readiness {
 }
 
 impl Readiness {
-    /// The probe of a container (`None` when it has none, or it is not a mapping).
-    pub(crate) fn of(obj: &Object<'_>, container: NodeRef<'_, '_>, container_path: &NodePath) -> Option<Readiness> {
+    /// The probe of a container when its failure window is short (`None` when it has none, it
+    /// is not a mapping, its window is long enough, or a value is one the API server rejects).
+    pub(crate) fn short(obj: &Object<'_>, container: NodeRef<'_, '_>, container_path: &NodePath) -> Option<Readiness> {
         let probe = container.get("readinessProbe").filter(|p| p.is_mapping())?;
-        let probe_path = container_path.key("readinessProbe");
         let failure_threshold = IntSetting::of(probe.get("failureThreshold"));
         let period_seconds = IntSetting::of(probe.get("periodSeconds"));
+        let window = probe_failure_window(failure_threshold.value().ok()?, period_seconds.value().ok()?);
+        if window >= MIN_READINESS_WINDOW_SECONDS {
+            return None;
+        }
+        let probe_path = container_path.key("readinessProbe");
         let at = if failure_threshold != IntSetting::Unset {
             probe_path.key("failureThreshold")
         } else if period_seconds != IntSetting::Unset {

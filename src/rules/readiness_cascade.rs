@@ -2,15 +2,14 @@
 
 use crate::diag::Fix;
 use crate::k8s::Inventory;
-use crate::k8s::rollout::{DEFAULT_PROBE_FAILURE_THRESHOLD, DEFAULT_PROBE_PERIOD_SECONDS, probe_failure_window};
+use crate::k8s::rollout::{
+    DEFAULT_PROBE_FAILURE_THRESHOLD, DEFAULT_PROBE_PERIOD_SECONDS, MIN_READINESS_WINDOW_SECONDS, probe_failure_window,
+};
 use crate::lint::{Ctx, Rule};
 use crate::yaml::edit::{EditError, Value};
 
 use super::helpers::latency::replicated_latency_sensitive;
 
-/// A readiness probe that fails for less than this long keeps the pod in its Services (SPEC §12:
-/// the defaults, 3 × 10 s).
-const MIN_WINDOW_SECONDS: i64 = 30;
 /// What the fix raises the window to.
 const FIXED_WINDOW_SECONDS: i64 = 60;
 
@@ -42,17 +41,12 @@ impl Rule for ReadinessCascade {
 
     fn check_inventory(&self, inv: &Inventory, cx: &mut Ctx<'_>) {
         for w in &inv.workloads {
-            let short = |c: &&crate::k8s::ContainerFacts| {
-                c.readiness.as_ref().is_some_and(|r| match (r.failure_threshold.value(), r.period_seconds.value()) {
-                    (Ok(f), Ok(p)) => probe_failure_window(f, p) < MIN_WINDOW_SECONDS,
-                    _ => false,
-                })
-            };
-            if !w.containers.iter().any(|c| short(&c)) {
+            // The facts keep only the probes whose window is short.
+            if w.containers.iter().all(|c| c.readiness.is_none()) {
                 continue;
             }
             let Some(scope) = replicated_latency_sensitive(w, inv, cx.config) else { continue };
-            for c in w.containers.iter().filter(short) {
+            for c in &w.containers {
                 let Some(r) = &c.readiness else { continue };
                 let (Ok(f), Ok(p)) = (r.failure_threshold.value(), r.period_seconds.value()) else { continue };
                 let threshold = f.unwrap_or(DEFAULT_PROBE_FAILURE_THRESHOLD);
@@ -63,7 +57,7 @@ impl Rule for ReadinessCascade {
                     |v: Option<i64>, d: i64| if v.is_some() { String::new() } else { format!(" (default {d})") };
                 let message = format!(
                     "{}: the readiness probe of container `{}` takes a pod out of its Services after {threshold} \
-                     failure{}{} × {period}s{} = {window}s, less than {MIN_WINDOW_SECONDS}s: under a load spike \
+                     failure{}{} × {period}s{} = {window}s, less than {MIN_READINESS_WINDOW_SECONDS}s: under a load spike \
                      overloaded pods leave one after another, their traffic moves to the rest, and the rest collapse",
                     scope.describe(w),
                     c.name,

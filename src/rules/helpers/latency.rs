@@ -85,11 +85,13 @@ pub(crate) fn replicated_latency_sensitive<'i>(
     inv: &Inventory<'i>,
     config: &LintConfig,
 ) -> Option<Replicated<'i>> {
-    let replicas = inv.replicas(w);
-    if replicas.is_some_and(|r| r < 2) {
+    // Only a workload with fewer than 2 replicas of its own needs its HPA before the Service
+    // lookup; the others look their HPA up once they are known to be latency-sensitive.
+    if w.replicas.is_some_and(|own| own < 2) && inv.replicas(w).is_some_and(|r| r < 2) {
         return None;
     }
     let (why, service) = latency_reason(w, inv, config)?;
+    let replicas = inv.replicas(w);
     let hpa = inv.hpa_of(w).filter(|h| w.replicas.is_some_and(|own| h.min_replicas > own));
     Some(Replicated { replicas, why, service, hpa })
 }
