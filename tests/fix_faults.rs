@@ -207,6 +207,58 @@ fn json_files_stay_json() {
     assert_eq!(report["summary"]["fixed"], 2, "{report}");
 }
 
+/// The rollout rules' unsafe fixes write JSON in a `.json` file too: a `Recreate` strategy
+/// switched to `RollingUpdate`, `minReadySeconds`, a spread constraint, a probe's
+/// `failureThreshold` and an HPA's window, all in one JSON `List`.
+#[test]
+fn rollout_fixes_keep_json_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"{
+  "apiVersion": "v1",
+  "kind": "List",
+  "items": [
+    {
+      "apiVersion": "apps/v1",
+      "kind": "Deployment",
+      "metadata": {"name": "api", "namespace": "web"},
+      "spec": {
+        "replicas": 4,
+        "strategy": {"type": "Recreate"},
+        "selector": {"matchLabels": {"app": "api"}},
+        "template": {
+          "metadata": {"labels": {"app": "api"}},
+          "spec": {
+            "containers": [
+              {"name": "api", "image": "api:1.4",
+               "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080}, "periodSeconds": 5}}
+            ]
+          }
+        }
+      }
+    },
+    {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api", "namespace": "web"},
+     "spec": {"selector": {"app": "api"}}},
+    {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "api", "namespace": "web"},
+     "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"}, "minReplicas": 4,
+              "maxReplicas": 8, "behavior": {"scaleDown": {"stabilizationWindowSeconds": 10}}}}
+  ]
+}
+"#;
+    let (fixed, report) = fix_file(dir.path(), "list.json", text, &["--select", "rollout", "--unsafe-fixes"]);
+    let v: Value = serde_json::from_str(&fixed).unwrap_or_else(|e| panic!("not JSON ({e}):\n{fixed}"));
+    assert_eq!(report["summary"]["fixed"], 5, "{report}");
+    let spec = &v["items"][0]["spec"];
+    assert_eq!(spec["strategy"]["type"], "RollingUpdate", "{fixed}");
+    assert_eq!(spec["strategy"]["rollingUpdate"]["maxUnavailable"], 0, "{fixed}");
+    assert_eq!(spec["minReadySeconds"], 30, "{fixed}");
+    let pod = &spec["template"]["spec"];
+    assert_eq!(pod["containers"][0]["readinessProbe"]["failureThreshold"], 12, "{fixed}");
+    assert_eq!(pod["topologySpreadConstraints"][0]["labelSelector"]["matchLabels"]["app"], "api", "{fixed}");
+    assert_eq!(v["items"][2]["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"], 300, "{fixed}");
+    let again = lint(dir.path(), "list.json", &fixed, &["--select", "rollout"]);
+    assert_eq!(again["findings"], Value::Array(vec![]), "{again}");
+}
+
 /// Fault 5: a comment on a line a fix removes stays, on a line of its own.
 #[test]
 fn comments_of_removed_lines_stay() {

@@ -10,6 +10,7 @@ use crate::yaml::edit::Value;
 use crate::yaml::{DocPlace, NodePath, NodeRef};
 
 use super::carriers::{self, Carrier, CarrierNames};
+use super::rollout::{Readiness, RolloutFacts, rollout_facts};
 use super::{Kind, Object, PodSelector, quantity};
 
 /// A pod-carrying object.
@@ -45,6 +46,9 @@ pub(crate) struct Workload {
     /// cannot copy it (it is not a valid label selector, or it does not select the workload's
     /// own pod template).
     pub(crate) selector: Option<Result<Value, String>>,
+    /// Strategy, `minReadySeconds` and spreading of a Deployment or StatefulSet with a pod spec
+    /// (the `rollout` rules).
+    pub(crate) rollout: Option<Box<RolloutFacts>>,
 }
 
 /// Resources of one container.
@@ -58,6 +62,9 @@ pub(crate) struct ContainerFacts {
     pub(crate) cpu_request: Option<String>,
     /// The container declares `ports` (it serves something).
     pub(crate) has_ports: bool,
+    /// Its readiness probe when it takes the pod out of its Services too soon (regular and
+    /// sidecar containers; LL017).
+    pub(crate) readiness: Option<Readiness>,
 }
 
 /// A pod's QoS class, computed the way the kubelet does from every container's requests and
@@ -291,6 +298,12 @@ impl Facts {
                     if let Some((_, loc)) = &mut c.cpu_limit {
                         loc.shift(delta);
                     }
+                    if let Some(r) = &mut c.readiness {
+                        r.loc.shift(delta);
+                    }
+                }
+                if let Some(r) = &mut w.rollout {
+                    r.shift(delta);
                 }
             }
             Facts::Pdb(p) => {
@@ -568,6 +581,7 @@ fn workload(obj: &Object<'_>, names: &CarrierNames) -> Option<Workload> {
                 .map(|v| (v.to_string(), obj.at(&c.path.key("resources").key("limits").key("cpu")))),
             cpu_request: c.resource("requests", "cpu").map(str::to_string),
             has_ports: c.node.get("ports").is_some_and(|p| p.items().next().is_some()),
+            readiness: (!c.init || c.restartable).then(|| Readiness::short(obj, c.node, &c.path)).flatten(),
         })
         .collect();
     let qos = qos_class(&containers);
@@ -607,6 +621,7 @@ fn workload(obj: &Object<'_>, names: &CarrierNames) -> Option<Workload> {
             Ok(Value::from_node(s, obj.text))
         });
     Some(Workload {
+        rollout: rollout_facts(obj, pod.as_ref()).map(Box::new),
         doc: obj.root.doc.place(),
         selector,
         info: Arc::clone(&obj.info),

@@ -9,7 +9,9 @@ mod kinds;
 mod pod;
 pub(crate) mod pod_names;
 pub(crate) mod quantity;
+pub(crate) mod rollout;
 mod selector;
+pub(crate) mod sleep;
 pub(crate) mod typed;
 
 use std::collections::BTreeMap;
@@ -17,7 +19,7 @@ use std::sync::Arc;
 
 pub(crate) use carriers::{CarrierNames, CarrierRole};
 pub(crate) use inventory::{
-    Binding, ContainerFacts, Facts, Inventory, Lease, Pdb, PdbBudget, Qos, RoleRule, Service, Subject, Workload,
+    Binding, ContainerFacts, Facts, Hpa, Inventory, Lease, Pdb, PdbBudget, Qos, RoleRule, Service, Subject, Workload,
     extract_facts,
 };
 pub(crate) use kinds::{CustomKind, Kind, recognise};

@@ -70,6 +70,12 @@ pub(crate) const RULE_FILES: &[(&str, &str)] = &[
     ("LL009-api-fanout.yaml", include_str!("../../rules/LL009-api-fanout.yaml")),
     ("LL010-duplicate-key.yaml", include_str!("../../rules/LL010-duplicate-key.yaml")),
     ("LL011-unused-suppression.yaml", include_str!("../../rules/LL011-unused-suppression.yaml")),
+    ("LL012-rollout-drops-capacity.yaml", include_str!("../../rules/LL012-rollout-drops-capacity.yaml")),
+    ("LL013-missing-min-ready-seconds.yaml", include_str!("../../rules/LL013-missing-min-ready-seconds.yaml")),
+    ("LL014-prestop-exceeds-grace-period.yaml", include_str!("../../rules/LL014-prestop-exceeds-grace-period.yaml")),
+    ("LL015-missing-topology-spread.yaml", include_str!("../../rules/LL015-missing-topology-spread.yaml")),
+    ("LL016-hpa-scale-down-flapping.yaml", include_str!("../../rules/LL016-hpa-scale-down-flapping.yaml")),
+    ("LL017-readiness-cascade.yaml", include_str!("../../rules/LL017-readiness-cascade.yaml")),
 ];
 
 /// The metadata of every built-in rule, from the embedded files.

@@ -1,11 +1,12 @@
 //! LL004 cpu-limit-on-latency-sensitive.
 
 use crate::diag::{Fix, Patch};
-use crate::k8s::{Inventory, Kind, Qos, Service, Workload, quantity};
+use crate::k8s::{Inventory, Qos, quantity};
 use crate::lint::{Ctx, Rule};
 use crate::yaml::NodeRef;
 use crate::yaml::edit::{EditError, Editor, Value};
 
+use super::helpers::latency::latency_reason;
 use super::helpers::policy::number;
 
 /// Finds `resources.limits.cpu` on the containers of latency-sensitive pods: regular containers
@@ -50,7 +51,7 @@ impl Rule for CpuLimitOnLatencySensitive {
             if !w.containers.iter().any(|c| c.cpu_limit.is_some()) {
                 continue;
             }
-            let Some((why, service)) = latency_reason(w, inv, cx) else { continue };
+            let Some((why, service)) = latency_reason(w, inv, cx.config) else { continue };
             // In a pod whose serving containers declare their ports, a container without ports
             // (a config reloader, a log shipper) serves no request: its throttling adds no latency.
             let running = |c: &&crate::k8s::ContainerFacts| !c.init || c.restartable;
@@ -138,28 +139,6 @@ impl Rule for CpuLimitOnLatencySensitive {
             }
         }
     }
-}
-
-/// Why the workload's pods are latency-sensitive, and the serving Service that made them so
-/// (when that is the reason).
-fn latency_reason<'i>(w: &Workload, inv: &Inventory<'i>, cx: &Ctx<'_>) -> Option<(String, Option<&'i Service>)> {
-    if w.kind.is_batch() || w.helm_hook {
-        return None;
-    }
-    match w.latency_sensitive {
-        Some(false) => return None,
-        Some(true) => return Some(("marked `leaselint.io/latency-sensitive: \"true\"`".to_string(), None)),
-        None => {}
-    }
-    if cx.config.latency.selectors.iter().any(|s| s.matches(&w.pod_labels)) {
-        return Some(("matched by a `latencySensitive` selector in config".to_string(), None));
-    }
-    if cx.config.latency.infer_from_services && matches!(w.kind, Kind::Deployment | Kind::StatefulSet) {
-        // Headless (peer discovery) and metrics-only Services do not serve clients.
-        let service = inv.services_selecting(w).find(|s| s.serving)?;
-        return Some((format!("Service `{}` serves its pods", service.info.object.name), Some(service)));
-    }
-    None
 }
 
 /// Removes `limits.cpu` (and a `limits` left empty) and, when `set_request`, writes the old

@@ -6,12 +6,18 @@ mod cpu_limit_on_latency_sensitive;
 mod duplicate_key;
 mod hardcoded_lease_selector;
 pub(crate) mod helpers;
+mod hpa_scale_down_flapping;
 mod lease_consolidation_values;
 mod missing_memory_limit;
+mod missing_min_ready_seconds;
 mod missing_pdb;
+mod missing_topology_spread;
 mod ndots_default;
 mod pdb_blocks_eviction;
 mod per_pod_lease;
+mod prestop_exceeds_grace_period;
+mod readiness_cascade;
+mod rollout_drops_capacity;
 mod unused_suppression;
 
 use crate::lint::Rule;
@@ -30,5 +36,11 @@ pub(crate) fn builtin() -> Vec<Box<dyn Rule>> {
         Box::new(api_fanout::ApiFanout),
         Box::new(duplicate_key::DuplicateKey),
         Box::new(unused_suppression::UnusedSuppression),
+        Box::new(rollout_drops_capacity::RolloutDropsCapacity),
+        Box::new(missing_min_ready_seconds::MissingMinReadySeconds),
+        Box::new(prestop_exceeds_grace_period::PrestopExceedsGracePeriod),
+        Box::new(missing_topology_spread::MissingTopologySpread),
+        Box::new(hpa_scale_down_flapping::HpaScaleDownFlapping),
+        Box::new(readiness_cascade::ReadinessCascade),
     ]
 }

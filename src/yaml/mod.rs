@@ -81,10 +81,14 @@ pub(crate) fn locate_key(text: &str, root: NodeRef<'_, '_>, path: &NodePath) -> 
 pub(crate) fn label_span(text: &str, node: NodeRef<'_, '_>, key_span: Option<Range<usize>>) -> Range<usize> {
     let span = node.span();
     // A flow collection over several lines (pretty-printed JSON) is labelled like a block one.
-    let multi_line_flow = !node.is_alias()
-        && (node.is_mapping() || node.is_sequence())
-        && text.get(span.clone()).is_some_and(|t| t.contains('\n'));
-    let collection = node.is_block_collection() || multi_line_flow;
+    // (A block collection is one without reading its text: a missing key is often located at a
+    // large mapping, such as a pod spec.)
+    let multi_line_flow = || {
+        !node.is_alias()
+            && (node.is_mapping() || node.is_sequence())
+            && text.get(span.clone()).is_some_and(|t| t.contains('\n'))
+    };
+    let collection = node.is_block_collection() || multi_line_flow();
     if collection || matches!(node.style(), Style::Literal | Style::Folded) && !node.is_alias() {
         if let Some(k) = key_span.filter(|_| collection) {
             return k;

@@ -1,0 +1,511 @@
+//! Kubernetes' rollout arithmetic and defaults, as the controllers and the kubelet apply them:
+//! rolling-update budgets (int or percentage, rounding), probe and termination defaults, the HPA's
+//! scale-down stabilization default, and the rollout facts of Deployments and StatefulSets that
+//! the `rollout` rules (LL012–LL017) read from the inventory. Uses `yaml` and `diag`.
+
+use crate::diag::Loc;
+use crate::yaml::{NodePath, NodeRef};
+
+use super::{Kind, Object, Pod};
+
+/// `maxUnavailable` and `maxSurge` of a Deployment's RollingUpdate when unset (apps/v1).
+pub(crate) const DEFAULT_MAX_UNAVAILABLE: IntOrPercent = IntOrPercent::Percent(25);
+/// See [`DEFAULT_MAX_UNAVAILABLE`].
+pub(crate) const DEFAULT_MAX_SURGE: IntOrPercent = IntOrPercent::Percent(25);
+/// A StatefulSet's RollingUpdate `maxUnavailable` when unset.
+pub(crate) const DEFAULT_STATEFULSET_MAX_UNAVAILABLE: IntOrPercent = IntOrPercent::Int(1);
+/// A probe's `periodSeconds` when unset.
+pub(crate) const DEFAULT_PROBE_PERIOD_SECONDS: i64 = 10;
+/// A probe's `failureThreshold` when unset.
+pub(crate) const DEFAULT_PROBE_FAILURE_THRESHOLD: i64 = 3;
+/// A pod's `terminationGracePeriodSeconds` when unset.
+pub(crate) const DEFAULT_TERMINATION_GRACE_SECONDS: i64 = 30;
+/// The kubelet's minimum grace left for SIGTERM after a preStop hook used up the grace period
+/// (`minimumGracePeriodInSeconds`): SIGKILL follows 2 s later.
+pub(crate) const MIN_GRACE_AFTER_PRESTOP_SECONDS: i64 = 2;
+/// The HPA's scale-down stabilization window when `behavior.scaleDown` does not set one
+/// (autoscaling/v2; the controller's `--horizontal-pod-autoscaler-downscale-stabilization`).
+pub(crate) const DEFAULT_SCALE_DOWN_STABILIZATION_SECONDS: i64 = 300;
+/// The topology key of one node.
+pub(crate) const HOSTNAME_KEY: &str = "kubernetes.io/hostname";
+
+/// An int-or-string budget (`maxUnavailable: 1`, `maxSurge: "25%"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IntOrPercent {
+    Int(i64),
+    Percent(i64),
+}
+
+impl IntOrPercent {
+    /// Reads an int-or-string node: an integer, or a string `N%`. A string without `%` (`"1"`)
+    /// or a negative value is what the API server rejects: `None`.
+    pub(crate) fn of(node: NodeRef<'_, '_>) -> Option<IntOrPercent> {
+        if let Some(i) = node.as_i64() {
+            return (i >= 0).then_some(IntOrPercent::Int(i));
+        }
+        let p = node.as_str()?.trim().strip_suffix('%')?.parse::<i64>().ok()?;
+        (p >= 0).then_some(IntOrPercent::Percent(p))
+    }
+
+    /// The value scaled against `total`, as `intstr.GetScaledValueFromIntOrPercent`: an integer
+    /// as it is, a percentage of `total` rounded up or down.
+    pub(crate) fn scaled(self, total: i64, round_up: bool) -> i64 {
+        match self {
+            IntOrPercent::Int(i) => i,
+            IntOrPercent::Percent(p) => {
+                let n = p.saturating_mul(total.max(0));
+                if round_up { (n + 99) / 100 } else { n / 100 }
+            }
+        }
+    }
+}
+
+/// What a Deployment's RollingUpdate allows for `replicas` pods, as the deployment controller's
+/// `ResolveFenceposts`: (`maxSurge` rounded up, `maxUnavailable` rounded down), defaults 25 %
+/// each, and `maxUnavailable` 1 when both come to 0 (a rollout must make progress).
+pub(crate) fn deployment_fenceposts(
+    max_surge: Option<IntOrPercent>,
+    max_unavailable: Option<IntOrPercent>,
+    replicas: i64,
+) -> (i64, i64) {
+    let surge = max_surge.unwrap_or(DEFAULT_MAX_SURGE).scaled(replicas, true);
+    let unavailable = max_unavailable.unwrap_or(DEFAULT_MAX_UNAVAILABLE).scaled(replicas, false);
+    if surge == 0 && unavailable == 0 { (0, 1) } else { (surge, unavailable) }
+}
+
+/// How many pods a StatefulSet's RollingUpdate takes down at once, as the StatefulSet
+/// controller's `getStatefulSetMaxUnavailable`: `maxUnavailable` (default 1) of `replicas`,
+/// a percentage rounded down, at least 1. (Pods with an ordinal below `partition` are not
+/// updated at all.)
+pub(crate) fn statefulset_max_unavailable(max_unavailable: Option<IntOrPercent>, replicas: i64) -> i64 {
+    max_unavailable.unwrap_or(DEFAULT_STATEFULSET_MAX_UNAVAILABLE).scaled(replicas, false).max(1)
+}
+
+/// How long a probe must fail before it acts: `failureThreshold` × `periodSeconds`, each with
+/// its default (3 × 10 s = 30 s).
+pub(crate) fn probe_failure_window(failure_threshold: Option<i64>, period_seconds: Option<i64>) -> i64 {
+    failure_threshold
+        .unwrap_or(DEFAULT_PROBE_FAILURE_THRESHOLD)
+        .saturating_mul(period_seconds.unwrap_or(DEFAULT_PROBE_PERIOD_SECONDS))
+}
+
+/// An integer field: unset, set, or set to something the API server rejects (a string, a
+/// negative number), which the rules leave alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IntSetting {
+    Unset,
+    Set(i64),
+    Invalid,
+}
+
+impl IntSetting {
+    /// Reads `node` (absent or null: unset).
+    pub(crate) fn of(node: Option<NodeRef<'_, '_>>) -> IntSetting {
+        match node.filter(|n| !n.is_null()) {
+            None => IntSetting::Unset,
+            Some(n) => match n.as_i64() {
+                Some(i) if i >= 0 => IntSetting::Set(i),
+                _ => IntSetting::Invalid,
+            },
+        }
+    }
+
+    /// The value, `None` when unset; `Err` when invalid.
+    pub(crate) fn value(self) -> Result<Option<i64>, ()> {
+        match self {
+            IntSetting::Unset => Ok(None),
+            IntSetting::Set(i) => Ok(Some(i)),
+            IntSetting::Invalid => Err(()),
+        }
+    }
+}
+
+/// A budget as written: its value and its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Budget {
+    pub(crate) value: IntOrPercent,
+    pub(crate) text: String,
+}
+
+/// A Deployment's `spec.strategy`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum DeploymentStrategy {
+    /// Every old pod is stopped before new ones start.
+    Recreate,
+    /// The default; each budget is `None` when unset.
+    RollingUpdate { max_surge: Option<Budget>, max_unavailable: Option<Budget> },
+    /// A type or value the API server rejects: the rules leave it alone.
+    Invalid,
+}
+
+/// A StatefulSet's `spec.updateStrategy`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum StatefulSetStrategy {
+    /// The default: the controller replaces pods from the highest ordinal down, `maxUnavailable`
+    /// (default 1) at a time, leaving ordinals below `partition` (default 0) alone.
+    RollingUpdate { max_unavailable: Option<IntOrPercent>, partition: i64 },
+    /// Pods are replaced only when someone deletes them: there is no automatic rollout.
+    OnDelete,
+    /// A type or value the API server rejects.
+    Invalid,
+}
+
+/// Reads a StatefulSet's `spec.updateStrategy` (absent: RollingUpdate with the defaults).
+pub(crate) fn statefulset_strategy(strategy: Option<NodeRef<'_, '_>>) -> StatefulSetStrategy {
+    let Some(strategy) = strategy.filter(|s| !s.is_null()) else {
+        return StatefulSetStrategy::RollingUpdate { max_unavailable: None, partition: 0 };
+    };
+    match strategy.get("type").filter(|t| !t.is_null()).map(|t| t.as_str()) {
+        Some(Some("OnDelete")) => return StatefulSetStrategy::OnDelete,
+        None | Some(Some("RollingUpdate")) => {}
+        Some(_) => return StatefulSetStrategy::Invalid,
+    }
+    let rolling = strategy.get("rollingUpdate").filter(|r| !r.is_null());
+    let max_unavailable = match rolling.and_then(|r| r.get("maxUnavailable")).filter(|n| !n.is_null()) {
+        None => None,
+        Some(node) => match IntOrPercent::of(node) {
+            Some(v) => Some(v),
+            None => return StatefulSetStrategy::Invalid,
+        },
+    };
+    let partition = match IntSetting::of(rolling.and_then(|r| r.get("partition"))) {
+        IntSetting::Unset => 0,
+        IntSetting::Set(p) => p,
+        IntSetting::Invalid => return StatefulSetStrategy::Invalid,
+    };
+    StatefulSetStrategy::RollingUpdate { max_unavailable, partition }
+}
+
+/// How a pod template spreads its pods over nodes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct HostSpread {
+    /// A `topologySpreadConstraints` entry on `kubernetes.io/hostname` (any `whenUnsatisfiable`).
+    pub(crate) constraint: bool,
+    /// A `requiredDuringSchedulingIgnoredDuringExecution` pod anti-affinity term on it.
+    pub(crate) required_anti_affinity: bool,
+    /// A `preferredDuringSchedulingIgnoredDuringExecution` term on it (best effort).
+    pub(crate) preferred_anti_affinity: bool,
+    /// The topology keys of the other spread constraints (`topology.kubernetes.io/zone`).
+    pub(crate) other_keys: Vec<String>,
+    /// A container binds a `hostPort`: two such pods never share a node (the scheduler's
+    /// `NodePorts` filter), and a surge pod needs a node without one.
+    pub(crate) host_port: bool,
+    /// Pinned to one node (`nodeName`, or a `nodeSelector` on `kubernetes.io/hostname`): every
+    /// replica runs there by design.
+    pub(crate) pinned: bool,
+}
+
+impl HostSpread {
+    /// One node failure cannot take every replica: a hostname constraint or a required
+    /// anti-affinity keeps them apart.
+    pub(crate) fn is_spread(&self) -> bool {
+        self.constraint || self.required_anti_affinity || self.host_port
+    }
+}
+
+/// The rollout facts of a Deployment or StatefulSet with a pod spec.
+#[derive(Clone, Debug)]
+pub(crate) struct RolloutFacts {
+    /// `spec.strategy` of a Deployment; `None` for a StatefulSet.
+    pub(crate) strategy: Option<DeploymentStrategy>,
+    /// `spec.updateStrategy` of a StatefulSet; `None` for a Deployment.
+    pub(crate) update_strategy: Option<StatefulSetStrategy>,
+    /// Where LL012 reports: `spec.strategy.type` of a Recreate Deployment, else
+    /// `spec.strategy.rollingUpdate.maxUnavailable` (or the deepest node on the way).
+    pub(crate) strategy_loc: Loc,
+    pub(crate) min_ready_seconds: IntSetting,
+    /// `spec.minReadySeconds` (or `spec` when unset).
+    pub(crate) min_ready_loc: Loc,
+    pub(crate) spread: HostSpread,
+    /// `topologySpreadConstraints` of the pod spec (or the pod spec when it has none).
+    pub(crate) spread_loc: Loc,
+    /// Path of the pod spec (`spec.template.spec`), for fixes.
+    pub(crate) spec_path: NodePath,
+}
+
+impl RolloutFacts {
+    /// The facts moved by `delta` bytes.
+    pub(crate) fn shift(&mut self, delta: isize) {
+        for loc in [&mut self.strategy_loc, &mut self.min_ready_loc, &mut self.spread_loc] {
+            loc.shift(delta);
+        }
+    }
+}
+
+/// A readiness probe that fails for less than this long takes its pod out of its Services too
+/// soon (LL017; SPEC §12: the defaults, 3 × 10 s).
+pub(crate) const MIN_READINESS_WINDOW_SECONDS: i64 = 30;
+
+/// A container's readiness probe that takes the pod out of its Services after less than
+/// [`MIN_READINESS_WINDOW_SECONDS`] of failures (only such probes are kept: LL017 reads them).
+#[derive(Clone, Debug)]
+pub(crate) struct Readiness {
+    pub(crate) failure_threshold: IntSetting,
+    pub(crate) period_seconds: IntSetting,
+    /// Path of the `readinessProbe`, for fixes.
+    pub(crate) probe_path: NodePath,
+    /// `failureThreshold`, else `periodSeconds`, else the probe: where LL017 reports.
+    pub(crate) loc: Loc,
+}
+
+impl Readiness {
+    /// The probe of a container when its failure window is short (`None` when it has none, it
+    /// is not a mapping, its window is long enough, or a value is one the API server rejects).
+    pub(crate) fn short(obj: &Object<'_>, container: NodeRef<'_, '_>, container_path: &NodePath) -> Option<Readiness> {
+        let probe = container.get("readinessProbe").filter(|p| p.is_mapping())?;
+        let failure_threshold = IntSetting::of(probe.get("failureThreshold"));
+        let period_seconds = IntSetting::of(probe.get("periodSeconds"));
+        let window = probe_failure_window(failure_threshold.value().ok()?, period_seconds.value().ok()?);
+        if window >= MIN_READINESS_WINDOW_SECONDS {
+            return None;
+        }
+        let probe_path = container_path.key("readinessProbe");
+        let at = if failure_threshold != IntSetting::Unset {
+            probe_path.key("failureThreshold")
+        } else if period_seconds != IntSetting::Unset {
+            probe_path.key("periodSeconds")
+        } else {
+            probe_path.clone()
+        };
+        Some(Readiness { failure_threshold, period_seconds, loc: obj.at(&at), probe_path })
+    }
+}
+
+/// The rollout facts of a Deployment or StatefulSet whose template has a pod spec.
+pub(crate) fn rollout_facts(obj: &Object<'_>, pod: Option<&Pod<'_>>) -> Option<RolloutFacts> {
+    if !matches!(obj.kind, Kind::Deployment | Kind::StatefulSet) {
+        return None;
+    }
+    let pod = pod?;
+    let spec = obj.root.get("spec")?;
+    let (strategy, strategy_path) = if obj.kind == Kind::Deployment {
+        let strategy = deployment_strategy(spec.get("strategy"));
+        let path = if strategy == DeploymentStrategy::Recreate {
+            NodePath::keys(&["spec", "strategy", "type"])
+        } else {
+            NodePath::keys(&["spec", "strategy", "rollingUpdate", "maxUnavailable"])
+        };
+        (Some(strategy), path)
+    } else {
+        (None, NodePath::keys(&["spec", "updateStrategy"]))
+    };
+    let min_ready_path = NodePath::keys(&["spec", "minReadySeconds"]);
+    let update_strategy = (obj.kind == Kind::StatefulSet).then(|| statefulset_strategy(spec.get("updateStrategy")));
+    Some(RolloutFacts {
+        strategy,
+        update_strategy,
+        strategy_loc: obj.at(&strategy_path),
+        min_ready_seconds: IntSetting::of(spec.get("minReadySeconds")),
+        min_ready_loc: obj.at(&min_ready_path),
+        spread: host_spread(pod.spec),
+        spread_loc: obj.at(&pod.spec_path.key("topologySpreadConstraints")),
+        spec_path: pod.spec_path.clone(),
+    })
+}
+
+/// Reads a Deployment's `spec.strategy` (absent: RollingUpdate with the defaults).
+pub(crate) fn deployment_strategy(strategy: Option<NodeRef<'_, '_>>) -> DeploymentStrategy {
+    let Some(strategy) = strategy.filter(|s| !s.is_null()) else {
+        return DeploymentStrategy::RollingUpdate { max_surge: None, max_unavailable: None };
+    };
+    if !strategy.is_mapping() {
+        return DeploymentStrategy::Invalid;
+    }
+    match strategy.get("type").filter(|t| !t.is_null()).map(|t| t.as_str()) {
+        Some(Some("Recreate")) => return DeploymentStrategy::Recreate,
+        None | Some(Some("RollingUpdate")) => {}
+        Some(_) => return DeploymentStrategy::Invalid,
+    }
+    let rolling = strategy.get("rollingUpdate").filter(|r| !r.is_null());
+    let budget = |key: &str| -> Result<Option<Budget>, ()> {
+        let Some(node) = rolling.and_then(|r| r.get(key)).filter(|n| !n.is_null()) else { return Ok(None) };
+        let value = IntOrPercent::of(node).ok_or(())?;
+        Ok(Some(Budget { value, text: node.scalar().unwrap_or_default().to_string() }))
+    };
+    match (budget("maxSurge"), budget("maxUnavailable")) {
+        (Ok(max_surge), Ok(max_unavailable)) => DeploymentStrategy::RollingUpdate { max_surge, max_unavailable },
+        _ => DeploymentStrategy::Invalid,
+    }
+}
+
+/// How a pod spec spreads its pods over nodes.
+pub(crate) fn host_spread(spec: NodeRef<'_, '_>) -> HostSpread {
+    let mut spread = HostSpread::default();
+    for c in spec.get("topologySpreadConstraints").into_iter().flat_map(|c| c.items()) {
+        match c.get("topologyKey").and_then(|k| k.as_text()) {
+            Some(HOSTNAME_KEY) => spread.constraint = true,
+            Some(other) => spread.other_keys.push(other.to_string()),
+            None => {}
+        }
+    }
+    spread.host_port = ["containers", "initContainers"].iter().any(|list| {
+        spec.get(list).into_iter().flat_map(|c| c.items()).any(|c| {
+            c.get("ports").into_iter().flat_map(|p| p.items()).any(|p| p.get("hostPort").is_some_and(|h| !h.is_null()))
+        })
+    });
+    spread.pinned = spec.get("nodeName").and_then(|n| n.as_text()).is_some_and(|n| !n.is_empty())
+        || spec.get("nodeSelector").and_then(|s| s.get(HOSTNAME_KEY)).is_some();
+    let anti = spec.get_path(&["affinity", "podAntiAffinity"]);
+    let on_hostname = |term: NodeRef<'_, '_>| term.get("topologyKey").and_then(|k| k.as_text()) == Some(HOSTNAME_KEY);
+    spread.required_anti_affinity = anti
+        .and_then(|a| a.get("requiredDuringSchedulingIgnoredDuringExecution"))
+        .is_some_and(|terms| terms.items().any(on_hostname));
+    spread.preferred_anti_affinity = anti
+        .and_then(|a| a.get("preferredDuringSchedulingIgnoredDuringExecution"))
+        .is_some_and(|terms| terms.items().any(|t| t.get("podAffinityTerm").is_some_and(on_hostname)));
+    spread
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, reason = "tests fail loudly")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deployment_fenceposts_round_as_the_controller() {
+        let p = IntOrPercent::Percent;
+        let i = IntOrPercent::Int;
+        // (maxSurge, maxUnavailable, replicas) → (surge, unavailable)
+        let cases = [
+            (None, None, 4, (1, 1)),  // 25% of 4: 1 and 1
+            (None, None, 3, (1, 0)),  // 25% of 3: surge 0.75 up to 1, unavailable down to 0
+            (None, None, 1, (1, 0)),  // one replica: surge 1, nothing unavailable
+            (None, None, 10, (3, 2)), // 2.5 up to 3, down to 2
+            (None, None, 0, (0, 1)),  // both 0: maxUnavailable 1
+            (Some(i(0)), Some(i(0)), 5, (0, 1)),
+            (Some(p(0)), Some(p(10)), 4, (0, 1)), // 10% of 4 rounds down to 0, surge 0: 1
+            (Some(i(0)), Some(i(1)), 4, (0, 1)),
+            (Some(i(1)), Some(i(0)), 4, (1, 0)),
+            (Some(p(50)), Some(p(50)), 3, (2, 1)),
+            (Some(p(100)), Some(p(100)), 7, (7, 7)),
+            (None, Some(i(3)), 2, (1, 3)),
+        ];
+        for (surge, unavailable, replicas, want) in cases {
+            assert_eq!(
+                deployment_fenceposts(surge, unavailable, replicas),
+                want,
+                "{surge:?} {unavailable:?} of {replicas}"
+            );
+        }
+    }
+
+    #[test]
+    fn statefulset_max_unavailable_rounds_down_to_at_least_one() {
+        let cases = [
+            (None, 5, 1),
+            (Some(IntOrPercent::Int(2)), 5, 2),
+            (Some(IntOrPercent::Percent(50)), 5, 2),
+            (Some(IntOrPercent::Percent(10)), 5, 1),
+            (Some(IntOrPercent::Percent(100)), 3, 3),
+        ];
+        for (value, replicas, want) in cases {
+            assert_eq!(statefulset_max_unavailable(value, replicas), want, "{value:?} of {replicas}");
+        }
+    }
+
+    #[test]
+    fn statefulset_strategies() {
+        let cases = [
+            ("{}", StatefulSetStrategy::RollingUpdate { max_unavailable: None, partition: 0 }),
+            ("{updateStrategy: {type: OnDelete}}", StatefulSetStrategy::OnDelete),
+            (
+                "{updateStrategy: {type: RollingUpdate, rollingUpdate: {partition: 2, maxUnavailable: 50%}}}",
+                StatefulSetStrategy::RollingUpdate { max_unavailable: Some(IntOrPercent::Percent(50)), partition: 2 },
+            ),
+            ("{updateStrategy: {rollingUpdate: {partition: \"2\"}}}", StatefulSetStrategy::Invalid),
+            ("{updateStrategy: {type: Blue}}", StatefulSetStrategy::Invalid),
+        ];
+        for (text, want) in cases {
+            let d = doc(text);
+            let root = d.root().expect("root");
+            assert_eq!(statefulset_strategy(root.get("updateStrategy")), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn probe_windows_use_the_defaults() {
+        assert_eq!(probe_failure_window(None, None), 30);
+        assert_eq!(probe_failure_window(Some(1), None), 10);
+        assert_eq!(probe_failure_window(None, Some(5)), 15);
+        assert_eq!(probe_failure_window(Some(6), Some(10)), 60);
+    }
+
+    fn doc(text: &str) -> crate::yaml::Doc<'_> {
+        let (docs, errors) = crate::yaml::parse_chunk(text, 0..text.len(), crate::yaml::Limits::default());
+        assert!(errors.is_empty(), "{text}");
+        docs.into_iter().next().expect("one document")
+    }
+
+    #[test]
+    fn int_or_percent_reads_what_the_api_accepts() {
+        let text = "a: 1\nb: \"25%\"\nc: 25%\nd: \"1\"\ne: -1\nf: 1.5\ng: \"x%\"\n";
+        let d = doc(text);
+        let root = d.root().expect("root");
+        let read = |k: &str| root.get(k).and_then(IntOrPercent::of);
+        assert_eq!(read("a"), Some(IntOrPercent::Int(1)));
+        assert_eq!(read("b"), Some(IntOrPercent::Percent(25)));
+        assert_eq!(read("c"), Some(IntOrPercent::Percent(25)));
+        for bad in ["d", "e", "f", "g"] {
+            assert_eq!(read(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn strategies() {
+        let cases = [
+            ("{}", DeploymentStrategy::RollingUpdate { max_surge: None, max_unavailable: None }),
+            ("{strategy: {type: Recreate}}", DeploymentStrategy::Recreate),
+            ("{strategy: {type: Blue}}", DeploymentStrategy::Invalid),
+            ("{strategy: {rollingUpdate: {maxUnavailable: \"1\"}}}", DeploymentStrategy::Invalid),
+            (
+                "{strategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 0, maxSurge: 50%}}}",
+                DeploymentStrategy::RollingUpdate {
+                    max_surge: Some(Budget { value: IntOrPercent::Percent(50), text: "50%".into() }),
+                    max_unavailable: Some(Budget { value: IntOrPercent::Int(0), text: "0".into() }),
+                },
+            ),
+        ];
+        for (text, want) in cases {
+            let d = doc(text);
+            let root = d.root().expect("root");
+            assert_eq!(deployment_strategy(root.get("strategy")), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn host_spread_counts_hostname_constraints_and_required_anti_affinity() {
+        let cases = [
+            ("{}", false, false),
+            ("{topologySpreadConstraints: [{topologyKey: kubernetes.io/hostname, maxSkew: 1}]}", true, false),
+            ("{topologySpreadConstraints: [{topologyKey: topology.kubernetes.io/zone}]}", false, false),
+            (
+                "{affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: \
+                 [{topologyKey: kubernetes.io/hostname}]}}}",
+                true,
+                false,
+            ),
+            (
+                "{affinity: {podAntiAffinity: {preferredDuringSchedulingIgnoredDuringExecution: \
+                 [{weight: 100, podAffinityTerm: {topologyKey: kubernetes.io/hostname}}]}}}",
+                false,
+                true,
+            ),
+            ("{containers: [{name: a, ports: [{containerPort: 80, hostPort: 80}]}]}", true, false),
+            ("{containers: [{name: a, ports: [{containerPort: 80}]}]}", false, false),
+        ];
+        for (text, spread, preferred) in cases {
+            let d = doc(text);
+            let s = host_spread(d.root().expect("root"));
+            assert_eq!(s.is_spread(), spread, "{text}");
+            assert_eq!(s.preferred_anti_affinity, preferred, "{text}");
+        }
+        for (text, pinned) in [
+            ("{nodeName: node-1}", true),
+            ("{nodeSelector: {kubernetes.io/hostname: node-1}}", true),
+            ("{nodeSelector: {disktype: ssd}}", false),
+        ] {
+            let d = doc(text);
+            assert_eq!(host_spread(d.root().expect("root")).pinned, pinned, "{text}");
+        }
+    }
+}
