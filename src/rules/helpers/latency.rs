@@ -31,7 +31,12 @@ pub(crate) fn latency_reason<'i>(
     }
     if config.latency.infer_from_services && matches!(w.kind, Kind::Deployment | Kind::StatefulSet) {
         // Headless (peer discovery) and metrics-only Services do not serve clients.
-        let service = inv.services_selecting(w).find(|s| s.serving)?;
+        // The first by name, whatever the order of the input (a file's documents, a cluster's
+        // API paths), so that the message names the same Service.
+        let service = inv
+            .services_selecting(w)
+            .filter(|s| s.serving)
+            .min_by(|a, b| a.info.object.name.cmp(&b.info.object.name))?;
         return Some((format!("Service `{}` serves its pods", service.info.object.name), Some(service)));
     }
     None
