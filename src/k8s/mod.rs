@@ -4,12 +4,14 @@
 
 pub(crate) mod carriers;
 pub(crate) mod duration;
+pub(crate) mod etcd;
 mod inventory;
 mod kinds;
 mod pod;
 pub(crate) mod pod_names;
 pub(crate) mod quantity;
 mod selector;
+pub(crate) mod shell;
 pub(crate) mod typed;
 
 use std::collections::BTreeMap;
