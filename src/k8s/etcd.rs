@@ -471,4 +471,4 @@ fn cluster_configuration(cc: NodeRef<'_, '_>, base: &NodePath, embedded: Option<
 
 #[cfg(test)]
 #[path = "etcd_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -8,7 +8,7 @@ use crate::k8s::{Object, objects_in};
 use crate::yaml::{Limits, NodePath, parse_chunk};
 
 /// Runs `f` on the first object of `yaml`.
-pub(super) fn with_object<R>(yaml: &str, f: impl FnOnce(&Object<'_>) -> R) -> R {
+pub(crate) fn with_object<R>(yaml: &str, f: impl FnOnce(&Object<'_>) -> R) -> R {
     let (docs, errors) = parse_chunk(yaml, 0..yaml.len(), Limits::default());
     assert!(errors.is_empty(), "{errors:?}");
     let objects = objects_in(&docs[0], yaml, 0, &[], ObjId::default());

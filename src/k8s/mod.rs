@@ -5,6 +5,7 @@
 pub(crate) mod carriers;
 pub(crate) mod duration;
 pub(crate) mod etcd;
+pub(crate) mod etcd_defrag;
 mod inventory;
 mod kinds;
 mod pod;
