@@ -88,12 +88,22 @@ pub(crate) fn assignment(word: &str) -> Option<(&str, &str)> {
         .then_some((name, value))
 }
 
-/// The names a text refers to as `$NAME` or `${NAME…}` (not `$(…)`).
+/// The names a text refers to as `$NAME`, `${NAME…}` or by name in `$(( arithmetic ))`
+/// (not `$(…)`).
 pub(crate) fn var_refs(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(at) = rest.find('$') {
         rest = rest.get(at + 1..).unwrap_or_default();
+        if let Some(arith) = rest.strip_prefix("((") {
+            let inner = arith.get(..arith.find("))").unwrap_or(arith.len())).unwrap_or_default();
+            out.extend(
+                inner
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .filter(|w| w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')),
+            );
+            continue;
+        }
         let body = rest.strip_prefix('{').unwrap_or(rest);
         let end = body.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(body.len());
         if let Some(name) = body.get(..end).filter(|n| !n.is_empty()) {

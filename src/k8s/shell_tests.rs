@@ -142,6 +142,7 @@ fn variables() {
     assert_eq!(assignment("1A=x"), None);
     assert_eq!(assignment("--flag=x"), None);
     assert_eq!(var_refs("$a ${b:-c} $(d) $$ x$e_f"), vec!["a", "b", "e_f"]);
+    assert_eq!(var_refs("$((raft - $applied + 1))"), vec!["raft", "applied", "applied"]);
     let vars = |n: &str| (n == "EP").then(|| "https://a:2379".to_string());
     assert_eq!(expand("--endpoints=$EP", &vars).as_deref(), Some("--endpoints=https://a:2379"));
     assert_eq!(expand("${EP}/x ${N:-3}", &vars).as_deref(), Some("https://a:2379/x 3"));

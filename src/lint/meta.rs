@@ -70,6 +70,10 @@ pub(crate) const RULE_FILES: &[(&str, &str)] = &[
     ("LL009-api-fanout.yaml", include_str!("../../rules/LL009-api-fanout.yaml")),
     ("LL010-duplicate-key.yaml", include_str!("../../rules/LL010-duplicate-key.yaml")),
     ("LL011-unused-suppression.yaml", include_str!("../../rules/LL011-unused-suppression.yaml")),
+    ("LL018-etcd-heartbeat-overtuned.yaml", include_str!("../../rules/LL018-etcd-heartbeat-overtuned.yaml")),
+    ("LL019-etcd-without-compaction.yaml", include_str!("../../rules/LL019-etcd-without-compaction.yaml")),
+    ("LL020-unguarded-etcd-defrag.yaml", include_str!("../../rules/LL020-unguarded-etcd-defrag.yaml")),
+    ("LL021-etcd-liveness-too-strict.yaml", include_str!("../../rules/LL021-etcd-liveness-too-strict.yaml")),
 ];
 
 /// The metadata of every built-in rule, from the embedded files.

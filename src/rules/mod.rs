@@ -4,6 +4,9 @@
 mod api_fanout;
 mod cpu_limit_on_latency_sensitive;
 mod duplicate_key;
+mod etcd_heartbeat_overtuned;
+mod etcd_liveness_too_strict;
+mod etcd_without_compaction;
 mod hardcoded_lease_selector;
 pub(crate) mod helpers;
 mod lease_consolidation_values;
@@ -12,6 +15,7 @@ mod missing_pdb;
 mod ndots_default;
 mod pdb_blocks_eviction;
 mod per_pod_lease;
+mod unguarded_etcd_defrag;
 mod unused_suppression;
 
 use crate::lint::Rule;
@@ -30,5 +34,9 @@ pub(crate) fn builtin() -> Vec<Box<dyn Rule>> {
         Box::new(api_fanout::ApiFanout),
         Box::new(duplicate_key::DuplicateKey),
         Box::new(unused_suppression::UnusedSuppression),
+        Box::new(etcd_heartbeat_overtuned::EtcdHeartbeatOvertuned),
+        Box::new(etcd_without_compaction::EtcdWithoutCompaction),
+        Box::new(unguarded_etcd_defrag::UnguardedEtcdDefrag),
+        Box::new(etcd_liveness_too_strict::EtcdLivenessTooStrict),
     ]
 }
