@@ -150,3 +150,14 @@ for ep in $followers $leader; do
 done"#;
     assert_eq!(script(s), vec![(One, true)]);
 }
+
+#[test]
+fn the_shipped_example_defragments_one_guarded_member_per_call() {
+    let yaml = include_str!("../../examples/etcd-defrag-guard.yaml");
+    with_object(yaml, |o| {
+        let pod = o.pod().unwrap();
+        let c = pod.containers().into_iter().next().unwrap();
+        let calls: Vec<(Targets, bool)> = defrags(&c).into_iter().map(|d| (d.targets, d.guarded)).collect();
+        assert_eq!(calls, vec![(One, true)]);
+    });
+}
