@@ -203,3 +203,42 @@ fn apiserver_etcd_servers_and_compaction() {
         assert_eq!((a[0].hosts.clone(), a[0].compacts), (vec!["etcd".to_string()], true));
     });
 }
+
+#[test]
+fn retentions_that_turn_compaction_off() {
+    for (value, off) in [
+        ("0", true),
+        ("0h", true),
+        ("0.0", true),
+        ("1", false),
+        ("1h", false),
+        ("30m", false),
+        ("1000", false),
+        ("", false),
+    ] {
+        assert_eq!(super::is_retention_off(value), off, "{value}");
+    }
+}
+
+#[test]
+fn api_server_hosts_that_name_a_workload() {
+    use super::host_names;
+    let svcs = ["etcd", "etcd-headless"];
+    let cases = [
+        // (host, etcd namespace, api server namespace, names it)
+        ("etcd", Some("cp"), Some("cp"), true),
+        ("etcd", Some("cp"), Some("other"), false),
+        ("etcd.cp.svc", Some("cp"), Some("other"), true),
+        ("etcd.cp.svc.cluster.local", Some("cp"), None, true),
+        ("etcd.x.svc", Some("cp"), Some("cp"), false),
+        ("etcd-0.etcd-headless.cp.svc.cluster.local", Some("cp"), Some("other"), true),
+        ("etcd-1.etcd-headless", Some("cp"), Some("cp"), true),
+        ("etcd-a.etcd-headless", Some("cp"), Some("cp"), false),
+        ("etcd-0.unknown.cp.svc", Some("cp"), Some("cp"), false),
+        ("other", Some("cp"), Some("cp"), false),
+        ("127.0.0.1", Some("cp"), Some("cp"), false),
+    ];
+    for (host, ns, api_ns, want) in cases {
+        assert_eq!(host_names(host, "etcd", ns, &svcs, api_ns), want, "{host}");
+    }
+}

@@ -45,6 +45,8 @@ pub(crate) struct Workload {
     /// cannot copy it (it is not a valid label selector, or it does not select the workload's
     /// own pod template).
     pub(crate) selector: Option<Result<Value, String>>,
+    /// etcd members nobody compacts and the etcd servers of compacting kube-apiservers (LL019).
+    pub(crate) etcd: Option<Box<super::etcd::EtcdFacts>>,
 }
 
 /// Resources of one container.
@@ -291,6 +293,9 @@ impl Facts {
                     if let Some((_, loc)) = &mut c.cpu_limit {
                         loc.shift(delta);
                     }
+                }
+                if let Some(e) = &mut w.etcd {
+                    e.shift(delta);
                 }
             }
             Facts::Pdb(p) => {
@@ -627,6 +632,7 @@ fn workload(obj: &Object<'_>, names: &CarrierNames) -> Option<Workload> {
         latency_sensitive,
         rollouts_per_hour,
         carriers: carriers::find(obj, &containers, names),
+        etcd: super::etcd::facts(obj, &containers),
         containers: facts,
         qos,
         retry_period,

@@ -1,25 +1,27 @@
 //! LL019 etcd-without-compaction.
 
-use crate::diag::Fix;
-use crate::k8s::Object;
-use crate::k8s::etcd::{self, AddSite, Member};
+use crate::diag::{Fix, Patch};
+use crate::k8s::etcd::{self, Uncompacted};
+use crate::k8s::{Container, Inventory, Workload};
 use crate::lint::{Ctx, Rule};
 use crate::rules::helpers::etcd as edits;
-use crate::yaml::NodePath;
+use crate::yaml::edit::EditError;
 
 /// Finds etcd members that nobody compacts: neither a kube-apiserver (which compacts its etcd
 /// every 5 minutes by default, `--etcd-compaction-interval`) nor etcd itself
 /// (`--auto-compaction-retention` unset or `0`).
 ///
 /// Compacted by a kube-apiserver, so never reported: kubeadm's static etcd Pod (labels
-/// `component: etcd` and `tier: control-plane`, in `kube-system`), a pod that also runs a
-/// kube-apiserver container that compacts, and the local etcd of kubeadm `ClusterConfiguration`s
-/// and Cluster API `KubeadmControlPlane`s (this rule reads only containers). Also skipped: etcd 2
-/// images (`…/etcd:v2.x`, no MVCC history to compact), members whose settings may come from where
-/// the run cannot see (`--config-file`, `ETCD_CONFIG_FILE`, `envFrom`).
+/// `component: etcd` and `tier: control-plane`, in `kube-system`); a pod that also runs a
+/// kube-apiserver that compacts; a workload whose pods a compacting kube-apiserver anywhere in the
+/// run names in `--etcd-servers` — through a Service that selects them (`etcd`,
+/// `etcd.ns.svc…`) or as a StatefulSet pod (`etcd-0.etcd-headless.ns.svc…`), in its namespace
+/// (a hosted control plane); and the local etcd of kubeadm `ClusterConfiguration`s and Cluster
+/// API `KubeadmControlPlane`s (this rule reads only containers). Also skipped: etcd 2 images
+/// (`…/etcd:v2.x`, no MVCC history to compact), members whose settings may come from where the
+/// run cannot see (`--config-file`, `ETCD_CONFIG_FILE`, `envFrom`).
 ///
-/// Not detected: a kube-apiserver in another object that points at this etcd (a hosted control
-/// plane's StatefulSet etcd): such an etcd is reported, and the finding is suppressed on it.
+/// A cross-object rule: the facts come from `k8s::etcd::facts` in the inventory.
 ///
 /// ## Fix safety
 /// Unsafe: `--auto-compaction-mode=periodic --auto-compaction-retention=1h` (as `ETCD_*`
@@ -41,119 +43,81 @@ impl Rule for EtcdWithoutCompaction {
         "etcd-without-compaction"
     }
 
-    fn check_object(&self, obj: &Object<'_>, cx: &mut Ctx<'_>) {
-        let Some(pod) = obj.pod() else { return };
-        if etcd::is_kubeadm_static_pod(obj) {
-            return;
-        }
-        let members = etcd::members(&pod);
-        if members.is_empty() {
-            return;
-        }
-        let apiservers = etcd::apiservers(&pod);
-        if apiservers.iter().any(|a| a.compacts) {
-            return;
-        }
-        let nobody = if apiservers.is_empty() {
-            "no kube-apiserver compacts it (it is no kubeadm or Cluster API control-plane member)"
-        } else {
-            "its kube-apiserver does not compact it (`--etcd-compaction-interval=0`)"
-        };
-        for m in members {
-            if m.major.is_some_and(|v| v < 3) || !m.config.is_complete() {
+    fn check_inventory(&self, inv: &Inventory, cx: &mut Ctx<'_>) {
+        // Where compacting API servers point, with the namespace each runs in.
+        let hosts: Vec<(&str, Option<&str>)> = inv
+            .workloads
+            .iter()
+            .filter_map(|w| Some((w, w.etcd.as_ref()?)))
+            .flat_map(|(w, e)| e.compacting_hosts.iter().map(move |h| (h.as_str(), inv.namespace_of(&w.info))))
+            .collect();
+        for w in &inv.workloads {
+            let Some(facts) = w.etcd.as_ref().filter(|e| !e.uncompacted.is_empty()) else { continue };
+            let ns = inv.namespace_of(&w.info);
+            let services: Vec<&str> = inv.services_selecting(w).map(|s| s.info.object.name.as_str()).collect();
+            let name = w.info.object.name.as_str();
+            if hosts.iter().any(|(h, api_ns)| etcd::host_names(h, name, ns, &services, *api_ns)) {
                 continue;
             }
-            check(obj, &m, nobody, cx);
+            for u in &facts.uncompacted {
+                report(w, u, cx);
+            }
         }
     }
 }
 
-/// A retention that turns compaction off (`0`, `0h`, `0s`, `0m`).
-fn is_off(retention: &str) -> bool {
-    let digits = retention.trim().trim_end_matches(['h', 'm', 's']);
-    !digits.is_empty() && digits.chars().all(|c| c == '0' || c == '.')
-}
-
-fn check(obj: &Object<'_>, m: &Member<'_>, nobody: &str, cx: &mut Ctx<'_>) {
-    let config = &m.config;
-    let retention = config.get("auto-compaction-retention");
-    if retention.is_some_and(|r| !is_off(&r.value)) {
-        return;
-    }
-    let name = m.container.name;
+fn report(w: &Workload, u: &Uncompacted, cx: &mut Ctx<'_>) {
+    let nobody = if u.apiserver_off {
+        "its kube-apiserver does not compact it (`--etcd-compaction-interval=0`)"
+    } else {
+        "no kube-apiserver compacts it (not a kubeadm or Cluster API control-plane member, and no kube-apiserver of \
+         the run uses it)"
+    };
     let cost = format!(
         "its history grows with every write until the backend quota ({QUOTA} by default) raises the NOSPACE alarm \
          and etcd refuses writes"
     );
-    let (at, message) = match retention {
-        Some(r) => (
-            r.path.clone(),
-            format!("etcd `{name}` turns auto-compaction off (retention `{}`) and {nobody}: {cost}", r.value),
-        ),
-        None => (report_path(m), format!("etcd `{name}` sets no `--auto-compaction-retention` and {nobody}: {cost}")),
+    let name = &u.container;
+    let message = match &u.retention {
+        Some(r) => format!("etcd `{name}` turns auto-compaction off (retention `{r}`) and {nobody}: {cost}"),
+        None => format!("etcd `{name}` sets no `--auto-compaction-retention` and {nobody}: {cost}"),
     };
-    let mode = config.get("auto-compaction-mode");
-    let revision_mode = mode.is_some_and(|s| s.value.trim() == "revision");
-    let editable = !revision_mode
-        && retention.is_none_or(edits::is_editable)
-        && mode.is_none_or(edits::is_editable)
-        && config.add.is_some();
-    let fix = editable.then(|| {
-        let how = if config.uses_env() { "`ETCD_AUTO_COMPACTION_*` variables" } else { "flags" };
+    let fix = u.editable.then(|| {
+        let how = if u.via_env { "`ETCD_AUTO_COMPACTION_*` variables" } else { "flags" };
         let title = format!(
             "compact every hour: `auto-compaction-mode=periodic`, `auto-compaction-retention=1h` as {how} (revisions \
              older than an hour are dropped; restarts the members)"
         );
-        let file = obj.info.file;
-        cx.with_edits(Fix::unsafe_(title), &[], |e| {
-            let ed = e.editor(file)?;
-            let site = config.add.as_ref().ok_or_else(|| crate::yaml::edit::EditError("nowhere to add".into()))?;
+        cx.with_edits(Fix::unsafe_(title), &[&w.info], |e| {
+            let obj = e.object(&w.info)?;
+            let ed = e.editor(w.info.file)?;
+            let node = obj.get(&u.path).ok_or_else(|| EditError("internal error: the container is gone".into()))?;
+            let container = Container {
+                node,
+                path: u.path.clone(),
+                name: node.get("name").and_then(|n| n.as_text()).unwrap_or_default(),
+                init: false,
+                restartable: false,
+            };
+            let member = etcd::member(container).ok_or_else(|| EditError("internal error: no etcd member".into()))?;
+            let config = &member.config;
+            let site = config.add.as_ref().ok_or_else(|| EditError("nowhere to add the settings".into()))?;
             let mut added: Vec<(&str, &str)> = Vec::new();
-            let mut patch = crate::diag::Patch::default();
-            match mode {
-                Some(s) if s.value.trim() != "periodic" => patch.add(edits::set(&ed, obj, s, "periodic")?),
+            let mut patch = Patch::default();
+            match config.get("auto-compaction-mode") {
+                Some(s) if s.value.trim() != "periodic" => patch.add(edits::set(&ed, &obj, s, "periodic")?),
                 Some(_) => {}
                 None => added.push(("auto-compaction-mode", "periodic")),
             }
-            match retention {
-                Some(r) => patch.add(edits::set(&ed, obj, r, "1h")?),
+            match config.get("auto-compaction-retention") {
+                Some(r) => patch.add(edits::set(&ed, &obj, r, "1h")?),
                 None => added.push(("auto-compaction-retention", "1h")),
             }
             if !added.is_empty() {
-                patch.add(edits::add(&ed, obj, site, &added)?);
+                patch.add(edits::add(&ed, &obj, site, &added)?);
             }
             Ok(patch)
         })
     });
-    cx.report(obj.at(&at), message).fix_opt(fix).emit();
-}
-
-/// Where a missing retention is reported: the list that holds the member's flags, its `env`, or
-/// the container.
-fn report_path(m: &Member<'_>) -> NodePath {
-    match &m.config.add {
-        Some(AddSite::Flags(list)) => list.clone(),
-        _ => m.container.path.key("env"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_off;
-
-    #[test]
-    fn retentions_that_turn_compaction_off() {
-        for (value, off) in [
-            ("0", true),
-            ("0h", true),
-            ("0.0", true),
-            ("1", false),
-            ("1h", false),
-            ("30m", false),
-            ("1000", false),
-            ("", false),
-        ] {
-            assert_eq!(is_off(value), off, "{value}");
-        }
-    }
+    cx.report(u.loc.clone(), message).fix_opt(fix).emit();
 }
