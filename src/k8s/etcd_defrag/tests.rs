@@ -153,7 +153,7 @@ done"#;
 
 #[test]
 fn the_shipped_example_defragments_one_guarded_member_per_call() {
-    let yaml = include_str!("../../examples/etcd-defrag-guard.yaml");
+    let yaml = include_str!("../../../examples/etcd-defrag-guard.yaml");
     with_object(yaml, |o| {
         let pod = o.pod().unwrap();
         let c = pod.containers().into_iter().next().unwrap();

@@ -1,8 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail loudly")]
 
-use super::{
-    AddSite, Form, Member, apiservers, image_major, is_etcd_image, is_kubeadm_static_pod, kubeadm_etcd, members,
-};
+use super::compaction::{apiservers, is_kubeadm_static_pod};
+use super::{AddSite, Form, Member, image_major, is_etcd_image, kubeadm_etcd, members};
 use crate::diag::ObjId;
 use crate::k8s::{Object, objects_in};
 use crate::yaml::{Limits, NodePath, parse_chunk};
@@ -216,7 +215,7 @@ fn retentions_that_turn_compaction_off() {
         ("1000", false),
         ("", false),
     ] {
-        assert_eq!(super::is_retention_off(value), off, "{value}");
+        assert_eq!(super::compaction::is_retention_off(value), off, "{value}");
     }
 }
 
