@@ -4,7 +4,7 @@ use crate::diag::Fix;
 use crate::k8s::Object;
 use crate::k8s::etcd;
 use crate::lint::{Ctx, Rule};
-use crate::yaml::edit::{EditError, Value};
+use crate::yaml::edit::Value;
 
 /// Finds etcd members (SPEC §12) whose liveness probe restarts them after less than 60 s of
 /// failures: `failureThreshold` × `periodSeconds`, with Kubernetes' defaults 3 and 10 (so a
@@ -68,10 +68,8 @@ impl Rule for EtcdLivenessTooStrict {
                 let ed = e.editor(file)?;
                 let value = Value::raw(wanted.to_string());
                 match probe.get("failureThreshold") {
-                    Some(v) if !v.is_null() => ed.replace_scalar(v, &value),
                     Some(v) => ed.replace_scalar(v, &value),
-                    None if probe.is_mapping() => ed.insert_entry(probe, "failureThreshold", &value),
-                    None => Err(EditError("the liveness probe is not a mapping".into())),
+                    None => ed.insert_entry(probe, "failureThreshold", &value),
                 }
             });
             cx.report(obj.at(&at), message).fix(fix).emit();
