@@ -31,6 +31,9 @@ impl Rule for UnguardedEtcdDefrag {
 
     fn check_object(&self, obj: &Object<'_>, cx: &mut Ctx<'_>) {
         let Some(pod) = obj.pod() else { return };
+        if !crate::k8s::etcd::pod_mentions(&pod, "defrag") && !has_defrag_init(&pod) {
+            return;
+        }
         for c in pod.containers() {
             if !etcd_defrag::mentions_defrag(&c) {
                 continue;
@@ -87,4 +90,15 @@ fn message(d: &Defrag) -> String {
              {COST}; {ADVICE}"
         ),
     }
+}
+
+/// An init container mentions `defrag` (init containers run it too, once per pod start).
+fn has_defrag_init(pod: &crate::k8s::Pod<'_>) -> bool {
+    pod.spec.get("initContainers").is_some_and(|cs| {
+        cs.items().any(|c| {
+            ["command", "args"].iter().any(|list| {
+                c.get(list).is_some_and(|l| l.items().any(|i| i.as_text().is_some_and(|t| t.contains("defrag"))))
+            })
+        })
+    })
 }

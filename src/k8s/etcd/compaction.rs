@@ -22,6 +22,9 @@ pub(crate) struct Apiserver {
 /// The kube-apiserver containers of a pod.
 pub(crate) fn apiservers(pod: &Pod<'_>) -> Vec<Apiserver> {
     let mut out = Vec::new();
+    if !super::pod_mentions(pod, "etcd") {
+        return out;
+    }
     for c in pod.containers().into_iter().filter(|c| !c.init && mentions_etcd(c)) {
         let mut words = list_words(&c, "command");
         words.extend(list_words(&c, "args"));

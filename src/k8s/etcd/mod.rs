@@ -121,7 +121,23 @@ pub(crate) fn mentions_etcd(c: &Container<'_>) -> bool {
 
 /// The etcd members among a pod's containers (init containers never are).
 pub(crate) fn members<'d>(pod: &Pod<'d>) -> Vec<Member<'d>> {
+    if !pod_mentions(pod, "etcd") {
+        return Vec::new();
+    }
     pod.containers().into_iter().filter(|c| !c.init && mentions_etcd(c)).filter_map(member).collect()
+}
+
+/// Whether a container of the pod (not an init container) mentions `word` in its image,
+/// command or args: the test every etcd rule starts with, without building containers.
+pub(crate) fn pod_mentions(pod: &Pod<'_>, word: &str) -> bool {
+    pod.spec.get("containers").is_some_and(|cs| {
+        cs.items().any(|c| {
+            c.get("image").and_then(|i| i.as_text()).is_some_and(|i| i.contains(word))
+                || ["command", "args"].iter().any(|list| {
+                    c.get(list).is_some_and(|l| l.items().any(|i| i.as_text().is_some_and(|t| t.contains(word))))
+                })
+        })
+    })
 }
 
 /// The container as an etcd member, when it is one: its command starts with `etcd` (directly,
