@@ -11,8 +11,9 @@ use crate::yaml::edit::EditError;
 /// every 5 minutes by default, `--etcd-compaction-interval`) nor etcd itself
 /// (`--auto-compaction-retention` unset or `0`).
 ///
-/// Compacted by a kube-apiserver, so never reported: kubeadm's static etcd Pod (labels
-/// `component: etcd` and `tier: control-plane`, in `kube-system`); a pod that also runs a
+/// Compacted by a kube-apiserver, so never reported: a static control-plane etcd Pod in
+/// `kube-system` (kubeadm's labels `component: etcd` and `tier: control-plane`, a
+/// `tier: control-plane` label, a mirror-Pod annotation, or a Node as owner); a pod that also runs a
 /// kube-apiserver that compacts; a workload whose pods a compacting kube-apiserver anywhere in the
 /// run names in `--etcd-servers` — through a Service that selects them (`etcd`,
 /// `etcd.ns.svc…`) or as a StatefulSet pod (`etcd-0.etcd-headless.ns.svc…`), in its namespace

@@ -64,14 +64,23 @@ pub(crate) fn url_host(url: &str) -> Option<String> {
     (!host.is_empty() && !host.contains('$')).then(|| host.to_ascii_lowercase())
 }
 
-/// kubeadm's static etcd Pod (labels `component: etcd` and `tier: control-plane`, in
-/// `kube-system`): its kube-apiserver, on the same node, compacts it.
-pub(crate) fn is_kubeadm_static_pod(obj: &Object<'_>) -> bool {
+/// A control-plane etcd Pod of the cluster itself, which the cluster's kube-apiserver compacts: a
+/// Pod in `kube-system` (or without a namespace, as a static Pod manifest may be) that is a static
+/// Pod — kubeadm's labels `component: etcd` and `tier: control-plane` (RKE2 uses them too), a
+/// `tier: control-plane` label, the kubelet's mirror-Pod annotation `kubernetes.io/config.mirror`,
+/// or a Node as its owner (how the API server shows a static Pod).
+pub(crate) fn is_static_control_plane_pod(obj: &Object<'_>) -> bool {
+    if obj.kind != Kind::Pod || obj.info.object.namespace.as_deref().is_some_and(|ns| ns != "kube-system") {
+        return false;
+    }
     let labels = obj.labels();
-    obj.kind == Kind::Pod
-        && labels.get("component").map(String::as_str) == Some("etcd")
-        && labels.get("tier").map(String::as_str) == Some("control-plane")
-        && obj.info.object.namespace.as_deref().is_none_or(|ns| ns == "kube-system")
+    let control_plane = labels.get("tier").map(String::as_str) == Some("control-plane");
+    let mirror = obj.annotation("kubernetes.io/config.mirror").is_some();
+    let node_owned = obj
+        .root
+        .get_path(&["metadata", "ownerReferences"])
+        .is_some_and(|refs| refs.items().any(|r| r.get_str("kind") == Some("Node")));
+    control_plane || mirror || node_owned
 }
 
 /// What LL019 needs of a workload's pod once its tree is gone (the run's inventory keeps it):
@@ -123,7 +132,7 @@ pub(crate) fn facts(obj: &Object<'_>, containers: &[Container<'_>]) -> Option<Bo
     let compacting_hosts: Vec<String> =
         apiservers.iter().filter(|a| a.compacts).flat_map(|a| a.hosts.clone()).collect();
     let mut uncompacted = Vec::new();
-    if !is_kubeadm_static_pod(obj) && compacting_hosts.is_empty() && !apiservers.iter().any(|a| a.compacts) {
+    if !is_static_control_plane_pod(obj) && compacting_hosts.is_empty() && !apiservers.iter().any(|a| a.compacts) {
         for m in members(&pod) {
             if m.major.is_some_and(|v| v < 3) || !m.config.is_complete() {
                 continue;

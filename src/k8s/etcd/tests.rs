@@ -1,6 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail loudly")]
 
-use super::compaction::{apiservers, is_kubeadm_static_pod};
+use super::compaction::{apiservers, is_static_control_plane_pod};
 use super::{AddSite, Form, Member, image_major, is_etcd_image, kubeadm_etcd, members};
 use crate::diag::ObjId;
 use crate::k8s::{Object, objects_in};
@@ -39,7 +39,7 @@ fn read(yaml: &str) -> Vec<(Option<i64>, Option<i64>, Option<String>)> {
 fn kubeadm_static_pod_flags_in_both_forms() {
     let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: etcd-cp1\n  namespace: kube-system\n  labels: {component: etcd, tier: control-plane}\nspec:\n  containers:\n  - name: etcd\n    image: registry.k8s.io/etcd:3.5.15-0\n    command:\n    - etcd\n    - --heartbeat-interval=50\n    - --election-timeout\n    - \"500\"\n    - --data-dir=/var/lib/etcd\n";
     with_object(yaml, |o| {
-        assert!(is_kubeadm_static_pod(o));
+        assert!(is_static_control_plane_pod(o));
         let ms = members(&o.pod().unwrap());
         assert_eq!(ms.len(), 1);
         let c = &ms[0].config;
@@ -239,5 +239,23 @@ fn api_server_hosts_that_name_a_workload() {
     ];
     for (host, ns, api_ns, want) in cases {
         assert_eq!(host_names(host, "etcd", ns, &svcs, api_ns), want, "{host}");
+    }
+}
+
+#[test]
+fn static_control_plane_pods() {
+    let cases = [
+        ("namespace: kube-system, labels: {component: etcd, tier: control-plane}", true),
+        ("labels: {component: etcd, tier: control-plane}", true),
+        ("namespace: kube-system, annotations: {kubernetes.io/config.mirror: 1f0d}", true),
+        ("namespace: kube-system, ownerReferences: [{apiVersion: v1, kind: Node, name: cp-1, uid: u}]", true),
+        ("namespace: kube-system", false),
+        ("namespace: store, labels: {component: etcd, tier: control-plane}", false),
+        ("namespace: kube-system, ownerReferences: [{apiVersion: apps/v1, kind: StatefulSet, name: e, uid: u}]", false),
+    ];
+    for (meta, want) in cases {
+        let yaml =
+            format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: etcd-cp-1, {meta}}}\nspec: {{containers: []}}\n");
+        with_object(&yaml, |o| assert_eq!(is_static_control_plane_pod(o), want, "{meta}"));
     }
 }
