@@ -49,6 +49,8 @@ pub(crate) struct Workload {
     /// Strategy, `minReadySeconds` and spreading of a Deployment or StatefulSet with a pod spec
     /// (the `rollout` rules).
     pub(crate) rollout: Option<Box<RolloutFacts>>,
+    /// etcd members nobody compacts and the etcd servers of compacting kube-apiservers (LL019).
+    pub(crate) etcd: Option<Box<super::etcd::EtcdFacts>>,
 }
 
 /// Resources of one container.
@@ -304,6 +306,9 @@ impl Facts {
                 }
                 if let Some(r) = &mut w.rollout {
                     r.shift(delta);
+                }
+                if let Some(e) = &mut w.etcd {
+                    e.shift(delta);
                 }
             }
             Facts::Pdb(p) => {
@@ -642,6 +647,7 @@ fn workload(obj: &Object<'_>, names: &CarrierNames) -> Option<Workload> {
         latency_sensitive,
         rollouts_per_hour,
         carriers: carriers::find(obj, &containers, names),
+        etcd: super::etcd::facts(obj, &containers),
         containers: facts,
         qos,
         retry_period,

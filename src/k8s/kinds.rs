@@ -27,6 +27,13 @@ pub(crate) enum Kind {
     ClusterRoleBinding,
     ResourceQuota,
     LimitRange,
+    /// A ConfigMap (kubeadm keeps its `ClusterConfiguration` in `kube-system/kubeadm-config`).
+    ConfigMap,
+    /// kubeadm's `ClusterConfiguration` (`kubeadm.k8s.io`), a document of a kubeadm config file.
+    KubeadmClusterConfiguration,
+    /// Cluster API's `KubeadmControlPlane` (`controlplane.cluster.x-k8s.io`), which embeds a
+    /// `ClusterConfiguration` at `spec.kubeadmConfigSpec.clusterConfiguration`.
+    KubeadmControlPlane,
     /// `kind: List` or `*List` with `items` (the items are objects of their own).
     List,
     Other,
@@ -69,6 +76,9 @@ pub(crate) fn recognise(api_version: &str, kind: &str, custom: &[CustomKind]) ->
         ("rbac.authorization.k8s.io", "ClusterRoleBinding") => Kind::ClusterRoleBinding,
         ("", "ResourceQuota") => Kind::ResourceQuota,
         ("", "LimitRange") => Kind::LimitRange,
+        ("", "ConfigMap") => Kind::ConfigMap,
+        ("kubeadm.k8s.io", "ClusterConfiguration") => Kind::KubeadmClusterConfiguration,
+        ("controlplane.cluster.x-k8s.io", "KubeadmControlPlane") => Kind::KubeadmControlPlane,
         _ => Kind::Other,
     };
     if known != Kind::Other {
@@ -152,6 +162,10 @@ mod tests {
             ("apps/v1", "Pod", Kind::Other),
             ("coordination.k8s.io/v1", "Lease", Kind::Lease),
             ("example.com/v1", "Deployment", Kind::Other),
+            ("kubeadm.k8s.io/v1beta4", "ClusterConfiguration", Kind::KubeadmClusterConfiguration),
+            ("kubeadm.k8s.io/v1beta3", "ClusterConfiguration", Kind::KubeadmClusterConfiguration),
+            ("controlplane.cluster.x-k8s.io/v1beta1", "KubeadmControlPlane", Kind::KubeadmControlPlane),
+            ("v1", "ConfigMap", Kind::ConfigMap),
         ];
         for (api, kind, want) in cases {
             assert_eq!(recognise(api, kind, &[]), want, "{api} {kind}");

@@ -4,6 +4,8 @@
 
 pub(crate) mod carriers;
 pub(crate) mod duration;
+pub(crate) mod etcd;
+pub(crate) mod etcd_defrag;
 mod inventory;
 mod kinds;
 mod pod;
@@ -11,6 +13,7 @@ pub(crate) mod pod_names;
 pub(crate) mod quantity;
 pub(crate) mod rollout;
 mod selector;
+pub(crate) mod shell;
 pub(crate) mod sleep;
 pub(crate) mod typed;
 

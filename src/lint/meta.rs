@@ -76,6 +76,10 @@ pub(crate) const RULE_FILES: &[(&str, &str)] = &[
     ("LL015-missing-topology-spread.yaml", include_str!("../../rules/LL015-missing-topology-spread.yaml")),
     ("LL016-hpa-scale-down-flapping.yaml", include_str!("../../rules/LL016-hpa-scale-down-flapping.yaml")),
     ("LL017-readiness-cascade.yaml", include_str!("../../rules/LL017-readiness-cascade.yaml")),
+    ("LL018-etcd-heartbeat-overtuned.yaml", include_str!("../../rules/LL018-etcd-heartbeat-overtuned.yaml")),
+    ("LL019-etcd-without-compaction.yaml", include_str!("../../rules/LL019-etcd-without-compaction.yaml")),
+    ("LL020-unguarded-etcd-defrag.yaml", include_str!("../../rules/LL020-unguarded-etcd-defrag.yaml")),
+    ("LL021-etcd-liveness-too-strict.yaml", include_str!("../../rules/LL021-etcd-liveness-too-strict.yaml")),
 ];
 
 /// The metadata of every built-in rule, from the embedded files.

@@ -4,6 +4,9 @@
 mod api_fanout;
 mod cpu_limit_on_latency_sensitive;
 mod duplicate_key;
+mod etcd_heartbeat_overtuned;
+mod etcd_liveness_too_strict;
+mod etcd_without_compaction;
 mod hardcoded_lease_selector;
 pub(crate) mod helpers;
 mod hpa_scale_down_flapping;
@@ -18,6 +21,7 @@ mod per_pod_lease;
 mod prestop_exceeds_grace_period;
 mod readiness_cascade;
 mod rollout_drops_capacity;
+mod unguarded_etcd_defrag;
 mod unused_suppression;
 
 use crate::lint::Rule;
@@ -42,5 +46,9 @@ pub(crate) fn builtin() -> Vec<Box<dyn Rule>> {
         Box::new(missing_topology_spread::MissingTopologySpread),
         Box::new(hpa_scale_down_flapping::HpaScaleDownFlapping),
         Box::new(readiness_cascade::ReadinessCascade),
+        Box::new(etcd_heartbeat_overtuned::EtcdHeartbeatOvertuned),
+        Box::new(etcd_without_compaction::EtcdWithoutCompaction),
+        Box::new(unguarded_etcd_defrag::UnguardedEtcdDefrag),
+        Box::new(etcd_liveness_too_strict::EtcdLivenessTooStrict),
     ]
 }
