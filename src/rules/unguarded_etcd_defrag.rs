@@ -11,7 +11,7 @@ use crate::lint::{Ctx, Rule};
 /// Read in every pod-carrying kind (CronJobs and Jobs above all; a Deployment that loops over a
 /// defrag is the same job), in `command`/`args` and in shell scripts there: `&&`/`;` lists,
 /// `if`/`while`/`case`, `for` loops over endpoints (one endpoint per call counts as one member),
-/// functions, `$cmd` variables holding `etcdctl …`, `kubectl exec … -- etcdctl`. One finding per
+/// functions, `$cmd` variables holding `etcdctl …`, `xargs … etcdctl`, `kubectl exec … -- etcdctl`. One finding per
 /// container, at the item that holds the first offending call.
 ///
 /// Not detected: scripts that live outside the manifest (a mounted ConfigMap script, an image's

@@ -77,6 +77,9 @@ fn chains_and_sequences() {
     assert_eq!(script("kubectl -n kube-system exec etcd-cp1 -- etcdctl defrag --cluster"), vec![(Cluster, false)]);
     assert_eq!(script("kubectl exec etcd-0 -- sh -c 'etcdctl defrag'"), vec![(Default, false)]);
     assert_eq!(script("echo etcdctl defrag is not run here"), vec![]);
+    // xargs runs one call per endpoint.
+    assert_eq!(script("echo $EPS | tr , '\\n' | xargs -I{} etcdctl --endpoints={} defrag"), vec![(One, false)]);
+    assert_eq!(script("echo $EPS | xargs -n 1 -I {} etcdctl --endpoints {} defrag"), vec![(One, false)]);
 }
 
 #[test]

@@ -413,12 +413,15 @@ fn program_start(words: &[String]) -> Option<usize> {
                 | "tini"
                 | "dumb-init"
                 | "timeout"
+                | "xargs"
         ) {
             return Some(i);
         }
         i += 1;
-        while words.get(i).is_some_and(|w| w.starts_with('-') || shell::assignment(w).is_some()) {
-            i += 1;
+        while let Some(w) = words.get(i).filter(|w| w.starts_with('-') || shell::assignment(w).is_some()) {
+            // `xargs -I {} …`, `xargs -n 1 …`: options whose value is the next word.
+            let valued = b == "xargs" && matches!(w.as_str(), "-I" | "-n" | "-P" | "-L" | "-d" | "-a" | "-E" | "-s");
+            i += if valued { 2 } else { 1 };
         }
         if takes_duration {
             i += 1;
