@@ -641,14 +641,17 @@ fn every_rule_runs_on_the_live_objects_with_their_annotations() {
         ("LL004", "apis/apps/v1/namespaces/web/deployments/api"),
         ("LL007", "apis/apps/v1/namespaces/web/deployments/api"),
         ("LL005", "api/v1/namespaces/kube-system/pods/etcd-cp-1"),
+        ("LL013", "apis/apps/v1/namespaces/web/deployments/api"),
+        ("LL015", "apis/apps/v1/namespaces/web/deployments/api"),
     ];
     for (rule, resource) in expected {
         assert!(found.iter().any(|(r, p)| r == rule && p == resource), "{rule} on {resource}: {found:?}");
     }
     // `worker` suppresses LL005 and LL006 by annotation; the ReplicaSet, its Pod and the
     // CronJob's Job are copies of a template that is linted where it is declared; `debug` and
-    // the CronJob pass; the static Pod uses the host's DNS.
-    assert_eq!(found.len(), 3, "{found:?}");
+    // the CronJob pass; the static Pod uses the host's DNS. `api` (served, with 2 or more
+    // replicas) also has no `minReadySeconds` and no spreading over nodes (LL013, LL015).
+    assert_eq!(found.len(), 5, "{found:?}");
     let f = report["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "LL004").unwrap();
     assert_eq!(
         f["object"],
@@ -662,7 +665,8 @@ fn every_rule_runs_on_the_live_objects_with_their_annotations() {
     assert!(f["related"][0]["file"].is_null());
     // Counted as the lint counts: every object read that a manifest would declare.
     assert_eq!(report["summary"]["objects"], 6, "{}", report["summary"]);
-    assert_eq!((report["summary"]["warnings"].as_u64(), report["summary"]["errors"].as_u64()), (Some(3), Some(0)));
+    // LL004, LL005, LL007 and LL015 warn; LL013 is an info.
+    assert_eq!((report["summary"]["warnings"].as_u64(), report["summary"]["errors"].as_u64()), (Some(4), Some(0)));
 
     // --fail-on error: warnings do not fail; --select narrows the rules; a config file in the
     // working directory is used as for a lint.
@@ -679,7 +683,8 @@ fn every_rule_runs_on_the_live_objects_with_their_annotations() {
         .unwrap();
     let report = json(&out);
     let found = rules_and_resources(&report);
-    assert_eq!(found.len(), 2, "{found:?}");
+    // LL004 off: LL005, LL007, LL013 and LL015 remain.
+    assert_eq!(found.len(), 4, "{found:?}");
     let ll007 = report["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "LL007").unwrap();
     assert_eq!(ll007["severity"], "error", "LL007 raised by the config");
 
@@ -690,7 +695,7 @@ fn every_rule_runs_on_the_live_objects_with_their_annotations() {
     assert!(text.contains("resource: apis/apps/v1/namespaces/web/deployments/api"), "{text}");
     assert!(text.contains("path: spec.template.spec.containers[0].resources.limits.cpu"), "{text}");
     assert!(text.contains("related: api/v1/namespaces/web/services/api: "), "{text}");
-    assert!(text.contains("Found 3 findings (0 errors, 3 warnings, 0 infos) in 6 objects"), "{text}");
+    assert!(text.contains("Found 5 findings (0 errors, 4 warnings, 1 info) in 6 objects"), "{text}");
     assert!(!text.contains("│"), "no source snippet: {text}");
     // Markdown: the impact table, then the findings by API path.
     let out = audit(&kubeconfig, &["--sample", "0", "--format", "markdown"]);
