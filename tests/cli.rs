@@ -261,3 +261,60 @@ fn namespace_names_the_release_namespace() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A served Deployment that follows the seeds' table of critical settings: no surge-less
+/// rollout, `minReadySeconds`, a preStop sleep inside its grace period, spreading over nodes,
+/// the HPA's default scale-down window and a readiness window of 30 s.
+const SEEDS_TABLE: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: web}
+spec:
+  replicas: 4
+  minReadySeconds: 10
+  strategy: {rollingUpdate: {maxUnavailable: 0, maxSurge: 25%}}
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      terminationGracePeriodSeconds: 45
+      topologySpreadConstraints:
+        - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: api}}}
+      containers:
+        - name: api
+          image: example/api:1.4
+          ports: [{containerPort: 8080}]
+          lifecycle: {preStop: {exec: {command: [sh, -c, "sleep 10"]}}}
+          readinessProbe: {httpGet: {path: /ready, port: 8080}, periodSeconds: 5, failureThreshold: 6}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: web}
+spec:
+  selector: {app: api}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: api, namespace: web}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
+  minReplicas: 4
+  maxReplicas: 12
+  behavior: {scaleUp: {stabilizationWindowSeconds: 0}}
+"#;
+
+/// SPEC §12: the rollout rules are on by default, and their scope keeps them quiet on charts
+/// that follow the seeds' table.
+#[test]
+fn the_rollout_rules_are_quiet_on_a_workload_that_follows_the_seeds_table() {
+    let out =
+        run_in(&repo(), &["--no-config", "--select", "rollout", "--format", "json", "-"], Some(SEEDS_TABLE.as_bytes()));
+    let report = json(&out);
+    assert_eq!(report["findings"], Value::Array(vec![]), "{}", concise(&report));
+    assert_eq!(report["summary"]["objects"], 3);
+    // The same Deployment with its rollout defaults (25% of 4 is 1 unavailable) is found.
+    let defaults = SEEDS_TABLE.replace("  strategy: {rollingUpdate: {maxUnavailable: 0, maxSurge: 25%}}\n", "");
+    let report = json(&run_in(&repo(), &["--no-config", "--format", "json", "-"], Some(defaults.as_bytes())));
+    let rules: Vec<&str> = report["findings"].as_array().unwrap().iter().filter_map(|f| f["rule"].as_str()).collect();
+    assert!(rules.contains(&"LL012"), "{}", concise(&report));
+}

@@ -51,7 +51,8 @@ impl Rule for PrestopExceedsGracePeriod {
                 continue;
             }
             let Some(found) = prestop_sleep(c.node, &c.path) else { continue };
-            if !found.sleep.at_least(grace as f64) {
+            // `sleep 0` waits for nothing (and a grace period of 0 kills at once anyway).
+            if found.sleep == Sleep::Seconds(0.0) || !found.sleep.at_least(grace as f64) {
                 continue;
             }
             let (sleeps, compared) = match found.sleep {

@@ -12,7 +12,8 @@ use crate::lint::DiagnosticBuilder;
 ///    `"true"` opts in;
 /// 3. a `latencySensitive.selectors` label selector of the config matches the pod labels;
 /// 4. (`latencySensitive.inferFromServices`, on by default) a Deployment or StatefulSet whose pods
-///    a *serving* Service of the same namespace selects (not headless, not only metrics ports).
+///    a *serving* Service of the same namespace selects (not headless, not only metrics ports);
+///    of several, the one first by name is named.
 pub(crate) fn latency_reason<'i>(
     w: &Workload,
     inv: &Inventory<'i>,
@@ -30,9 +31,9 @@ pub(crate) fn latency_reason<'i>(
         return Some(("matched by a `latencySensitive` selector in config".to_string(), None));
     }
     if config.latency.infer_from_services && matches!(w.kind, Kind::Deployment | Kind::StatefulSet) {
-        // Headless (peer discovery) and metrics-only Services do not serve clients.
-        // The first by name, whatever the order of the input (a file's documents, a cluster's
-        // API paths), so that the message names the same Service.
+        // Headless (peer discovery) and metrics-only Services do not serve clients. Of several
+        // serving Services the one first by name is named: the same whatever order the objects
+        // come in (a stream, or the API server's lists in `audit`).
         let service = inv
             .services_selecting(w)
             .filter(|s| s.serving)
