@@ -741,8 +741,7 @@ fn a_forbidden_workload_resource_leaves_the_rules_the_rest() {
 /// A kubeconfig with two contexts: `broken` (current: a closed port) and `good` (this server,
 /// with `user`'s YAML as its user).
 fn two_contexts(server: &ApiServer, user: &str) -> String {
-    let ca = server.kubeconfig();
-    let ca_data = ca.lines().find_map(|l| l.trim().strip_prefix("certificate-authority-data: ")).unwrap().to_string();
+    let ca_data = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, server.ca_pem());
     format!(
         "apiVersion: v1\nkind: Config\nclusters:\n- name: good\n  cluster:\n    server: {}\n    \
          certificate-authority-data: {ca_data}\n- name: broken\n  cluster:\n    server: https://127.0.0.1:1\n    \

@@ -12,7 +12,7 @@ use kube_core::admission::{AdmissionRequest, AdmissionResponse, AdmissionReview,
 use serde_json::Value;
 
 use crate::config::{LintConfig, RuleSetting};
-use crate::diag::{Applicability, Diagnostic, Severity};
+use crate::diag::{Diagnostic, Severity};
 use crate::k8s::{Kind, pod_names::POD_LABELS};
 use crate::lint::{self, Registry};
 use crate::source::SourceFile;
@@ -42,7 +42,7 @@ impl Endpoint {
 }
 
 /// The rules `/mutate` applies (`--mutate RULES`), with a config and registry that run only
-/// them and class their fixes safe (the operator chose them, safe or unsafe).
+/// them (the operator chose them: their fixes are applied safe or unsafe).
 pub(crate) struct Mutation {
     pub(crate) config: LintConfig,
     pub(crate) registry: Registry,
@@ -334,7 +334,8 @@ fn per_pod_lease(req: &AdmissionRequest<DynamicObject>, value: &Value) -> Option
     Some(format!("Lease `{name}` carries the pod label `{label}`: one Lease per pod; share one Lease per namespace"))
 }
 
-/// The `--mutate` configuration: only `codes` run, and their fixes count as safe.
+/// The `--mutate` configuration: only `codes` run (`mutate` applies their fixes safe or unsafe:
+/// the fixer runs with `unsafe_fixes`).
 pub(crate) fn mutation_config(base: &LintConfig, codes: &[String], known: impl Iterator<Item = String>) -> LintConfig {
     let mut config = base.alone();
     for code in known {
@@ -346,7 +347,6 @@ pub(crate) fn mutation_config(base: &LintConfig, codes: &[String], known: impl I
         if config.rules.get(code) == Some(&RuleSetting::Off) {
             config.rules.remove(code);
         }
-        config.fix_classes.insert(code.clone(), Applicability::Safe);
     }
     config
 }

@@ -260,16 +260,12 @@ impl ApiServer {
     /// A kubeconfig like [`ApiServer::kubeconfig`] whose user authenticates with a client
     /// certificate the server's CA signed (`client-certificate-data`, `client-key-data`).
     pub fn client_cert_kubeconfig(&self) -> String {
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {}\n    \
-             certificate-authority-data: {}\nusers:\n- name: cert\n  user:\n    client-certificate-data: {}\n    \
-             client-key-data: {}\ncontexts:\n- name: test\n  context:\n    cluster: test\n    user: cert\n\
-             current-context: test\n",
-            self.url(),
-            util::base64(self.ca_pem.as_bytes()),
+        let user = format!(
+            "    client-certificate-data: {}\n    client-key-data: {}",
             util::base64(self.client_cert_pem.as_bytes()),
-            util::base64(self.client_key_pem.as_bytes()),
-        )
+            util::base64(self.client_key_pem.as_bytes())
+        );
+        kubeconfig_with_user(&self.url(), &self.ca_pem, &user)
     }
 
     /// Writes [`ApiServer::kubeconfig`] to `path`.
@@ -355,9 +351,16 @@ impl Drop for ApiServer {
 
 /// A kubeconfig for `server` with the CA's PEM as `certificate-authority-data` and a token.
 pub fn kubeconfig(server: &str, ca_pem: &str, token: &str) -> String {
+    kubeconfig_with_user(server, ca_pem, &format!("    token: {token}"))
+}
+
+/// A kubeconfig with one cluster (`server`, the CA's PEM as `certificate-authority-data`), one
+/// user `test` whose fields are `user` (lines indented by four spaces) and one context `test`,
+/// current.
+fn kubeconfig_with_user(server: &str, ca_pem: &str, user: &str) -> String {
     format!(
         "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {server}\n    \
-         certificate-authority-data: {}\nusers:\n- name: test\n  user:\n    token: {token}\n\
+         certificate-authority-data: {}\nusers:\n- name: test\n  user:\n{user}\n\
          contexts:\n- name: test\n  context:\n    cluster: test\n    user: test\ncurrent-context: test\n",
         util::base64(ca_pem.as_bytes())
     )
