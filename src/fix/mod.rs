@@ -13,8 +13,6 @@ mod write;
 
 use std::collections::{BTreeMap, HashMap};
 
-use rayon::prelude::*;
-
 use crate::change::{Change, Edit};
 use crate::config::LintConfig;
 use crate::diag::{Applicability, Diagnostic};
@@ -282,12 +280,10 @@ fn first_pass(files: Vec<SourceFile>, registry: &Registry, config: &LintConfig) 
     let conv = conventions(&files);
     let outs: Vec<ChunkOutput> = {
         let run = run_env(&files, &conv, &table, registry, config);
-        chunks
-            .par_iter()
-            .zip(ids.par_iter())
-            .with_min_len(4)
-            .map(|((file, range), id)| crate::lint::lint_chunk(&run, *file, *id, range.clone()))
-            .collect()
+        let items: Vec<_> = chunks.iter().zip(&ids).collect();
+        crate::lint::map_items(&items, 4, |((file, range), id)| {
+            crate::lint::lint_chunk(&run, *file, **id, range.clone())
+        })
     };
     let mut outputs: Vec<Vec<ChunkOutput>> = (0..files.len()).map(|_| Vec::new()).collect();
     for o in outs {
@@ -423,28 +419,22 @@ fn apply_pass(
         let conv = conventions(&state.files);
         let results: Vec<Vec<Result<Vec<ChunkOutput>, verify::Failure>>> = {
             let run = run_env(&state.files, &conv, &state.table, registry, config);
-            passes
-                .par_iter()
-                .zip(plans.par_iter())
-                .map(|(p, (plan, ids))| {
-                    let outputs = state.outputs.get(p.file).map(Vec::as_slice).unwrap_or_default();
-                    let changes = p.changes();
-                    let Some(new) = run.edits.files.get(p.file) else { return Vec::new() };
-                    let old = p.old(&new.text);
-                    if p.role == FileRole::HelmValues {
-                        let old = SourceFile::new(new.name.clone(), new.path.clone(), p.role, old.whole().into_bytes());
-                        let all = changes.all();
-                        return vec![verify::check_by_json(&old, Some(new), all, config.limits).map(|()| Vec::new())];
-                    }
-                    plan.regions
-                        .par_iter()
-                        .zip(ids.par_iter())
-                        .map(|(region, ids)| {
-                            verify::check_region(&run, p.file, &old, outputs, region, &changes, ids, true)
-                        })
-                        .collect()
+            let items: Vec<_> = passes.iter().zip(&plans).collect();
+            crate::lint::map_items(&items, 1, |(p, (plan, ids))| {
+                let outputs = state.outputs.get(p.file).map(Vec::as_slice).unwrap_or_default();
+                let changes = p.changes();
+                let Some(new) = run.edits.files.get(p.file) else { return Vec::new() };
+                let old = p.old(&new.text);
+                if p.role == FileRole::HelmValues {
+                    let old = SourceFile::new(new.name.clone(), new.path.clone(), p.role, old.whole().into_bytes());
+                    let all = changes.all();
+                    return vec![verify::check_by_json(&old, Some(new), all, config.limits).map(|()| Vec::new())];
+                }
+                let regions: Vec<_> = plan.regions.iter().zip(ids).collect();
+                crate::lint::map_items(&regions, 1, |(region, ids)| {
+                    verify::check_region(&run, p.file, &old, outputs, region, &changes, ids, true)
                 })
-                .collect()
+            })
         };
         let mut retry = false;
         for ((p, (plan, _)), result) in passes.iter_mut().zip(&plans).zip(&results) {
@@ -512,13 +502,13 @@ fn relint_stripped(state: &mut State, file: FileId, registry: &Registry, config:
     let conv = conventions(&state.files);
     let fresh: Vec<(usize, ChunkOutput)> = {
         let run = run_env(&state.files, &conv, &state.table, registry, config);
-        stripped
-            .par_iter()
-            .filter_map(|&i| {
-                let o = outputs.get(i)?;
-                Some((i, crate::lint::lint_chunk(&run, file, o.id, o.range.clone())))
-            })
-            .collect()
+        crate::lint::map_items(&stripped, 1, |&i| {
+            let o = outputs.get(i)?;
+            Some((i, crate::lint::lint_chunk(&run, file, o.id, o.range.clone())))
+        })
+        .into_iter()
+        .flatten()
+        .collect()
     };
     if let Some(outputs) = state.outputs.get_mut(file) {
         for (i, o) in fresh {

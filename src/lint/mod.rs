@@ -13,7 +13,7 @@ mod trees;
 
 pub(crate) use runner::{
     Assembled, ChunkOutput, DocSummary, LintOutput, RunEnv, assemble, conventions, facts, is_unrendered_template, lint,
-    lint_chunk, lint_docs, manifest_chunks, parse, parse_only,
+    lint_chunk, lint_docs, manifest_chunks, map_items, parse, parse_only,
 };
 pub(crate) use trees::Trees;
 

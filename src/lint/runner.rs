@@ -30,6 +30,18 @@ use super::{ChunkTable, Ctx, EditEnv, Registry};
 /// its CPU went to the hand-offs; bench/webhook.md).
 const SMALL_RUN: usize = 2;
 
+/// `f` of every item, in order: on the calling thread for fewer than [`SMALL_RUN`] items (one
+/// AdmissionReview's object), else on the rayon pool in pieces of at least `min_len` items.
+/// The fixer's passes use it too: a `serve` request that handed its one object to the pool
+/// blocked its tokio worker on the hand-off (bench/webhook.md).
+pub(crate) fn map_items<T: Sync, R: Send>(items: &[T], min_len: usize, f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
+    if items.len() < SMALL_RUN {
+        items.iter().map(f).collect()
+    } else {
+        items.par_iter().with_min_len(min_len).map(f).collect()
+    }
+}
+
 /// Input that could not be read or parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct InputError {
@@ -275,13 +287,8 @@ fn run_chunks<R>(
         },
         hashes: false,
     };
-    let lint = |((file, range), id): (&(FileId, Range<usize>), &u32)| lint_chunk(&run, *file, *id, range.clone());
-    let outputs: Vec<ChunkOutput> = if chunks.len() < SMALL_RUN {
-        // A few objects (one AdmissionReview's): on the calling thread, without waking the pool.
-        chunks.iter().zip(&ids).map(lint).collect()
-    } else {
-        chunks.par_iter().zip(ids.par_iter()).with_min_len(4).map(lint).collect()
-    };
+    let items: Vec<(&(FileId, Range<usize>), &u32)> = chunks.iter().zip(&ids).collect();
+    let outputs = map_items(&items, 4, |((file, range), id)| lint_chunk(&run, *file, **id, range.clone()));
     finish(&run, outputs)
 }
 
@@ -384,11 +391,8 @@ pub(crate) fn assemble<'o>(run: &RunEnv<'_>, outputs: &[&'o ChunkOutput], taken:
         r.rule.check_inventory(&inventory, &mut cx);
         found
     };
-    let cross: Vec<Vec<Diagnostic>> = if outputs.len() < SMALL_RUN {
-        enabled.iter().map(check).collect()
-    } else {
-        enabled.par_iter().map(check).collect()
-    };
+    let cross: Vec<Vec<Diagnostic>> =
+        if outputs.len() < SMALL_RUN { enabled.iter().map(check).collect() } else { map_items(&enabled, 1, check) };
     result.diagnostics.extend(cross.into_iter().flatten().map(Cow::Owned));
     suppress::apply(&mut result.diagnostics, files, registry, config, &suppressions);
     if !config.fix_classes.is_empty() {
