@@ -21,6 +21,9 @@ round-robin (lint, parse-only, pyyaml-c; lint, parse-only, pyyaml-c; ...):
   pyyaml-c    python3 -c '<read bytes; list(yaml.load_all(data,
                                    Loader=yaml.CSafeLoader))>' FILE
               (the libyaml-backed PyYAML loader: the reference point)
+  baseline    OTHER --format json FILE          (only with --baseline OTHER: the
+                                                  same lint by another build, e.g.
+                                                  the commit before a change)
 
 Every run is kept (nothing is discarded, no warm-up) and the report shows
 medians.  Per run:
@@ -37,6 +40,8 @@ Targets (each marked PASS/FAIL):
   lint peak RSS / input bytes     <= 3.0
   fix peak RSS / input bytes      <= 4.0
   lint wall, size b vs size a     <= 1.1 x (b / a)   (e.g. 20k/5k <= 4.4: linear)
+  lint / baseline wall            <= 1.10  (with --baseline: a change may cost at
+                                            most 10 %; issue 13's rule packs)
 
 About peak RSS
 --------------
@@ -93,7 +98,7 @@ GEN_SEED = 1
 PYYAML_SNIPPET = ('import sys, yaml; data = open(sys.argv[1], "rb").read(); '
                   'list(yaml.load_all(data, Loader=yaml.CSafeLoader))')
 
-COMMANDS = ("lint", "parse-only", "fix", "pyyaml-c")
+COMMANDS = ("lint", "baseline", "parse-only", "fix", "pyyaml-c")
 
 # Targets: (key, description, limit).  All are "value <= limit".
 T_LINT_PARSE = 1.3
@@ -102,6 +107,7 @@ T_LINT_RSS = 3.0
 T_FIX_LINT = 2.5          # --fix on the stream vs a plain lint of it
 T_FIX_RSS = 4.0           # --fix peak RSS vs the input size
 T_SCALING_SLACK = 1.1  # lint wall may grow at most 1.1x the size ratio
+T_LINT_BASELINE = 1.10    # lint vs the same lint by the --baseline build
 
 GNU_TIME = "/usr/bin/time"
 RSS_MARK = "LEASELINT_BENCH_MAXRSS_KIB="
@@ -143,6 +149,9 @@ def parse_args() -> argparse.Namespace:
                    help="where generated streams are cached (default: %(default)s)")
     p.add_argument("--json", type=Path, metavar="OUT",
                    help="write all raw measurements and medians to OUT as JSON")
+    p.add_argument("--baseline", type=Path, metavar="BINARY",
+                   help="also time BINARY's lint of each stream, interleaved with ours, and report "
+                        "lint / baseline (e.g. a release build of the commit before a change)")
     p.add_argument("--rss-via", choices=("auto", "time", "wait4"), default="auto",
                    help="peak RSS source: GNU time wrapper or os.wait4 of the direct child "
                         "(auto: GNU time when available; see the docstring)")
@@ -264,11 +273,13 @@ def generate(gen: Path, workdir: Path, n: int) -> Path:
 # running and measuring one command
 # ---------------------------------------------------------------------------
 
-def command_lines(binary: Path, threads: int | None) -> dict[str, list[str]]:
+def command_lines(binary: Path, threads: int | None, baseline: Path | None = None) -> dict[str, list[str]]:
     """argv templates; the literal "{file}" is replaced by the input path."""
     t = ["--threads", str(threads)] if threads is not None else []
+    other = {"baseline": [str(baseline), *t, "--format", "json", "{file}"]} if baseline else {}
     return {
         "lint": [str(binary), *t, "--format", "json", "{file}"],
+        **other,
         "parse-only": [str(binary), *t, "--parse-only", "{file}"],
         # --fix rewrites its input: each run gets a fresh copy (copied before the clock starts)
         "fix": [str(binary), *t, "--fix", "--format", "json", "{fixcopy}"],
@@ -310,7 +321,7 @@ def measure(argv: list[str], use_time: bool, stdout=subprocess.DEVNULL) -> dict:
 
 def check_exit(name: str, m: dict, argv: list[str], ok: set[int] | None = None) -> None:
     if ok is None:
-        ok = {0, 1} if name in ("lint", "fix") else {0}  # 1 = findings (remaining), normal
+        ok = {0, 1} if name in ("lint", "baseline", "fix") else {0}  # 1 = findings (remaining), normal
     if m["exit_code"] not in ok:
         print(flush=True)  # end the progress line
         sys.stderr.write(m["stderr"])
@@ -328,11 +339,13 @@ def spread(total: int, k: int) -> set[int]:
 
 def bench_size(n: int, path: Path, cmds: dict[str, list[str]], args, use_time: bool) -> dict:
     size = path.stat().st_size
-    names = [c for c in COMMANDS if not (c == "pyyaml-c" and args.skip_pyyaml) and not (c == "fix" and args.skip_fix)]
+    names = [c for c in COMMANDS if c in cmds and not (c == "pyyaml-c" and args.skip_pyyaml)
+             and not (c == "fix" and args.skip_fix)]
     fixcopy = path.with_name(path.stem + ".fix-copy.yaml")
     rounds = max(args.repeat, 0 if args.skip_pyyaml else args.pyyaml_repeat)
     plan = {
         "lint": spread(rounds, args.repeat),
+        "baseline": spread(rounds, args.repeat),
         "parse-only": spread(rounds, args.repeat),
         "fix": spread(rounds, args.repeat),
         "pyyaml-c": spread(rounds, args.pyyaml_repeat),
@@ -404,6 +417,10 @@ def report_size(res: dict) -> list[dict]:
     n = str(res["objects"])
     checks = [target("lint / parse-only (wall)", med["lint"]["wall_s"] / med["parse-only"]["wall_s"],
                      T_LINT_PARSE, where=n)]
+    if "baseline" in med:
+        checks.append(target("lint / baseline (wall)", med["lint"]["wall_s"] / med["baseline"]["wall_s"],
+                             T_LINT_BASELINE, where=n))
+        print(f"  {'lint / baseline (CPU)':<34} {med['lint']['cpu_s'] / med['baseline']['cpu_s']:.3f}   (shown, no target)")
     if "fix" in med:
         checks.append(target("fix / lint (wall)", med["fix"]["wall_s"] / med["lint"]["wall_s"], T_FIX_LINT, where=n))
     if "pyyaml-c" in med:
@@ -447,7 +464,12 @@ def main() -> None:
         if args.rss_via == "time" and not use_time:
             die(f"--rss-via time: {GNU_TIME} (GNU time with -f/-o) is not usable")
 
-    cmds = command_lines(binary, args.threads)
+    baseline = None
+    if args.baseline:
+        baseline = args.baseline.resolve()
+        if not (baseline.is_file() and os.access(baseline, os.X_OK)):
+            die(f"--baseline: not an executable file: {baseline}")
+    cmds = command_lines(binary, args.threads, baseline)
     floor_wait4 = measure(["true"], False)["wait4_maxrss_kib"]
     floor_time = measure(["true"], True)["maxrss_kib"] if use_time else None
 

@@ -65,8 +65,9 @@ pub(crate) struct ContainerFacts {
     /// The container declares `ports` (it serves something).
     pub(crate) has_ports: bool,
     /// Its readiness probe when it takes the pod out of its Services too soon (regular and
-    /// sidecar containers; LL017).
-    pub(crate) readiness: Option<Readiness>,
+    /// sidecar containers; LL017). Boxed: most containers have none, and the facts of every
+    /// container of a run stay in memory until the cross-object rules have run.
+    pub(crate) readiness: Option<Box<Readiness>>,
 }
 
 /// A pod's QoS class, computed the way the kubelet does from every container's requests and
@@ -586,7 +587,10 @@ fn workload(obj: &Object<'_>, names: &CarrierNames) -> Option<Workload> {
                 .map(|v| (v.to_string(), obj.at(&c.path.key("resources").key("limits").key("cpu")))),
             cpu_request: c.resource("requests", "cpu").map(str::to_string),
             has_ports: c.node.get("ports").is_some_and(|p| p.items().next().is_some()),
-            readiness: (!c.init || c.restartable).then(|| Readiness::short(obj, c.node, &c.path)).flatten(),
+            readiness: (!c.init || c.restartable)
+                .then(|| Readiness::short(obj, c.node, &c.path))
+                .flatten()
+                .map(Box::new),
         })
         .collect();
     let qos = qos_class(&containers);

@@ -90,8 +90,9 @@ impl Rule for MissingTopologySpread {
                 ]);
                 let obj = e.object(&w.info)?;
                 let ed = e.editor(w.info.file)?;
-                let spec =
-                    obj.get(&facts.spec_path).ok_or_else(|| EditError("internal error: the pod spec moved".into()))?;
+                let spec = obj
+                    .get(&facts.spec_path())
+                    .ok_or_else(|| EditError("internal error: the pod spec moved".into()))?;
                 match spec.get("topologySpreadConstraints") {
                     Some(list) if list.is_sequence() => ed.append_item(list, &constraint),
                     Some(null) if null.is_null() => ed.replace_scalar(null, &Value::Seq(vec![constraint])),
