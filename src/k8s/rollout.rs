@@ -3,10 +3,12 @@
 //! scale-down stabilization default, and the rollout facts of Deployments and StatefulSets that
 //! the `rollout` rules (LL012–LL017) read from the inventory. Uses `yaml` and `diag`.
 
+use std::collections::BTreeMap;
+
 use crate::diag::Loc;
 use crate::yaml::{NodePath, NodeRef};
 
-use super::{Kind, Object, Pod};
+use super::{Kind, Object, Pod, PodSelector};
 
 /// `maxUnavailable` and `maxSurge` of a Deployment's RollingUpdate when unset (apps/v1).
 pub(crate) const DEFAULT_MAX_UNAVAILABLE: IntOrPercent = IntOrPercent::Percent(25);
@@ -193,6 +195,10 @@ pub(crate) struct HostSpread {
     /// Pinned to one node (`nodeName`, or a `nodeSelector` on `kubernetes.io/hostname`): every
     /// replica runs there by design.
     pub(crate) pinned: bool,
+    /// A spread constraint or anti-affinity term on the hostname whose `labelSelector` does not
+    /// select the pod template's own labels (or is missing: it then selects no pod), so it keeps
+    /// these replicas apart from other pods, if any, not from each other.
+    pub(crate) foreign_selector: bool,
 }
 
 impl HostSpread {
@@ -301,7 +307,7 @@ pub(crate) fn rollout_facts(obj: &Object<'_>, pod: Option<&Pod<'_>>) -> Option<R
         strategy_loc: obj.at(&strategy_path),
         min_ready_seconds: IntSetting::of(spec.get("minReadySeconds")),
         min_ready_loc: obj.at(&min_ready_path),
-        spread: host_spread(pod.spec),
+        spread: host_spread(pod.spec, &super::string_map(pod.meta.and_then(|m| m.get("labels")))),
         spread_loc: obj.at(&pod.spec_path.key("topologySpreadConstraints")),
     })
 }
@@ -332,11 +338,25 @@ pub(crate) fn deployment_strategy(strategy: Option<NodeRef<'_, '_>>) -> Deployme
 }
 
 /// How a pod spec spreads its pods over nodes.
-pub(crate) fn host_spread(spec: NodeRef<'_, '_>) -> HostSpread {
+pub(crate) fn host_spread(spec: NodeRef<'_, '_>, pod_labels: &BTreeMap<String, String>) -> HostSpread {
     let mut spread = HostSpread::default();
+    // A constraint or term counts only when its `labelSelector` selects the replicas themselves:
+    // the scheduler counts (or avoids) the pods it selects, and a missing selector selects none
+    // (`metav1.LabelSelectorAsSelector(nil)`); an empty one `{}` selects every pod. A spread
+    // constraint's `matchLabelKeys` narrow its selector to the pod's own values, so with no
+    // `labelSelector` they still select the replicas (the API server merges them into one).
+    let own = |entry: NodeRef<'_, '_>, label_keys: bool| {
+        let selector = entry.get("labelSelector").filter(|s| !s.is_null());
+        match selector {
+            None => label_keys && entry.get("matchLabelKeys").is_some_and(|k| k.items().next().is_some()),
+            Some(s) => PodSelector::from_label_selector(Some(s), true).matches(pod_labels),
+        }
+    };
+    let mut foreign = false;
     for c in spec.get("topologySpreadConstraints").into_iter().flat_map(|c| c.items()) {
         match c.get("topologyKey").and_then(|k| k.as_text()) {
-            Some(HOSTNAME_KEY) => spread.constraint = true,
+            Some(HOSTNAME_KEY) if own(c, true) => spread.constraint = true,
+            Some(HOSTNAME_KEY) => foreign = true,
             Some(other) => spread.other_keys.push(other.to_string()),
             None => {}
         }
@@ -350,12 +370,28 @@ pub(crate) fn host_spread(spec: NodeRef<'_, '_>) -> HostSpread {
         || spec.get("nodeSelector").and_then(|s| s.get(HOSTNAME_KEY)).is_some();
     let anti = spec.get_path(&["affinity", "podAntiAffinity"]);
     let on_hostname = |term: NodeRef<'_, '_>| term.get("topologyKey").and_then(|k| k.as_text()) == Some(HOSTNAME_KEY);
-    spread.required_anti_affinity = anti
+    let mut own_term = |term: NodeRef<'_, '_>| {
+        let mine = on_hostname(term) && own(term, false);
+        foreign |= on_hostname(term) && !mine;
+        mine
+    };
+    let required: Vec<NodeRef<'_, '_>> = anti
         .and_then(|a| a.get("requiredDuringSchedulingIgnoredDuringExecution"))
-        .is_some_and(|terms| terms.items().any(on_hostname));
-    spread.preferred_anti_affinity = anti
+        .into_iter()
+        .flat_map(|terms| terms.items())
+        .collect();
+    let preferred: Vec<NodeRef<'_, '_>> = anti
         .and_then(|a| a.get("preferredDuringSchedulingIgnoredDuringExecution"))
-        .is_some_and(|terms| terms.items().any(|t| t.get("podAffinityTerm").is_some_and(on_hostname)));
+        .into_iter()
+        .flat_map(|terms| terms.items())
+        .filter_map(|t| t.get("podAffinityTerm"))
+        .collect();
+    // Every term is looked at (not `any`), so that a foreign selector after an own one is seen.
+    let required: Vec<bool> = required.into_iter().map(&mut own_term).collect();
+    let preferred: Vec<bool> = preferred.into_iter().map(&mut own_term).collect();
+    spread.required_anti_affinity = required.contains(&true);
+    spread.preferred_anti_affinity = preferred.contains(&true);
+    spread.foreign_selector = foreign;
     spread
 }
 

@@ -117,31 +117,83 @@ fn strategies() {
 }
 
 #[test]
-fn host_spread_counts_hostname_constraints_and_required_anti_affinity() {
+fn host_spread_counts_hostname_constraints_and_required_anti_affinity_on_the_pods_own_labels() {
+    let labels: BTreeMap<String, String> = [("app".to_string(), "web".to_string())].into();
+    // (pod spec, spread, preferred seen, foreign selector seen)
     let cases = [
-        ("{}", false, false),
-        ("{topologySpreadConstraints: [{topologyKey: kubernetes.io/hostname, maxSkew: 1}]}", true, false),
-        ("{topologySpreadConstraints: [{topologyKey: topology.kubernetes.io/zone}]}", false, false),
+        ("{}", false, false, false),
+        (
+            "{topologySpreadConstraints: [{topologyKey: kubernetes.io/hostname, maxSkew: 1, \
+             labelSelector: {matchLabels: {app: web}}}]}",
+            true,
+            false,
+            false,
+        ),
+        // matchLabelKeys alone select the pod's own values.
+        (
+            "{topologySpreadConstraints: [{topologyKey: kubernetes.io/hostname, maxSkew: 1, \
+             matchLabelKeys: [pod-template-hash]}]}",
+            true,
+            false,
+            false,
+        ),
+        // No selector selects no pod; another app's selector spreads from that app only.
+        ("{topologySpreadConstraints: [{topologyKey: kubernetes.io/hostname, maxSkew: 1}]}", false, false, true),
+        (
+            "{topologySpreadConstraints: [{topologyKey: kubernetes.io/hostname, maxSkew: 1, \
+             labelSelector: {matchLabels: {app: api}}}]}",
+            false,
+            false,
+            true,
+        ),
+        // An empty selector selects every pod, these too.
+        (
+            "{topologySpreadConstraints: [{topologyKey: kubernetes.io/hostname, maxSkew: 1, labelSelector: {}}]}",
+            true,
+            false,
+            false,
+        ),
+        ("{topologySpreadConstraints: [{topologyKey: topology.kubernetes.io/zone}]}", false, false, false),
+        (
+            "{affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: \
+             [{topologyKey: kubernetes.io/hostname, labelSelector: {matchExpressions: \
+             [{key: app, operator: In, values: [web, api]}]}}]}}}",
+            true,
+            false,
+            false,
+        ),
         (
             "{affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: \
              [{topologyKey: kubernetes.io/hostname}]}}}",
+            false,
+            false,
+            true,
+        ),
+        (
+            "{affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: \
+             [{topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: api}}}, \
+             {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: web}}}]}}}",
             true,
             false,
+            true,
         ),
         (
             "{affinity: {podAntiAffinity: {preferredDuringSchedulingIgnoredDuringExecution: \
-             [{weight: 100, podAffinityTerm: {topologyKey: kubernetes.io/hostname}}]}}}",
+             [{weight: 100, podAffinityTerm: {topologyKey: kubernetes.io/hostname, \
+             labelSelector: {matchLabels: {app: web}}}}]}}}",
             false,
             true,
+            false,
         ),
-        ("{containers: [{name: a, ports: [{containerPort: 80, hostPort: 80}]}]}", true, false),
-        ("{containers: [{name: a, ports: [{containerPort: 80}]}]}", false, false),
+        ("{containers: [{name: a, ports: [{containerPort: 80, hostPort: 80}]}]}", true, false, false),
+        ("{containers: [{name: a, ports: [{containerPort: 80}]}]}", false, false, false),
     ];
-    for (text, spread, preferred) in cases {
+    for (text, spread, preferred, foreign) in cases {
         let d = doc(text);
-        let s = host_spread(d.root().expect("root"));
+        let s = host_spread(d.root().expect("root"), &labels);
         assert_eq!(s.is_spread(), spread, "{text}");
         assert_eq!(s.preferred_anti_affinity, preferred, "{text}");
+        assert_eq!(s.foreign_selector, foreign, "{text}");
     }
     for (text, pinned) in [
         ("{nodeName: node-1}", true),
@@ -149,6 +201,6 @@ fn host_spread_counts_hostname_constraints_and_required_anti_affinity() {
         ("{nodeSelector: {disktype: ssd}}", false),
     ] {
         let d = doc(text);
-        assert_eq!(host_spread(d.root().expect("root")).pinned, pinned, "{text}");
+        assert_eq!(host_spread(d.root().expect("root"), &labels).pinned, pinned, "{text}");
     }
 }

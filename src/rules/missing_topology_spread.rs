@@ -19,9 +19,12 @@ use super::helpers::latency::replicated_latency_sensitive;
 /// message says it was seen); constraints on other keys (zones) do not keep two replicas off
 /// one node. A container with a `hostPort` does: the scheduler never puts two pods that bind
 /// the same host port on one node. A pod pinned to one node (`nodeName`, or a `nodeSelector` on
-/// `kubernetes.io/hostname`) is skipped: its replicas share that node by design. Not detected: DaemonSets (one pod per node), a constraint whose selector does not
-/// select the workload's own pods, and cluster-wide default constraints set in the scheduler's
-/// configuration (invisible in manifests).
+/// `kubernetes.io/hostname`) is skipped: its replicas share that node by design. A constraint or
+/// anti-affinity term counts only when its `labelSelector` selects the pod template's own labels:
+/// the scheduler spreads (or keeps apart) the pods a selector selects, a missing selector selects
+/// none, and a selector copied from another workload keeps these replicas off *its* pods only
+/// (the message says so). Not detected: DaemonSets (one pod per node), and cluster-wide default
+/// constraints set in the scheduler's configuration (invisible in manifests).
 ///
 /// ## Fix safety
 /// Unsafe: it adds `{maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable:
@@ -57,13 +60,21 @@ impl Rule for MissingTopologySpread {
             if facts.spread.preferred_anti_affinity {
                 seen.push("its preferred pod anti-affinity on the hostname is best effort too".to_string());
             }
+            if facts.spread.foreign_selector {
+                seen.push(
+                    "its constraint or anti-affinity on the hostname has a `labelSelector` that is missing or \
+                     does not match the pod template's labels, so it selects other pods, not these replicas"
+                        .to_string(),
+                );
+            }
             if !facts.spread.other_keys.is_empty() {
                 let keys: Vec<String> = facts.spread.other_keys.iter().map(|k| format!("`{k}`")).collect();
                 seen.push(format!("its spread constraints on {} do not keep replicas off one node", keys.join(", ")));
             }
             let seen = if seen.is_empty() { String::new() } else { format!(" ({})", seen.join("; ")) };
+            let own = if facts.spread.foreign_selector { " that select its own pods" } else { "" };
             let message = format!(
-                "{} has no `topologySpreadConstraints` on `{HOSTNAME_KEY}` and no required pod anti-affinity on it: \
+                "{} has no `topologySpreadConstraints` on `{HOSTNAME_KEY}` and no required pod anti-affinity on it{own}: \
                  the scheduler's default spreading is best effort (`ScheduleAnyway`, `maxSkew` 3), so under \
                  pressure {all} may land on one node, and one node failure takes them all{seen}",
                 scope.describe(w)
@@ -94,6 +105,12 @@ impl Rule for MissingTopologySpread {
                     .get(&facts.spec_path())
                     .ok_or_else(|| EditError("internal error: the pod spec moved".into()))?;
                 match spec.get("topologySpreadConstraints") {
+                    // The API server rejects two constraints with the same topologyKey and
+                    // whenUnsatisfiable: the one there selects other pods and is the user's to fix.
+                    Some(list) if list.items().any(hostname_do_not_schedule) => Err(EditError(format!(
+                        "a `DoNotSchedule` constraint on `{HOSTNAME_KEY}` exists with a `labelSelector` that does not \
+                         select these pods, and the API server rejects a second one; give it the workload's selector"
+                    ))),
                     Some(list) if list.is_sequence() => ed.append_item(list, &constraint),
                     Some(null) if null.is_null() => ed.replace_scalar(null, &Value::Seq(vec![constraint])),
                     Some(_) => Err(EditError("`topologySpreadConstraints` is not a list".into())),
@@ -104,4 +121,11 @@ impl Rule for MissingTopologySpread {
             scope.relate(finding).emit();
         }
     }
+}
+
+/// A `topologySpreadConstraints` entry on the hostname with `whenUnsatisfiable: DoNotSchedule`
+/// (the default when unset).
+fn hostname_do_not_schedule(c: crate::yaml::NodeRef<'_, '_>) -> bool {
+    c.get("topologyKey").and_then(|k| k.as_text()) == Some(HOSTNAME_KEY)
+        && c.get("whenUnsatisfiable").and_then(|w| w.as_text()).is_none_or(|w| w == "DoNotSchedule")
 }
