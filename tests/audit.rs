@@ -846,3 +846,52 @@ fn a_progress_bar_shows_the_sample_on_a_terminal() {
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(report["sample_seconds"], 1.0);
 }
+
+/// `--write-baseline` records the live findings by API path; `--baseline` hides them (the run
+/// passes), and a finding the baseline does not record still fails it.
+#[test]
+fn a_baseline_hides_the_live_findings_it_records() {
+    let server = live_server();
+    let tmp = tempfile::tempdir().unwrap();
+    let kubeconfig = kubeconfig_of(&server, tmp.path());
+    let file = tmp.path().join("audit-baseline.json");
+    let path = file.to_str().unwrap();
+    let out = audit(&kubeconfig, &["--sample", "0", "--format", "json", "--write-baseline", path]);
+    assert_eq!(code(&out), 0, "every finding recorded: {}", stderr(&out));
+    assert!(stderr(&out).contains("recorded 5 findings"), "{}", stderr(&out));
+    let mut recorded: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let entries = recorded["findings"].as_array().unwrap();
+    assert_eq!(entries.len(), 5);
+    let ll004 = entries.iter().find(|e| e["rule"] == "LL004").unwrap();
+    assert_eq!(ll004["file"], "apis/apps/v1/namespaces/web/deployments/api");
+    assert_eq!(
+        (&ll004["kind"], &ll004["namespace"], &ll004["name"]),
+        (&"Deployment".into(), &"web".into(), &"api".into())
+    );
+    assert_eq!(ll004["path"], "spec.template.spec.containers[0].resources.limits.cpu");
+
+    let out = audit(&kubeconfig, &["--sample", "0", "--format", "json", "--baseline", path]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(report["findings"], serde_json::json!([]));
+    assert_eq!(report["summary"]["baselined"], 5, "{}", report["summary"]);
+    let out = audit(&kubeconfig, &["--sample", "0", "--baseline", path]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("5 findings hidden by the baseline"));
+
+    // Without LL004's entry, LL004 is new again and fails the run.
+    recorded["findings"].as_array_mut().unwrap().retain(|e| e["rule"] != "LL004");
+    std::fs::write(&file, recorded.to_string()).unwrap();
+    let out = audit(&kubeconfig, &["--sample", "0", "--format", "json", "--baseline", path]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(
+        rules_and_resources(&json(&out)),
+        [("LL004".to_string(), "apis/apps/v1/namespaces/web/deployments/api".to_string())]
+    );
+
+    // A missing baseline is an error that says how to write one.
+    let missing = tmp.path().join("none.json");
+    let out = audit(&kubeconfig, &["--sample", "0", "--baseline", missing.to_str().unwrap()]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--write-baseline"), "{}", stderr(&out));
+    server.stop();
+}

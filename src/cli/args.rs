@@ -176,6 +176,15 @@ pub(crate) struct AuditArgs {
     /// Exit with 0 even when there are findings (exit 2 still when nothing could be read).
     #[arg(long)]
     pub(crate) exit_zero: bool,
+    /// Hide the findings recorded in this baseline file (matched by rule, API path, object and
+    /// path inside it). The config's `baseline`, which records the repository's files, is not
+    /// used.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+    /// Record every current finding of the cluster in this baseline file (then adopt it with
+    /// --baseline).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) write_baseline: Option<PathBuf>,
 }
 
 /// `leaselint serve`.

@@ -98,9 +98,17 @@ pub(super) fn audit(args: &AuditArgs, setup_args: &SetupArgs) -> ExitCode {
     let listed = read.listed;
     // The rules, on the objects read (as files: same runner, config and suppressions).
     let files = read.objects.into_files();
-    let linted = crate::lint::lint(&files, &setup.registry, &setup.config);
+    let mut linted = crate::lint::lint(&files, &setup.registry, &setup.config);
     errors.extend(linted.errors.iter().map(|e| ReadError { resource: e.file.clone(), message: e.message.clone() }));
-    let summary = Summary::count(&linted.diagnostics, files.len(), linted.documents, linted.objects);
+    // A live finding is recorded by its API path where a file's would be by its file name.
+    let using =
+        super::BaselineUse { write: args.write_baseline.as_deref(), read: args.baseline.as_deref(), quiet: false };
+    let baselined = match super::baseline(&using, &files, &mut linted.diagnostics) {
+        Ok(n) => n,
+        Err(code) => return code,
+    };
+    let mut summary = Summary::count(&linted.diagnostics, files.len(), linted.documents, linted.objects);
+    summary.baselined = baselined;
     let findings = Report { files: &files, diagnostics: &linted.diagnostics, errors: &[], summary };
     let estimated = renewals.is_none();
     let note = match &renewals {

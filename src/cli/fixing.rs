@@ -141,7 +141,7 @@ fn write(
     };
     errors.extend(input_errors(&report, &files));
     let mut report = report;
-    let baselined = match super::baseline(args, config, &files, &mut report.diagnostics) {
+    let baselined = match super::baseline(&super::BaselineUse::of(args, config), &files, &mut report.diagnostics) {
         Ok(n) => n,
         Err(code) => return code,
     };
@@ -226,7 +226,7 @@ fn diff(
         }
     }
     errors.extend(input_errors(&input, &on_disk));
-    let baselined = match super::baseline(args, config, &on_disk, &mut diagnostics) {
+    let baselined = match super::baseline(&super::BaselineUse::of(args, config), &on_disk, &mut diagnostics) {
         Ok(n) => n,
         Err(code) => return code,
     };

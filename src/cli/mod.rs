@@ -415,7 +415,7 @@ fn check_loaded(args: &args::CheckArgs, setup: setup::Setup, loaded: Loaded) -> 
         move_to_origins(&loaded.origins, &mut loaded.files, &mut result.diagnostics, loaded.max_file_size);
         result.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     }
-    let baselined = match baseline(args, &config, &loaded.files, &mut result.diagnostics) {
+    let baselined = match baseline(&BaselineUse::of(args, &config), &loaded.files, &mut result.diagnostics) {
         Ok(n) => n,
         Err(code) => return code,
     };
@@ -513,12 +513,29 @@ impl Sink {
     }
 }
 
+/// The baseline of a run: the file `--write-baseline` writes, the one `--baseline` (or the
+/// config's `baseline`) reads, and whether to keep quiet about writing.
+pub(crate) struct BaselineUse<'a> {
+    pub(crate) write: Option<&'a std::path::Path>,
+    pub(crate) read: Option<&'a std::path::Path>,
+    pub(crate) quiet: bool,
+}
+
+impl BaselineUse<'_> {
+    fn of<'a>(args: &'a args::CheckArgs, config: &'a crate::config::LintConfig) -> BaselineUse<'a> {
+        BaselineUse {
+            write: args.write_baseline.as_deref(),
+            read: args.baseline.as_deref().or(config.baseline.as_deref()),
+            quiet: args.quiet,
+        }
+    }
+}
+
 /// Applies the baseline: writes one with `--write-baseline` (then every finding is recorded, so
 /// none is left), else hides the findings `--baseline` (or the config's `baseline`) records.
 /// Returns how many findings were hidden; exit 2 when the file cannot be read or written.
 fn baseline(
-    args: &args::CheckArgs,
-    config: &crate::config::LintConfig,
+    using: &BaselineUse<'_>,
     files: &[SourceFile],
     diagnostics: &mut Vec<crate::diag::Diagnostic>,
 ) -> Result<usize, ExitCode> {
@@ -528,13 +545,13 @@ fn baseline(
         ExitCode::from(EXIT_ERROR)
     };
     let cwd = std::env::current_dir().unwrap_or_default();
-    if let Some(path) = &args.write_baseline {
+    if let Some(path) = using.write {
         let naming = baseline::Naming::new(path, &cwd);
         let recorded = baseline::record(diagnostics, files, &naming);
         let mut text = serde_json::to_string_pretty(&recorded).map_err(|e| fail(e.to_string()))?;
         text.push('\n');
         std::fs::write(path, text).map_err(|e| fail(format!("cannot write the baseline {}: {e}", path.display())))?;
-        if !args.quiet {
+        if !using.quiet {
             eprintln!(
                 "leaselint: recorded {} findings in {}; hide them with `--baseline {}` (or config `baseline`)",
                 recorded.findings.len(),
@@ -544,7 +561,7 @@ fn baseline(
         }
         return Ok(baseline::hide(diagnostics, files, &naming, &recorded));
     }
-    let Some(path) = args.baseline.as_ref().or(config.baseline.as_ref()) else { return Ok(0) };
+    let Some(path) = using.read else { return Ok(0) };
     let text = std::fs::read_to_string(path).map_err(|e| {
         fail(format!(
             "cannot read the baseline {}: {e} (create it with --write-baseline {})",
