@@ -29,7 +29,8 @@ const FIXED_MIN_READY_SECONDS: i64 = 30;
 /// ## Fix safety
 /// Unsafe: `minReadySeconds: 30` (or the threshold when it is higher) makes every rollout step
 /// wait 30 s longer, and pods count as available 30 s later after every restart (what a PDB and
-/// the HPA see).
+/// the HPA see). Refused when the Deployment sets `progressDeadlineSeconds` at or below that
+/// value: the API server requires it to be greater than `minReadySeconds`.
 pub(crate) struct MissingMinReadySeconds;
 
 impl Rule for MissingMinReadySeconds {
@@ -93,6 +94,16 @@ impl Rule for MissingMinReadySeconds {
                 let obj = e.object(&w.info)?;
                 let ed = e.editor(w.info.file)?;
                 let spec = obj.root.get("spec").ok_or_else(|| EditError("internal error: the spec moved".into()))?;
+                // The API server rejects a Deployment whose `progressDeadlineSeconds` is not
+                // greater than its `minReadySeconds` (default 600: only an explicit value can be).
+                if let IntSetting::Set(deadline) = IntSetting::of(spec.get("progressDeadlineSeconds"))
+                    && deadline <= fixed
+                {
+                    return Err(EditError(format!(
+                        "`progressDeadlineSeconds: {deadline}` must stay greater than `minReadySeconds` (the API \
+                         server rejects the Deployment otherwise); raise it above {fixed} first"
+                    )));
+                }
                 let value = Value::raw(fixed.to_string());
                 match spec.get("minReadySeconds") {
                     Some(node) => ed.replace_scalar(node, &value),
