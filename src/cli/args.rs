@@ -203,7 +203,8 @@ pub(crate) struct ServeArgs {
     /// The certificate's private key (PEM), reloaded when the file changes.
     #[arg(long, value_name = "FILE")]
     pub(crate) tls_key: PathBuf,
-    /// Deny a request (403) when a finding has this severity or a higher one [default: never].
+    /// Deny a request (403) when a finding has this severity or a higher one [default: none: no
+    /// request is denied for its findings].
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub(crate) deny_on: Option<FailOn>,
     /// The rules whose fixes `/mutate` applies, safe or unsafe (codes or names, comma-separated;
@@ -245,10 +246,11 @@ pub(crate) struct RuleArgs {
     /// `failOn`, else warning].
     #[arg(long, value_enum)]
     pub(crate) fail_on: Option<FailOn>,
-    /// Run only these rules (codes or names, comma-separated or repeated).
+    /// Run only these rules (codes, names or groups such as `rollout`, comma-separated or repeated).
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     pub(crate) select: Vec<String>,
-    /// Do not run these rules (codes or names, comma-separated or repeated).
+    /// Do not run these rules (codes, names or groups such as `control-plane`, comma-separated or
+    /// repeated).
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     pub(crate) ignore: Vec<String>,
     /// Nodes assumed for DaemonSets (LL001 lease counts, LL009 fan-out).
