@@ -137,6 +137,11 @@ fn read_only_files_and_directories_are_refused_and_left_alone() {
         .stdout(Stdio::piped())
         .output()
         .unwrap();
+    // The summary counts them as files not written, not as input that could not be read.
+    let human = leaselint(d, &["--fix", "ro.yaml"]).stdout(Stdio::piped()).output().unwrap();
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("; 1 fixed file could not be written"), "{text}");
+    assert!(!text.contains("input error") && !text.contains("fixable with --fix"), "{text}");
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
     assert_eq!(out.status.code(), Some(2));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -23,7 +23,8 @@ pub(crate) struct Cli {
 #[derive(Args, Debug)]
 pub(crate) struct SetupArgs {
     /// Use this config file instead of looking for `.leaselint.yaml` in the directory of the
-    /// first path linted and its parents (the current directory for standard input).
+    /// first path linted and its parents (the current directory for standard input, `audit` and
+    /// `serve`).
     #[arg(long, value_name = "FILE", global = true, conflicts_with = "no_config")]
     pub(crate) config: Option<PathBuf>,
     /// Use no config file.

@@ -92,14 +92,14 @@ fn write(
                 if let Err(e) = out.write_all(bytes).and_then(|()| out.flush())
                     && e.kind() != std::io::ErrorKind::BrokenPipe
                 {
-                    errors.push(entry(&file.name, format!("cannot write the fixed stream: {e}")));
+                    errors.push(entry(&file.name, format!("{} stream: {e}", crate::output::UNWRITTEN)));
                     failed.push(id);
                 }
             }
             Some(path) if *changed => {
                 let Some(Some(expected)) = digests.get(id) else { continue };
                 if let Err(e) = fix::write_atomic(path, expected, file.text.as_bytes()) {
-                    errors.push(entry(&file.name, format!("cannot write the fixed file: {e}; it is unchanged")));
+                    errors.push(entry(&file.name, format!("{} file: {e}; it is unchanged", crate::output::UNWRITTEN)));
                     failed.push(id);
                 }
             }

@@ -23,6 +23,10 @@ pub(crate) use markdown::render as render_markdown;
 pub(crate) use sarif::{SarifOptions, render as render_sarif};
 pub(crate) use statistics::{render_json as render_statistics_json, render_text as render_statistics};
 
+/// How the message of an [`ErrorEntry`] starts when `--fix` could not write a fixed file or
+/// stream back (the summary counts these apart from input errors).
+pub(crate) const UNWRITTEN: &str = "cannot write the fixed";
+
 /// Input that could not be read or parsed, with its position.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ErrorEntry {
@@ -117,7 +121,11 @@ pub(crate) fn summary_line(report: &Report<'_>) -> String {
         })
         .count();
     let safe_fixes = s.fixable.saturating_sub(unsafe_fixes);
-    if live {
+    let unwritten = report.errors.iter().filter(|e| e.message.starts_with(UNWRITTEN)).count();
+    if unwritten > 0 {
+        // `--fix` ran but could not write some files: the lines above say why, and suggesting
+        // the flags that were given would mislead.
+    } else if live {
         // A cluster is not rewritten: the fixes are for the manifests the objects came from.
         if s.fixable > 0 {
             line.push_str(&format!("; {} with a fix for their manifests (leaselint --fix)", s.fixable));
@@ -125,7 +133,7 @@ pub(crate) fn summary_line(report: &Report<'_>) -> String {
     } else if safe_fixes > 0 {
         line.push_str(&format!("; {safe_fixes} fixable with --fix"));
     }
-    if unsafe_fixes > 0 && !live {
+    if unsafe_fixes > 0 && !live && unwritten == 0 {
         line.push_str(&format!("; {unsafe_fixes} more with --fix --unsafe-fixes"));
     }
     let refused = report.diagnostics.iter().filter(|d| d.fix.as_ref().is_some_and(|f| f.refused.is_some())).count();
@@ -133,8 +141,12 @@ pub(crate) fn summary_line(report: &Report<'_>) -> String {
         let what = if refused == 1 { "1 fix refused".to_string() } else { format!("{refused} fixes refused") };
         line.push_str(&format!("; {what} (the findings say why)"));
     }
-    if !report.errors.is_empty() {
-        line.push_str(&format!("; {} could not be read or parsed", plural(report.errors.len(), "input error")));
+    let input_errors = report.errors.len() - unwritten;
+    if input_errors > 0 {
+        line.push_str(&format!("; {} could not be read or parsed", plural(input_errors, "input error")));
+    }
+    if unwritten > 0 {
+        line.push_str(&format!("; {} could not be written", plural(unwritten, "fixed file")));
     }
     if s.baselined > 0 {
         line.push_str(&format!("; {} hidden by the baseline", plural(s.baselined, "finding")));
