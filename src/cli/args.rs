@@ -245,7 +245,7 @@ fn parse_addr(s: &str) -> Result<std::net::SocketAddr, String> {
 pub(crate) struct RuleArgs {
     /// Exit with 1 when a finding has this severity or a higher one [default: the config's
     /// `failOn`, else warning].
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, value_name = "SEVERITY")]
     pub(crate) fail_on: Option<FailOn>,
     /// Run only these rules (codes, names or groups such as `rollout`, comma-separated or repeated).
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
