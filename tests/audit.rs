@@ -643,8 +643,6 @@ fn every_rule_runs_on_the_live_objects_with_their_annotations() {
         ("LL013", "apis/apps/v1/namespaces/web/deployments/api"),
         ("LL015", "apis/apps/v1/namespaces/web/deployments/api"),
         ("LL005", "api/v1/namespaces/kube-system/pods/etcd-cp-1"),
-        ("LL013", "apis/apps/v1/namespaces/web/deployments/api"),
-        ("LL015", "apis/apps/v1/namespaces/web/deployments/api"),
     ];
     for (rule, resource) in expected {
         assert!(found.iter().any(|(r, p)| r == rule && p == resource), "{rule} on {resource}: {found:?}");
