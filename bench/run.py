@@ -63,6 +63,8 @@ How to run
     bench/run.sh                                   # all defaults
     python3 bench/run.py --sizes 1000,5000 --repeat 3
     python3 bench/run.py --skip-pyyaml --threads 1 --json /tmp/bench.json
+    python3 bench/run.py --sizes 5000,20000 --repeat 9 --skip-pyyaml --skip-fix \
+        --baseline OLD/target/release/leaselint    # a change against the build before it
 
 By default the release binary is built first (`cargo build --release` in the
 repository root, quiet, errors shown); use --no-build or --binary PATH to skip.
