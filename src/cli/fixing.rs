@@ -50,7 +50,12 @@ pub(super) fn fix(
 }
 
 fn entry(file: &str, message: String) -> ErrorEntry {
-    ErrorEntry { file: file.to_string(), file_id: None, offset: 0, line: 1, column: 1, message }
+    ErrorEntry { file: file.to_string(), file_id: None, offset: 0, line: 1, column: 1, message, unwritten: false }
+}
+
+/// A fixed file or stream that could not be written back.
+fn unwritten(file: &str, message: String) -> ErrorEntry {
+    ErrorEntry { unwritten: true, ..entry(file, message) }
 }
 
 /// What writing the fixed files needs besides them.
@@ -92,14 +97,14 @@ fn write(
                 if let Err(e) = out.write_all(bytes).and_then(|()| out.flush())
                     && e.kind() != std::io::ErrorKind::BrokenPipe
                 {
-                    errors.push(entry(&file.name, format!("{} stream: {e}", crate::output::UNWRITTEN)));
+                    errors.push(unwritten(&file.name, format!("cannot write the fixed stream: {e}")));
                     failed.push(id);
                 }
             }
             Some(path) if *changed => {
                 let Some(Some(expected)) = digests.get(id) else { continue };
                 if let Err(e) = fix::write_atomic(path, expected, file.text.as_bytes()) {
-                    errors.push(entry(&file.name, format!("{} file: {e}; it is unchanged", crate::output::UNWRITTEN)));
+                    errors.push(unwritten(&file.name, format!("cannot write the fixed file: {e}; it is unchanged")));
                     failed.push(id);
                 }
             }

@@ -243,7 +243,15 @@ fn load_stdin(
 
 fn source_error(e: &source::SourceError) -> ErrorEntry {
     let (line, column) = e.position();
-    ErrorEntry { file: e.file_name().to_string(), file_id: None, offset: 0, line, column, message: e.message() }
+    ErrorEntry {
+        file: e.file_name().to_string(),
+        file_id: None,
+        offset: 0,
+        line,
+        column,
+        message: e.message(),
+        unwritten: false,
+    }
 }
 
 /// `leaselint report`: the lease impact table estimated from the manifests.
@@ -486,6 +494,7 @@ pub(crate) fn input_errors<'a>(
             line,
             column,
             message: e.message.clone(),
+            unwritten: false,
         }
     })
 }

@@ -23,11 +23,8 @@ pub(crate) use markdown::render as render_markdown;
 pub(crate) use sarif::{SarifOptions, render as render_sarif};
 pub(crate) use statistics::{render_json as render_statistics_json, render_text as render_statistics};
 
-/// How the message of an [`ErrorEntry`] starts when `--fix` could not write a fixed file or
-/// stream back (the summary counts these apart from input errors).
-pub(crate) const UNWRITTEN: &str = "cannot write the fixed";
-
-/// Input that could not be read or parsed, with its position.
+/// Input that could not be read or parsed, or a fixed file `--fix` could not write back, with its
+/// position.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ErrorEntry {
     pub(crate) file: String,
@@ -37,6 +34,9 @@ pub(crate) struct ErrorEntry {
     pub(crate) line: usize,
     pub(crate) column: usize,
     pub(crate) message: String,
+    /// A fixed file or stream that `--fix` could not write back (the summary counts these apart
+    /// from input errors).
+    pub(crate) unwritten: bool,
 }
 
 /// Counts for the summary line and the JSON `summary` object.
@@ -121,20 +121,23 @@ pub(crate) fn summary_line(report: &Report<'_>) -> String {
         })
         .count();
     let safe_fixes = s.fixable.saturating_sub(unsafe_fixes);
-    let unwritten = report.errors.iter().filter(|e| e.message.starts_with(UNWRITTEN)).count();
-    if unwritten > 0 {
-        // `--fix` ran but could not write some files: the lines above say why, and suggesting
-        // the flags that were given would mislead.
-    } else if live {
-        // A cluster is not rewritten: the fixes are for the manifests the objects came from.
-        if s.fixable > 0 {
-            line.push_str(&format!("; {} with a fix for their manifests (leaselint --fix)", s.fixable));
+    let unwritten = report.errors.iter().filter(|e| e.unwritten).count();
+    // When `--fix` ran but could not write some files, the lines above say why, and suggesting
+    // the flags that were given would mislead.
+    if unwritten == 0 {
+        if live {
+            // A cluster is not rewritten: the fixes are for the manifests the objects came from.
+            if s.fixable > 0 {
+                line.push_str(&format!("; {} with a fix for their manifests (leaselint --fix)", s.fixable));
+            }
+        } else {
+            if safe_fixes > 0 {
+                line.push_str(&format!("; {safe_fixes} fixable with --fix"));
+            }
+            if unsafe_fixes > 0 {
+                line.push_str(&format!("; {unsafe_fixes} more with --fix --unsafe-fixes"));
+            }
         }
-    } else if safe_fixes > 0 {
-        line.push_str(&format!("; {safe_fixes} fixable with --fix"));
-    }
-    if unsafe_fixes > 0 && !live && unwritten == 0 {
-        line.push_str(&format!("; {unsafe_fixes} more with --fix --unsafe-fixes"));
     }
     let refused = report.diagnostics.iter().filter(|d| d.fix.as_ref().is_some_and(|f| f.refused.is_some())).count();
     if refused > 0 {
