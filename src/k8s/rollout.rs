@@ -369,28 +369,21 @@ pub(crate) fn host_spread(spec: NodeRef<'_, '_>, pod_labels: &BTreeMap<String, S
     spread.pinned = spec.get("nodeName").and_then(|n| n.as_text()).is_some_and(|n| !n.is_empty())
         || spec.get("nodeSelector").and_then(|s| s.get(HOSTNAME_KEY)).is_some();
     let anti = spec.get_path(&["affinity", "podAntiAffinity"]);
-    let on_hostname = |term: NodeRef<'_, '_>| term.get("topologyKey").and_then(|k| k.as_text()) == Some(HOSTNAME_KEY);
-    let mut own_term = |term: NodeRef<'_, '_>| {
-        let mine = on_hostname(term) && own(term, false);
-        foreign |= on_hostname(term) && !mine;
-        mine
-    };
-    let required: Vec<NodeRef<'_, '_>> = anti
-        .and_then(|a| a.get("requiredDuringSchedulingIgnoredDuringExecution"))
-        .into_iter()
-        .flat_map(|terms| terms.items())
-        .collect();
-    let preferred: Vec<NodeRef<'_, '_>> = anti
-        .and_then(|a| a.get("preferredDuringSchedulingIgnoredDuringExecution"))
-        .into_iter()
-        .flat_map(|terms| terms.items())
-        .filter_map(|t| t.get("podAffinityTerm"))
-        .collect();
-    // Every term is looked at (not `any`), so that a foreign selector after an own one is seen.
-    let required: Vec<bool> = required.into_iter().map(&mut own_term).collect();
-    let preferred: Vec<bool> = preferred.into_iter().map(&mut own_term).collect();
-    spread.required_anti_affinity = required.contains(&true);
-    spread.preferred_anti_affinity = preferred.contains(&true);
+    let terms = |key: &str| anti.and_then(|a| a.get(key)).into_iter().flat_map(|terms| terms.items());
+    for term in terms("requiredDuringSchedulingIgnoredDuringExecution") {
+        match term.get("topologyKey").and_then(|k| k.as_text()) {
+            Some(HOSTNAME_KEY) if own(term, false) => spread.required_anti_affinity = true,
+            Some(HOSTNAME_KEY) => foreign = true,
+            _ => {}
+        }
+    }
+    for term in terms("preferredDuringSchedulingIgnoredDuringExecution").filter_map(|t| t.get("podAffinityTerm")) {
+        match term.get("topologyKey").and_then(|k| k.as_text()) {
+            Some(HOSTNAME_KEY) if own(term, false) => spread.preferred_anti_affinity = true,
+            Some(HOSTNAME_KEY) => foreign = true,
+            _ => {}
+        }
+    }
     spread.foreign_selector = foreign;
     spread
 }
