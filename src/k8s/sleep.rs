@@ -1,8 +1,10 @@
 //! How long a container's preStop hook sleeps: `lifecycle.preStop.sleep.seconds`, or an exec of
 //! `sleep` (directly, through `busybox`, or in a `sh -c` script), with the durations GNU and
-//! BusyBox `sleep` accept. Uses `yaml`.
+//! BusyBox `sleep` accept. Uses `yaml` and `shell`'s `basename`.
 
 use crate::yaml::{NodePath, NodeRef};
+
+use super::shell::basename;
 
 /// A sleep's length.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -282,11 +284,6 @@ pub(crate) fn script_sleep(script: &str) -> Option<Sleep> {
         });
     }
     total
-}
-
-/// The last component of a program path (`/bin/sleep` → `sleep`).
-fn basename(program: &str) -> &str {
-    program.rsplit('/').next().unwrap_or(program)
 }
 
 #[cfg(test)]

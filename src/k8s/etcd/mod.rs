@@ -208,20 +208,12 @@ fn list_words(c: &Container<'_>, list: &'static str) -> Vec<Word> {
         .collect()
 }
 
-/// Commands that run the next word as the program (`exec etcd`, `tini -- etcd`).
-fn is_prefix(word: &str) -> bool {
-    matches!(
-        shell::basename(word),
-        "exec" | "command" | "nohup" | "tini" | "dumb-init" | "env" | "nice" | "ionice" | "chrt" | "taskset" | "--"
-    )
-}
-
 /// The words after `program` when the words run it: directly, after prefixes, or in the
 /// script of `sh -c` (the last simple command of the script that runs it).
 fn program_args(words: &[Word], program: &str) -> Option<Vec<Word>> {
-    let start = words
-        .iter()
-        .position(|w| !is_prefix(&w.text) && !w.text.starts_with('-') && shell::assignment(&w.text).is_none())?;
+    let start = words.iter().position(|w| {
+        !shell::is_wrapper(&w.text) && !w.text.starts_with('-') && shell::assignment(&w.text).is_none()
+    })?;
     let first = words.get(start)?;
     if shell::basename(&first.text) == program {
         return Some(words.get(start + 1..).unwrap_or_default().to_vec());
@@ -249,7 +241,7 @@ fn find_program(stmts: &[Stmt], program: &str, vars: &mut BTreeMap<String, Strin
                     }
                     None
                 } else {
-                    let start = words.iter().position(|w| !is_prefix(w) && !w.starts_with('-'));
+                    let start = words.iter().position(|w| !shell::is_wrapper(w) && !w.starts_with('-'));
                     start.and_then(|i| {
                         let w = words.get(i)?;
                         (shell::basename(w) == program).then(|| {

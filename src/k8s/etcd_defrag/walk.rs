@@ -398,23 +398,7 @@ fn program_start(words: &[String]) -> Option<usize> {
     while let Some(w) = words.get(i) {
         let b = shell::basename(w);
         let takes_duration = b == "timeout";
-        if !matches!(
-            b,
-            "exec"
-                | "command"
-                | "nohup"
-                | "sudo"
-                | "time"
-                | "env"
-                | "nice"
-                | "ionice"
-                | "chrt"
-                | "taskset"
-                | "tini"
-                | "dumb-init"
-                | "timeout"
-                | "xargs"
-        ) {
+        if !shell::is_wrapper(w) {
             return Some(i);
         }
         i += 1;

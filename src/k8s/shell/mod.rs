@@ -69,6 +69,30 @@ pub(crate) fn basename(word: &str) -> &str {
     word.rsplit('/').next().unwrap_or(word)
 }
 
+/// Commands that run the next word as the program (`exec etcd`, `tini -- etcd`, `timeout 60
+/// etcdctl …`, `xargs -n1 etcdctl …`); what follows them is options, assignments and, for
+/// `timeout`, a duration, which each caller skips as its command line needs.
+pub(crate) fn is_wrapper(word: &str) -> bool {
+    matches!(
+        basename(word),
+        "exec"
+            | "command"
+            | "nohup"
+            | "sudo"
+            | "time"
+            | "env"
+            | "nice"
+            | "ionice"
+            | "chrt"
+            | "taskset"
+            | "tini"
+            | "dumb-init"
+            | "timeout"
+            | "xargs"
+            | "--"
+    )
+}
+
 /// `NAME=value` as (name, value).
 pub(crate) fn assignment(word: &str) -> Option<(&str, &str)> {
     let (name, value) = word.split_once('=')?;
