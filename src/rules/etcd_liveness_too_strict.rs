@@ -66,11 +66,7 @@ impl Rule for EtcdLivenessTooStrict {
             let file = obj.info.file;
             let fix = cx.with_edits(Fix::unsafe_(title), &[], |e| {
                 let ed = e.editor(file)?;
-                let value = Value::raw(wanted.to_string());
-                match probe.get("failureThreshold") {
-                    Some(v) => ed.replace_scalar(v, &value),
-                    None => ed.insert_entry(probe, "failureThreshold", &value),
-                }
+                ed.set_scalar_entry(probe, "failureThreshold", &Value::raw(wanted.to_string()))
             });
             cx.report(obj.at(&at), message).fix(fix).emit();
         }

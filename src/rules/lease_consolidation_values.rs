@@ -226,9 +226,8 @@ fn check_alone(values: &ValuesDoc<'_>, cx: &mut Ctx<'_>) {
 /// or adds the entry.
 fn set_key(ed: &Editor<'_>, map: NodeRef<'_, '_>, key: &str, value: &Value) -> Result<Patch, EditError> {
     match map.get(key) {
-        Some(v) if v.scalar().is_some() && !v.is_alias() => ed.replace_scalar(v, value),
-        Some(_) => ed.replace_entry(map, key, key, value),
-        None => ed.insert_entry(map, key, value),
+        Some(v) if v.scalar().is_none() || v.is_alias() => ed.replace_entry(map, key, key, value),
+        _ => ed.set_scalar_entry(map, key, value),
     }
 }
 

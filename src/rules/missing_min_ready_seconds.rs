@@ -104,11 +104,7 @@ impl Rule for MissingMinReadySeconds {
                          server rejects the Deployment otherwise); raise it above {fixed} first"
                     )));
                 }
-                let value = Value::raw(fixed.to_string());
-                match spec.get("minReadySeconds") {
-                    Some(node) => ed.replace_scalar(node, &value),
-                    None => ed.insert_entry(spec, "minReadySeconds", &value),
-                }
+                ed.set_scalar_entry(spec, "minReadySeconds", &Value::raw(fixed.to_string()))
             });
             let finding = cx.report(facts.min_ready_loc.clone(), message).fix(fix);
             scope.relate(finding).emit();

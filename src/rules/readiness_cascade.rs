@@ -76,11 +76,7 @@ impl Rule for ReadinessCascade {
                     let ed = e.editor(w.info.file)?;
                     let probe =
                         obj.get(&probe_path).ok_or_else(|| EditError("internal error: the probe moved".into()))?;
-                    let value = Value::raw(wanted.to_string());
-                    match probe.get("failureThreshold") {
-                        Some(node) => ed.replace_scalar(node, &value),
-                        None => ed.insert_entry(probe, "failureThreshold", &value),
-                    }
+                    ed.set_scalar_entry(probe, "failureThreshold", &Value::raw(wanted.to_string()))
                 });
                 let finding = cx.report(r.loc.clone(), message).fix(fix);
                 scope.relate(finding).emit();

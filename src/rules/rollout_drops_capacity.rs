@@ -164,13 +164,7 @@ fn no_unavailable(ed: &Editor<'_>, spec: NodeRef<'_, '_>, replicas: i64) -> Resu
         .is_some_and(|s| s.scaled(replicas, true) == 0);
     match rolling {
         Some(r) if r.is_mapping() => {
-            match r.get("maxUnavailable").filter(|m| !m.is_null()) {
-                Some(m) => patch.add(ed.replace_scalar(m, &zero)?),
-                None => match r.get("maxUnavailable") {
-                    Some(null) => patch.add(ed.replace_scalar(null, &zero)?),
-                    None => patch.add(ed.insert_entry(r, "maxUnavailable", &zero)?),
-                },
-            }
+            patch.add(ed.set_scalar_entry(r, "maxUnavailable", &zero)?);
             if surge_is_zero && let Some(s) = r.get("maxSurge") {
                 patch.add(ed.replace_scalar(s, &surge)?);
             }

@@ -135,6 +135,15 @@ impl Editor<'_> {
         Ok(Patch::new(Edit { range, content }, vec![change]))
     }
 
+    /// Sets `key` of `map` to `value`: replaces its scalar value ([`Editor::replace_scalar`], which
+    /// refuses an alias or a collection), or adds the entry ([`Editor::insert_entry`]).
+    pub(crate) fn set_scalar_entry(&self, map: NodeRef<'_, '_>, key: &str, value: &Value) -> Result<Patch, EditError> {
+        match map.get(key) {
+            Some(node) => self.replace_scalar(node, value),
+            None => self.insert_entry(map, key, value),
+        }
+    }
+
     /// Adds `key: value` as the last entry of `map`, right after its last entry's line (so a
     /// comment block that follows, which belongs to the next key, stays below).
     pub(crate) fn insert_entry(&self, map: NodeRef<'_, '_>, key: &str, value: &Value) -> Result<Patch, EditError> {
